@@ -1,0 +1,56 @@
+import type { KnownBlock } from '@slack/types';
+
+/** A Slack message: `text` is the notification and screen-reader fallback for the blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/** Answers the person who typed a command, through its response_url: 5 uses within 30 minutes, no token needed. */
+export interface SlackResponder {
+  respond(responseUrl: string, message: SlackMessage & { visibility: 'ephemeral' | 'in_channel' }): Promise<void>;
+}
+
+/** Posts in a channel with the bot token, for news that comes later than a response_url lives. */
+export interface SlackPoster {
+  postMessage(channel: string, message: SlackMessage): Promise<void>;
+}
+
+export class SlackApiError extends Error {
+  constructor(readonly method: string, readonly slackError: string) {
+    super(`Slack ${method} failed: ${slackError}`);
+    this.name = 'SlackApiError';
+  }
+}
+
+// A minimal client on fetch: the functions after the acknowledgement need only these two
+// calls, and @slack/web-api would add a few hundred KB to bundles that must stay small.
+
+export function createSlackResponder(options: { fetch?: typeof fetch } = {}): SlackResponder {
+  const send = options.fetch ?? fetch;
+  return {
+    async respond(responseUrl, { visibility, ...message }) {
+      const response = await send(responseUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ response_type: visibility, ...message }),
+      });
+      if (!response.ok) throw new SlackApiError('response_url', `http_${response.status}`);
+    },
+  };
+}
+
+export function createSlackPoster(options: { botToken: string; apiUrl: string; fetch?: typeof fetch }): SlackPoster {
+  const send = options.fetch ?? fetch;
+  return {
+    async postMessage(channel, message) {
+      const response = await send(`${options.apiUrl}/chat.postMessage`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${options.botToken}` },
+        body: JSON.stringify({ channel, ...message, unfurl_links: false }),
+      });
+      const body = (await response.json().catch(() => ({ ok: false, error: `http_${response.status}` }))) as { ok?: boolean; error?: string };
+      if (!body.ok) throw new SlackApiError('chat.postMessage', body.error ?? `http_${response.status}`);
+    },
+  };
+}

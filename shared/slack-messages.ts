@@ -1,0 +1,111 @@
+import type { KnownBlock } from '@slack/types';
+import { USAGE } from './command-parser';
+import type { AppError } from './errors';
+import type { Roster, RosterMember } from './roster';
+import type { SlackMessage } from './slack-api';
+import type { TeamStack } from './stack-gateway';
+import type { StartPlan } from './start-plan';
+import { OUTPUT } from './team-stack';
+
+/** Slack renders `<@U…>` as the person's current display name. */
+const mention = (userId: string) => `<@${userId}>`;
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+function plain(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}
+
+/** Slack's date token shows the time in each reader's own time zone; the fallback is UTC. */
+function slackTime(date: Date): string {
+  const seconds = Math.floor(date.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().replace(/\.\d{3}Z$/, 'Z')}>`;
+}
+
+const seatList = (seats: readonly RosterMember[]) => seats.map((member) => `dev-${member.slot} ${mention(member.userId)}`).join(', ');
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+export function helpMessage(): SlackMessage {
+  return { text: 'How to use /ide', blocks: [section('*team-ide* gives each developer a VS Code in the browser.'), section(USAGE)] };
+}
+
+export function userErrorMessage(error: AppError): SlackMessage {
+  return plain(error.userMessage);
+}
+
+export function apologyMessage(errorId: string): SlackMessage {
+  return plain(`Sorry, something went wrong on our side. If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
+}
+
+/** The ephemeral answer within Slack's 3 seconds. */
+export function acknowledgement(action: 'start' | 'stop' | 'status', plan?: StartPlan): SlackMessage {
+  if (action === 'start' && plan) {
+    return plain(`On it: starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}) for ${seatList(plan.seats)}. I'll post in this channel when they are on the way.`);
+  }
+  return plain(action === 'stop' ? 'On it: looking for the run to stop…' : 'Looking up the team IDEs…');
+}
+
+/** Visible to the channel once CloudFormation has accepted the stack. */
+export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: Date): SlackMessage {
+  const text = `${mention(requesterId)} is starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}), ready in about 3 minutes.`;
+  return {
+    text,
+    blocks: [
+      section(text),
+      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password.`),
+      context(`Runs ${plural(plan.hours, 'hour', 'hours')}, until ${slackTime(endsAt)}. \`/ide stop\` ends it sooner.`),
+    ],
+  };
+}
+
+export function stopAnnouncement(requesterId: string, stack: TeamStack): SlackMessage {
+  const startedBy = stack.run ? ` started by ${mention(stack.run.requestedBy)}` : '';
+  const whileStarting = stack.status === 'CREATE_IN_PROGRESS'
+    ? ' It was still starting: no emails will go out, and everything it created so far is being removed.'
+    : ' Unpushed work on them is lost.';
+  const text = `${mention(requesterId)} is stopping the team IDEs${startedBy}.${whileStarting} I'll say here when they are gone.`;
+  return plain(text);
+}
+
+/** Words for the stack states a lead can meet. */
+export function describeState(status: string): string {
+  if (status === 'CREATE_IN_PROGRESS') return 'starting';
+  if (status === 'CREATE_COMPLETE' || status.startsWith('UPDATE_')) return 'running';
+  if (status === 'DELETE_IN_PROGRESS') return 'stopping';
+  if (status === 'DELETE_FAILED') return 'failed to stop (whoever deployed team-ide should look at the stack in the CloudFormation console)';
+  if (status.includes('ROLLBACK') || status === 'CREATE_FAILED') return 'failed to start and is being cleaned up';
+  return status.toLowerCase().replace(/_/g, ' ');
+}
+
+export function alreadyRunningMessage(stack: TeamStack): SlackMessage {
+  const state = describeState(stack.status);
+  const who = stack.run ? ` (started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)})` : '';
+  const next = stack.status === 'DELETE_IN_PROGRESS' ? ' Try again once it is gone, in a minute or two.' : ' `/ide status` shows it; `/ide stop` ends it.';
+  return plain(`The team IDEs are already ${state}${who}.${next}`);
+}
+
+export function nothingRunningMessage(): SlackMessage {
+  return plain('No team IDEs are running. `/ide start` starts them.');
+}
+
+export function alreadyStoppingMessage(): SlackMessage {
+  return plain('The team IDEs are already stopping. I\'ll say in the channel when they are gone.');
+}
+
+export function statusMessage(stack: TeamStack, roster: Roster): SlackMessage {
+  const state = describeState(stack.status);
+  const lines = [`*The team IDEs are ${state}.*`];
+  if (stack.run) {
+    lines.push(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : ''}.`);
+    const seats = stack.run.slots.map((slot) => {
+      const member = roster.find((candidate) => candidate.slot === slot);
+      const holder = member ? mention(member.userId) : '(no longer on the roster)';
+      const url = stack.outputs[OUTPUT.devUrl(slot)];
+      return `• dev-${slot} ${holder}${url ? ` — ${url}` : ''}`;
+    });
+    lines.push(`*Seats:*\n${seats.join('\n')}`);
+  }
+  if (stack.statusReason && stack.status !== 'CREATE_COMPLETE') lines.push(`_${stack.statusReason}_`);
+  return { text: `The team IDEs are ${state}.`, blocks: lines.map(section) };
+}

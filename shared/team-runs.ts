@@ -1,0 +1,82 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { Config } from './config';
+import type { SlackRequester } from './launcher-job';
+import type { Logger } from './logger';
+import type { SlackResponder } from './slack-api';
+import {
+  alreadyRunningMessage,
+  alreadyStoppingMessage,
+  nothingRunningMessage,
+  startAnnouncement,
+  statusMessage,
+  stopAnnouncement,
+} from './slack-messages';
+import { createTeamStack, deleteTeamStack, describeTeamStack } from './stack-gateway';
+import type { StartPlan } from './start-plan';
+import { runTagsToStackTags, teamStackName, teamStackParameters } from './team-stack';
+
+export interface TeamRunDeps {
+  config: Config;
+  logger: Logger;
+  cloudFormation: CloudFormationClient;
+  slack: SlackResponder;
+  templateBody: string;
+  now: () => Date;
+  newRunId: () => string;
+}
+
+/**
+ * Creates the team stack for a checked plan, unless one exists. The channel hears of it
+ * through the response_url (in_channel), which works even where the bot was never invited.
+ */
+export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester, plan: StartPlan): Promise<void> {
+  const stackName = teamStackName(deps.config.stackNamePrefix);
+  const existing = await describeTeamStack(deps.cloudFormation, stackName);
+  if (existing) {
+    await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...alreadyRunningMessage(existing) });
+    return;
+  }
+  const runId = deps.newRunId();
+  const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
+  const slots = plan.seats.map((member) => member.slot);
+  const stackId = await createTeamStack(deps.cloudFormation, {
+    stackName,
+    templateBody: deps.templateBody,
+    parameters: teamStackParameters(deps.config.team, slots, plan.instanceType),
+    tags: runTagsToStackTags({
+      runId,
+      requestedBy: requester.userId,
+      requestedByName: requester.userName,
+      channel: requester.channelId,
+      slots,
+      hours: plan.hours,
+      endsAt: endsAt.toISOString(),
+    }),
+    clientRequestToken: runId,
+  });
+  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType });
+  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt) });
+}
+
+/** Deletes the team stack, also while it is still being created. */
+export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
+  const stackName = teamStackName(deps.config.stackNamePrefix);
+  const existing = await describeTeamStack(deps.cloudFormation, stackName);
+  if (!existing) {
+    await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...nothingRunningMessage() });
+    return;
+  }
+  if (existing.status === 'DELETE_IN_PROGRESS') {
+    await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...alreadyStoppingMessage() });
+    return;
+  }
+  await deleteTeamStack(deps.cloudFormation, stackName);
+  deps.logger.info('Team stack deletion started', { stackId: existing.stackId, status: existing.status, runId: existing.run?.runId });
+  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...stopAnnouncement(requester.userId, existing) });
+}
+
+export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
+  const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
+  const message = existing ? statusMessage(existing, deps.config.roster) : nothingRunningMessage();
+  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...message });
+}
