@@ -1,7 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { App, AwsLambdaReceiver, type SlashCommand } from '@slack/bolt';
-import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import type { SlashCommand } from '@slack/bolt';
+// Bolt's index loads every receiver and its HTTP stack; these two are all a Lambda needs.
+import App from '@slack/bolt/dist/App';
+import AwsLambdaReceiver, { type AwsEvent, type AwsHandler, type AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { boltLoggerFor } from '../shared/bolt-logger';
 import { parseCommand } from '../shared/command-parser';
 import { type Config, loadConfig } from '../shared/config';

@@ -1,4 +1,4 @@
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { LogLevel, type Logger as BoltLogger } from '@slack/logger';
 import type { Logger } from './logger';
 
 /**

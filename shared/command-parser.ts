@@ -104,9 +104,8 @@ function parseStart(words: string[]): IdeCommand {
   return command;
 }
 
+/** Whole numbers only; whether they fit the allowed range is the plan's decision (it knows MAX_HOURS). */
 function parseHours(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw usageError(`\`--hours ${value}\`: give a whole number of hours, 1 or more.`);
-  }
+  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${value}\`: give a whole number of hours.`);
   return Number(value);
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 import { isSize, type Size, SIZES } from './instance-types';
 import { parseRoster, ROSTER_FORMAT, type Roster } from './roster';
@@ -30,6 +30,8 @@ export interface Config {
   /** Slack's Web API base; the sandbox points it at its own stand-in. */
   slackApiUrl: string;
   launcherFunctionName: string;
+  /** The Lambda that emails the developers; stack-events invokes it when a run is ready. */
+  notifierFunctionName: string;
   sesFromAddress: string;
   team: TeamStackSettings;
 }
@@ -49,10 +51,12 @@ export interface TeamStackSettings {
   rootVolumeGb: number;
   keyPairName: string;
   instanceProfileName: string;
+  /** Role CloudFormation assumes to create and delete the team stack; empty: the caller's own rights. */
+  serviceRoleArn: string;
 }
 
 const required = (what: string) =>
-  z.string({ error: `is missing: set it to ${what}` }).trim().min(1, `is empty: set it to ${what}`);
+  z.string({ error: `is missing: set it to ${what}` }).trim();
 
 const optional = (fallback: string) => z.string().trim().default(fallback);
 
@@ -103,6 +107,7 @@ const schema = z.object({
     error: 'must be an http(s) URL without a trailing slash, e.g. https://slack.com/api',
   }),
   LAUNCHER_FUNCTION_NAME: required('the name of the launcher Lambda function'),
+  NOTIFIER_FUNCTION_NAME: required('the name of the notifier Lambda function'),
   SES_FROM_ADDRESS: required('a sender address verified in SES, e.g. ide@example.com').refine(
     (text) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text) || /<[^\s@]+@[^\s@]+\.[^\s@]+>$/.test(text),
     { error: 'must be an email address, e.g. ide@example.com or "Team IDE <ide@example.com>"' },
@@ -132,6 +137,9 @@ const schema = z.object({
   ROOT_VOLUME_GB: wholeNumber(30, 8, 1024),
   KEY_PAIR_NAME: optional(''),
   INSTANCE_PROFILE_NAME: optional(''),
+  TEAM_STACK_ROLE_ARN: optional('').refine((text) => text === '' || /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(text), {
+    error: 'must be an IAM role ARN (arn:aws:iam::123456789012:role/…) or empty',
+  }),
 });
 
 /**
@@ -139,7 +147,9 @@ const schema = z.object({
  * that names every missing or wrong setting and says what to set it to.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
+  // serverless.yml passes an unset optional setting as an empty string: treat it as unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
     throw new ConfigError([...new Set(problems)]);
@@ -169,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slackBotUserId: settings.SLACK_BOT_USER_ID,
     slackApiUrl: settings.SLACK_API_URL,
     launcherFunctionName: settings.LAUNCHER_FUNCTION_NAME,
+    notifierFunctionName: settings.NOTIFIER_FUNCTION_NAME,
     sesFromAddress: settings.SES_FROM_ADDRESS,
     team: {
       domainName: settings.DOMAIN_NAME.toLowerCase(),
@@ -184,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rootVolumeGb: settings.ROOT_VOLUME_GB,
       keyPairName: settings.KEY_PAIR_NAME,
       instanceProfileName: settings.INSTANCE_PROFILE_NAME,
+      serviceRoleArn: settings.TEAM_STACK_ROLE_ARN,
     },
   };
 }

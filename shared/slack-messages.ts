@@ -68,21 +68,30 @@ export function stopAnnouncement(requesterId: string, stack: TeamStack): SlackMe
   return plain(text);
 }
 
+const isFailedStart = (status: string) => status.includes('ROLLBACK') || status === 'CREATE_FAILED';
+
 /** Words for the stack states a lead can meet. */
 export function describeState(status: string): string {
   if (status === 'CREATE_IN_PROGRESS') return 'starting';
   if (status === 'CREATE_COMPLETE' || status.startsWith('UPDATE_')) return 'running';
   if (status === 'DELETE_IN_PROGRESS') return 'stopping';
   if (status === 'DELETE_FAILED') return 'failed to stop (whoever deployed team-ide should look at the stack in the CloudFormation console)';
-  if (status.includes('ROLLBACK') || status === 'CREATE_FAILED') return 'failed to start and is being cleaned up';
+  if (isFailedStart(status)) return 'failed to start and is being cleaned up';
   return status.toLowerCase().replace(/_/g, ' ');
 }
 
 export function alreadyRunningMessage(stack: TeamStack): SlackMessage {
-  const state = describeState(stack.status);
   const who = stack.run ? ` (started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)})` : '';
-  const next = stack.status === 'DELETE_IN_PROGRESS' ? ' Try again once it is gone, in a minute or two.' : ' `/ide status` shows it; `/ide stop` ends it.';
-  return plain(`The team IDEs are already ${state}${who}.${next}`);
+  if (stack.status === 'DELETE_IN_PROGRESS') {
+    return plain(`The team IDEs${who} are still stopping. Try again once they are gone, in a minute or two.`);
+  }
+  if (isFailedStart(stack.status)) {
+    return plain(`The last run${who} failed to start and is being cleaned up. Try again in a minute or two; if this message stays, \`/ide stop\` clears it.`);
+  }
+  if (stack.status === 'DELETE_FAILED') {
+    return plain(`The last run${who} ${describeState(stack.status)}.`);
+  }
+  return plain(`The team IDEs are already ${describeState(stack.status)}${who}. \`/ide status\` shows them; \`/ide stop\` ends them.`);
 }
 
 export function nothingRunningMessage(): SlackMessage {

@@ -31,3 +31,19 @@ export async function loadSlackSecrets(
   if (problems.length > 0) throw new ConfigError(problems);
   return secrets;
 }
+
+/**
+ * Reads only the bot token, for the functions that post in channels but never verify a
+ * request: their roles may read this one parameter and not the signing secret.
+ */
+export async function loadSlackBotToken(ssm: SSMClient, botTokenParameter: string): Promise<string> {
+  const { Parameters, InvalidParameters } = await ssm.send(new GetParametersCommand({ Names: [botTokenParameter], WithDecryption: true }));
+  if (InvalidParameters && InvalidParameters.length > 0) {
+    throw new ConfigError([`SSM parameter ${botTokenParameter} does not exist: create it with \`aws ssm put-parameter --type SecureString --name ${botTokenParameter} --value …\` (see the README)`]);
+  }
+  const botToken = Parameters?.[0]?.Value ?? '';
+  if (!botToken.startsWith('xoxb-')) {
+    throw new ConfigError([`SSM parameter ${botTokenParameter} does not hold a bot token (xoxb-…): store the app's Bot User OAuth Token in it`]);
+  }
+  return botToken;
+}

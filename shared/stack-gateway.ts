@@ -4,7 +4,10 @@ import {
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStacksCommand,
+  paginateDescribeStackEvents,
   type Parameter,
+  type Stack,
+  type StackEvent,
   type StackStatus,
   type Tag,
 } from '@aws-sdk/client-cloudformation';
@@ -25,25 +28,87 @@ export interface TeamStack {
 
 /** Reads the stack; undefined when there is none (CloudFormation answers ValidationError "does not exist"). */
 export async function describeTeamStack(cloudFormation: CloudFormationClient, stackName: string): Promise<TeamStack | undefined> {
+  const stack = await describeStack(cloudFormation, stackName);
+  return stack && stack.StackStatus !== 'DELETE_COMPLETE' ? toTeamStack(stack, stackName) : undefined;
+}
+
+/**
+ * Reads one run's stack by its unique id, also once it is deleted (CloudFormation keeps
+ * deleted stacks, tags included, for 90 days when asked by id), so the DELETE_COMPLETE
+ * event can still find the channel to tell.
+ */
+export async function describeRunStack(cloudFormation: CloudFormationClient, stackId: string): Promise<TeamStack | undefined> {
+  const stack = await describeStack(cloudFormation, stackId);
+  return stack ? toTeamStack(stack, stackId) : undefined;
+}
+
+async function describeStack(cloudFormation: CloudFormationClient, stackNameOrId: string): Promise<Stack | undefined> {
   try {
-    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = Stacks?.[0];
-    if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return undefined;
-    return {
-      stackId: stack.StackId ?? stackName,
-      status: stack.StackStatus ?? 'UNKNOWN',
-      ...(stack.StackStatusReason ? { statusReason: stack.StackStatusReason } : {}),
-      createdAt: stack.CreationTime ?? new Date(0),
-      ...(stackTagsToRunTags(stack.Tags) ? { run: stackTagsToRunTags(stack.Tags) } : {}),
-      outputs: Object.fromEntries((stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? ''])),
-      parameters: Object.fromEntries((stack.Parameters ?? []).map((parameter) => [parameter.ParameterKey ?? '', parameter.ParameterValue ?? ''])),
-    };
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackNameOrId }));
+    return Stacks?.[0];
   } catch (error) {
     if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
       return undefined;
     }
     throw toStackRequestError(error, 'read the team stack');
   }
+}
+
+function toTeamStack(stack: Stack, stackNameOrId: string): TeamStack {
+  const run = stackTagsToRunTags(stack.Tags);
+  return {
+    stackId: stack.StackId ?? stackNameOrId,
+    status: stack.StackStatus ?? 'UNKNOWN',
+    ...(stack.StackStatusReason ? { statusReason: stack.StackStatusReason } : {}),
+    createdAt: stack.CreationTime ?? new Date(0),
+    ...(run ? { run } : {}),
+    outputs: Object.fromEntries((stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? ''])),
+    parameters: Object.fromEntries((stack.Parameters ?? []).map((parameter) => [parameter.ParameterKey ?? '', parameter.ParameterValue ?? ''])),
+  };
+}
+
+/** A resource whose create, update or delete failed, with CloudFormation's reason. */
+export interface FailedResource {
+  logicalId: string;
+  resourceType: string;
+  status: string;
+  reason: string;
+}
+
+/**
+ * The first resource that failed in the stack's latest operation (its create, or its
+ * latest delete): the cause, where the failures after it are consequences. Resources
+ * CloudFormation merely cancelled because another one failed are skipped. Undefined when
+ * no resource failed (a template or transform error fails the stack itself).
+ */
+export async function findFirstFailedResource(cloudFormation: CloudFormationClient, stackId: string): Promise<FailedResource | undefined> {
+  let firstFailure: StackEvent | undefined;
+  try {
+    // Newest first: walk back to the event that started the operation; the last failure seen is the earliest.
+    for await (const page of paginateDescribeStackEvents({ client: cloudFormation }, { StackName: stackId })) {
+      for (const event of page.StackEvents ?? []) {
+        const isStackItself = event.PhysicalResourceId === stackId;
+        if (isStackItself && (event.ResourceStatus === 'CREATE_IN_PROGRESS' || event.ResourceStatus === 'DELETE_IN_PROGRESS')) {
+          return firstFailure && toFailedResource(firstFailure);
+        }
+        if (!isStackItself && event.ResourceStatus?.endsWith('_FAILED') && !/cancell?ed/i.test(event.ResourceStatusReason ?? '')) {
+          firstFailure = event;
+        }
+      }
+    }
+  } catch (error) {
+    throw toStackRequestError(error, 'read the team stack\'s events');
+  }
+  return firstFailure && toFailedResource(firstFailure);
+}
+
+function toFailedResource(event: StackEvent): FailedResource {
+  return {
+    logicalId: event.LogicalResourceId ?? 'unknown',
+    resourceType: event.ResourceType ?? 'unknown',
+    status: event.ResourceStatus ?? 'unknown',
+    reason: event.ResourceStatusReason ?? 'CloudFormation gave no reason',
+  };
 }
 
 export interface CreateTeamStackInput {
@@ -53,6 +118,8 @@ export interface CreateTeamStackInput {
   tags: Tag[];
   /** The run id: a retried request with the same token is not a second stack. */
   clientRequestToken: string;
+  /** Role CloudFormation assumes for the stack's resources; empty: the caller's own rights. */
+  serviceRoleArn: string;
 }
 
 /** Creates the stack and returns its id. A concurrent start surfaces as a `StackStateError`. */
@@ -65,6 +132,7 @@ export async function createTeamStack(cloudFormation: CloudFormationClient, inpu
         Parameters: input.parameters,
         Tags: input.tags,
         ClientRequestToken: input.clientRequestToken,
+        ...(input.serviceRoleArn ? { RoleARN: input.serviceRoleArn } : {}),
         // The template uses the LanguageExtensions transform (Fn::ForEach) and may create its own instance role.
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'],
         // A failed run is deleted by the stack-events function after it reports the reason.

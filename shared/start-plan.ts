@@ -25,13 +25,16 @@ export function planStart(
   request: { seats: SeatRequest; size?: string; hours?: number },
   config: Pick<Config, 'roster' | 'maxSeats' | 'defaultSize' | 'defaultHours' | 'maxHours'>,
 ): StartPlan {
+  // Option mistakes first: they are typos, while seat problems may need the roster changed.
+  const instanceType = chooseInstanceType(request.size ?? config.defaultSize);
+  const hours = chooseHours(request.hours, config);
   const seats = chooseSeats(request.seats, config);
   const withoutEmail = seats.filter((member) => member.email === '');
   if (withoutEmail.length > 0) {
     const names = withoutEmail.map((member) => `@${member.name} (dev-${member.slot})`).join(', ');
     throw new RosterError(`${names} ${withoutEmail.length === 1 ? 'has' : 'have'} no email in the roster, so the link could not reach them. Name other people, or ask whoever deployed team-ide to add the email to ROSTER.`);
   }
-  return { seats, instanceType: chooseInstanceType(request.size ?? config.defaultSize), hours: chooseHours(request.hours, config) };
+  return { seats, instanceType, hours };
 }
 
 function chooseSeats(request: SeatRequest, config: Pick<Config, 'roster' | 'maxSeats'>): RosterMember[] {

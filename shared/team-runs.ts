@@ -42,7 +42,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, slots, plan.instanceType),
+    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,
@@ -53,6 +53,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
       endsAt: endsAt.toISOString(),
     }),
     clientRequestToken: runId,
+    serviceRoleArn: deps.config.team.serviceRoleArn,
   });
   deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType });
   await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt) });

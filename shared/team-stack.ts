@@ -77,10 +77,11 @@ export const OUTPUT = {
 } as const;
 
 /** The team template's parameters for one run. */
-export function teamStackParameters(settings: TeamStackSettings, slots: readonly number[], instanceType: InstanceType): Parameter[] {
+export function teamStackParameters(settings: TeamStackSettings, run: { runId: string; slots: readonly number[]; instanceType: InstanceType }): Parameter[] {
   const values: Record<string, string> = {
-    Slots: slots.join(','),
-    InstanceType: instanceType,
+    Slots: run.slots.join(','),
+    RunId: run.runId,
+    InstanceType: run.instanceType,
     DomainName: settings.domainName,
     HostedZoneId: settings.hostedZoneId,
     VpcId: settings.vpcId,

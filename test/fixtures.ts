@@ -12,6 +12,7 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     SLACK_BOT_ID: 'B0000BOT1',
     SLACK_BOT_USER_ID: 'U0000BOT1',
     LAUNCHER_FUNCTION_NAME: 'team-ide-test-launcher',
+    NOTIFIER_FUNCTION_NAME: 'team-ide-test-notifier',
     SES_FROM_ADDRESS: 'Team IDE <ide@example.com>',
     DOMAIN_NAME: 'code.example.com',
     HOSTED_ZONE_ID: 'Z0123456789ABCDEFGHIJ',

@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-vitest/extend';
 import { validEnv } from './fixtures';
 
 // The function modules build their dependencies from process.env when imported, as

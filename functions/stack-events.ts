@@ -1,0 +1,59 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createBotPoster } from '../shared/bot-poster';
+import { loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { dispatchNotifierJob } from '../shared/notifier-job';
+import { handleStackStatusChange, type StackEventsDeps } from '../shared/run-events';
+import { loadSlackBotToken } from '../shared/slack-secrets';
+import { readTeamStackStatusChange } from '../shared/stack-status-event';
+import { teamStackName } from '../shared/team-stack';
+
+/**
+ * Target of the EventBridge rule on "CloudFormation Stack Status Change" for the team
+ * stack. Events for other stacks or statuses are logged and ignored. A thrown error makes
+ * Lambda retry the event; the run markers keep the retry from repeating what was done.
+ */
+export function makeHandler(deps: StackEventsDeps) {
+  const stackName = teamStackName(deps.config.stackNamePrefix);
+  return async (event: unknown): Promise<void> => {
+    const change = readTeamStackStatusChange(event, stackName);
+    if (!change) {
+      deps.logger.info('Event ignored', eventSummary(event));
+      return;
+    }
+    try {
+      await handleStackStatusChange(deps, change);
+    } catch (error) {
+      deps.logger.error('Stack event failed', { stackId: change.stackId, status: change.status, eventId: change.eventId, error: error as Error });
+      throw error;
+    }
+  };
+}
+
+/** The fields that say what an ignored event was; never the whole event. */
+function eventSummary(event: unknown): Record<string, unknown> {
+  const { 'detail-type': detailType, detail } = (typeof event === 'object' && event !== null ? event : {}) as {
+    'detail-type'?: unknown;
+    detail?: { 'stack-id'?: unknown; 'status-details'?: { status?: unknown } };
+  };
+  return { detailType, stackId: detail?.['stack-id'], status: detail?.['status-details']?.status };
+}
+
+function defaultDeps(): StackEventsDeps {
+  const config = loadConfig(process.env);
+  const ssm = new SSMClient({ region: config.region });
+  const lambda = new LambdaClient({ region: config.region });
+  return {
+    config,
+    logger: createLogger('stack-events'),
+    cloudFormation: new CloudFormationClient({ region: config.region }),
+    ssm,
+    slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),
+    dispatchNotifier: (job) => dispatchNotifierJob(lambda, config.notifierFunctionName, job),
+    now: () => new Date(),
+  };
+}
+
+export const handler = makeHandler(defaultDeps());

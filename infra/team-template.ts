@@ -1,0 +1,98 @@
+import templateSource from './team-stack.yaml';
+import bootScript from './host/boot.sh';
+import traefikStatic from './host/traefik.yaml';
+import traefikDynamic from './host/dynamic.yaml';
+
+/** The string literal of infra/team-stack.yaml that the host script replaces. */
+export const HOST_SCRIPT_PLACEHOLDER = '__TEAM_IDE_HOST_SCRIPT__';
+
+/** Where the user data writes the host files; boot.sh reads them from there. */
+export const HOST_FILES_DIR = '/opt/team-ide';
+
+/** The template body cap of CreateStack with TemplateBody. */
+export const TEMPLATE_BODY_LIMIT = 51_200;
+
+/** The EC2 user data cap, before base64 encoding. */
+export const USER_DATA_LIMIT = 16_384;
+
+const HEREDOC_DELIMITER = 'TEAM_IDE_EOF';
+
+/** The template source and the host files it embeds, as text. */
+export interface TeamTemplateParts {
+  /** infra/team-stack.yaml, holding HOST_SCRIPT_PLACEHOLDER once, double-quoted. */
+  template: string;
+  /** infra/host/boot.sh */
+  bootScript: string;
+  /** infra/host/traefik.yaml (Traefik static configuration) */
+  traefikStatic: string;
+  /** infra/host/dynamic.yaml (Traefik file provider) */
+  traefikDynamic: string;
+}
+
+/** Thrown when the parts cannot make a valid template. */
+export class TeamTemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TeamTemplateError';
+  }
+}
+
+function heredoc(destination: string, content: string, mode: string): string {
+  if (content.split('\n').includes(HEREDOC_DELIMITER)) {
+    throw new TeamTemplateError(
+      `${destination} contains the line ${HEREDOC_DELIMITER}, which would end its heredoc early. Rename that line.`,
+    );
+  }
+  const body = content.endsWith('\n') ? content : `${content}\n`;
+  const path = `"\${HOST_ROOT:-}${destination}"`;
+  return `cat >${path} <<'${HEREDOC_DELIMITER}'\n${body}${HEREDOC_DELIMITER}\nchmod ${mode} ${path}\n`;
+}
+
+/**
+ * The part of the user data that follows the CloudFormation header: writes
+ * the host files and runs boot.sh. Quoted heredocs keep every `$` literal.
+ */
+export function renderHostScript(parts: Omit<TeamTemplateParts, 'template'>): string {
+  return [
+    '# Host files of team-ide (infra/host), written by the build.\n',
+    'set -euo pipefail\n',
+    `install -d -m 0755 "\${HOST_ROOT:-}${HOST_FILES_DIR}"\n`,
+    heredoc(`${HOST_FILES_DIR}/traefik.yaml`, parts.traefikStatic, '0644'),
+    heredoc(`${HOST_FILES_DIR}/dynamic.yaml`, parts.traefikDynamic, '0644'),
+    heredoc(`${HOST_FILES_DIR}/boot.sh`, parts.bootScript, '0755'),
+    `exec /bin/bash "\${HOST_ROOT:-}${HOST_FILES_DIR}/boot.sh"\n`,
+  ].join('');
+}
+
+/**
+ * A YAML double-quoted scalar for any string. JSON string escapes are valid
+ * YAML escapes; U+2028/U+2029 are escaped too because YAML 1.1 parsers read
+ * them as line breaks.
+ */
+export function toYamlDoubleQuoted(text: string): string {
+  return JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Puts the host script into the template source. Pure string work, so the
+ * launcher bundle needs no YAML library.
+ */
+export function assembleTeamTemplate(parts: TeamTemplateParts): string {
+  const literal = `"${HOST_SCRIPT_PLACEHOLDER}"`;
+  const count = parts.template.split(literal).length - 1;
+  if (count !== 1) {
+    throw new TeamTemplateError(
+      `The template must hold ${literal} exactly once where the host script goes; it holds it ${count} times.`,
+    );
+  }
+  const hostScript = renderHostScript(parts);
+  return parts.template.replace(literal, () => toYamlDoubleQuoted(hostScript));
+}
+
+/** The team stack template that the launcher passes to CreateStack as TemplateBody. */
+export const teamTemplateBody: string = assembleTeamTemplate({
+  template: templateSource,
+  bootScript,
+  traefikStatic,
+  traefikDynamic,
+});

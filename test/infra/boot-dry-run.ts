@@ -1,0 +1,238 @@
+/**
+ * Runs the host's user data, as the template assembles it, on this machine:
+ * the CloudFormation header filled in with sample values, HOST_ROOT set to a
+ * temporary directory, and test/infra/stubs/command-stub.sh first on PATH as
+ * docker, curl, aws, dnf, systemctl and chown.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { teamTemplateBody } from '../../infra/team-template';
+import { parseCloudFormationYaml } from './cfn-yaml';
+import { isObject } from './schema-validation';
+
+export const STUB_COMMANDS = ['docker', 'curl', 'aws', 'dnf', 'systemctl', 'chown'] as const;
+export const STUB_SCRIPT = path.resolve(__dirname, 'stubs', 'command-stub.sh');
+
+/** Sample values of the run, as CloudFormation would put them in the header. */
+export const SAMPLE = {
+  stackName: 'team-ide-acme',
+  region: 'eu-west-1',
+  runId: '51af3dc0-da77-11e4-872e-1234567db123',
+  domainName: 'code.example.com',
+  certificateParameter: '/team-ide/tls/cert',
+  privateKeyParameter: '/team-ide/tls/key',
+  dashboardUsersParameter: 'team-ide-dashboard-users',
+  waitHandleUrl:
+    'https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/arn%3Aaws%3Acloudformation/WaitHandle?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f0f',
+} as const;
+
+export interface StubCall {
+  command: string;
+  args: string[];
+}
+
+export interface DryRunOptions {
+  slots: string[];
+  exposedPort?: number;
+  dashboardPort?: number;
+  /** Makes one kind of stub call fail (see command-stub.sh). */
+  fail?: string;
+  healthTimeoutSeconds?: number;
+  secretTimeoutSeconds?: number;
+}
+
+export interface DryRunSecrets {
+  certificate: string;
+  privateKey: string;
+  dashboardUsers: string;
+  /** Password per slot. */
+  passwords: Record<string, string>;
+}
+
+export interface DryRunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  calls: StubCall[];
+  /** Env file path → content, as docker run read it. */
+  envFiles: Record<string, string>;
+  /** The temporary HOST_ROOT; removed by cleanup(). */
+  hostRoot: string;
+  secrets: DryRunSecrets;
+  userData: string;
+  cleanup: () => Promise<void>;
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A fresh fake of the secret each run, so none lands in a file or snapshot. */
+export function fakePassword(length = 24): string {
+  return [...randomBytes(length)].map((byte) => ALPHANUMERIC[byte % ALPHANUMERIC.length]).join('');
+}
+
+function fakePem(label: string): string {
+  const body = randomBytes(96).toString('base64').match(/.{1,64}/g) ?? [];
+  return [`-----BEGIN ${label}-----`, ...body, `-----END ${label}-----`].join('\n');
+}
+
+/** The two parts of the Instance's user data: the Fn::Sub header and the host script. */
+export function userDataParts(templateBody = teamTemplateBody): { header: string; hostScript: string } {
+  const template = parseCloudFormationYaml(templateBody) as Record<string, any>;
+  const join = template.Resources?.Instance?.Properties?.UserData?.['Fn::Base64']?.['Fn::Join'];
+  const [headerSub, hostScript] = (Array.isArray(join) ? join[1] : []) as unknown[];
+  const sub = isObject(headerSub) ? headerSub['Fn::Sub'] : undefined;
+  const header = Array.isArray(sub) ? sub[0] : undefined;
+  if (typeof header !== 'string' || typeof hostScript !== 'string') {
+    throw new Error('UserData is not Fn::Base64 of Fn::Join ["", [Fn::Sub header, host script]]');
+  }
+  return { header, hostScript };
+}
+
+/** Fills in the ${…} of the header as Fn::Sub would; an unknown name throws. */
+export function fillHeader(header: string, values: Record<string, string>): string {
+  return header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      throw new Error(`No sample value for \${${name}} in the user data header`);
+    }
+    return value;
+  });
+}
+
+export function sampleHeaderValues(options: DryRunOptions): Record<string, string> {
+  return {
+    'AWS::StackName': SAMPLE.stackName,
+    'AWS::Region': SAMPLE.region,
+    RunId: SAMPLE.runId,
+    DomainName: SAMPLE.domainName,
+    SlotList: options.slots.join(','),
+    ExposedPort: String(options.exposedPort ?? 443),
+    TraefikDashboardPort: String(options.dashboardPort ?? 8090),
+    CertificateParameterName: SAMPLE.certificateParameter,
+    PrivateKeyParameterName: SAMPLE.privateKeyParameter,
+    DashboardUsersParameterName: SAMPLE.dashboardUsersParameter,
+    WaitHandle: SAMPLE.waitHandleUrl,
+  };
+}
+
+function parseLog(text: string): { calls: StubCall[]; envFiles: Record<string, string> } {
+  const calls: StubCall[] = [];
+  const envFiles: Record<string, string> = {};
+  for (const record of text.split('\x1e')) {
+    if (record === '') {
+      continue;
+    }
+    const [command = '', ...args] = record.split('\x1f');
+    if (command === 'env-file') {
+      envFiles[args[0] ?? ''] = args[1] ?? '';
+    } else {
+      calls.push({ command, args });
+    }
+  }
+  return { calls, envFiles };
+}
+
+function fixtureName(name: string): string {
+  return name.replace(/\//g, '_');
+}
+
+/** Runs the user data once; call cleanup() on the result when done. */
+export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResult> {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'team-ide-boot-'));
+  const hostRoot = path.join(workDir, 'host');
+  const binDir = path.join(workDir, 'bin');
+  const fixtures = path.join(workDir, 'fixtures');
+  const logFile = path.join(workDir, 'stub.log');
+  await Promise.all([
+    mkdir(hostRoot),
+    mkdir(binDir),
+    mkdir(path.join(fixtures, 'ssm'), { recursive: true }),
+    mkdir(path.join(fixtures, 'secrets'), { recursive: true }),
+  ]);
+  await writeFile(logFile, '');
+  await chmod(STUB_SCRIPT, 0o755);
+  await Promise.all(STUB_COMMANDS.map((command) => symlink(STUB_SCRIPT, path.join(binDir, command))));
+
+  const secrets: DryRunSecrets = {
+    certificate: fakePem('CERTIFICATE'),
+    privateKey: fakePem('PRIVATE KEY'),
+    dashboardUsers: `admin:$2y$05$${fakePassword(53).replace(/[^A-Za-z0-9./]/g, '.')}`,
+    passwords: Object.fromEntries(options.slots.map((slot) => [slot, fakePassword()])),
+  };
+  const ssm = path.join(fixtures, 'ssm');
+  await writeFile(path.join(ssm, fixtureName(SAMPLE.certificateParameter)), secrets.certificate);
+  await writeFile(path.join(ssm, fixtureName(SAMPLE.privateKeyParameter)), secrets.privateKey);
+  await writeFile(path.join(ssm, fixtureName(SAMPLE.dashboardUsersParameter)), secrets.dashboardUsers);
+  for (const [slot, password] of Object.entries(secrets.passwords)) {
+    const secretId = `${SAMPLE.stackName}/${SAMPLE.runId}/dev-${slot}`;
+    await writeFile(path.join(fixtures, 'secrets', fixtureName(secretId)), password);
+  }
+
+  const { header, hostScript } = userDataParts();
+  const userData = fillHeader(header, sampleHeaderValues(options)) + hostScript;
+  const userDataFile = path.join(workDir, 'user-data.sh');
+  await writeFile(userDataFile, userData, { mode: 0o700 });
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: workDir,
+    LANG: 'C',
+    HOST_ROOT: hostRoot,
+    STUB_LOG: logFile,
+    STUB_FIXTURES: fixtures,
+    STUB_FAIL: options.fail ?? '',
+    HEALTH_TIMEOUT: String(options.healthTimeoutSeconds ?? 180),
+    SECRET_TIMEOUT: String(options.secretTimeoutSeconds ?? 120),
+  };
+  const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>(
+    (resolve) => {
+      execFile('bash', [userDataFile], { env, cwd: workDir, timeout: 60_000 }, (error, out, err) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ exitCode: code, stdout: String(out), stderr: String(err) });
+      });
+    },
+  );
+  const { calls, envFiles } = parseLog(await readFile(logFile, 'utf8'));
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    calls,
+    envFiles,
+    hostRoot,
+    secrets,
+    userData,
+    cleanup: () => rm(workDir, { recursive: true, force: true }),
+  };
+}
+
+/** The value after an option in an argument list (`--name value`), or undefined. */
+export function optionValue(args: readonly string[], option: string): string | undefined {
+  const index = args.indexOf(option);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+/** Every value of a repeated option (`--label a --label b`). */
+export function optionValues(args: readonly string[], option: string): string[] {
+  return args.flatMap((arg, index) => (arg === option && index + 1 < args.length ? [args[index + 1] as string] : []));
+}
+
+/** The `docker run` call that names the container, or undefined. */
+export function dockerRun(calls: readonly StubCall[], containerName: string): StubCall | undefined {
+  return calls.find(
+    (call) => call.command === 'docker' && call.args[0] === 'run' && optionValue(call.args, '--name') === containerName,
+  );
+}
+
+/** Labels of a docker run call as a map. */
+export function labelsOf(call: StubCall): Record<string, string> {
+  return Object.fromEntries(
+    optionValues(call.args, '--label').map((label) => {
+      const equals = label.indexOf('=');
+      return [label.slice(0, equals), label.slice(equals + 1)];
+    }),
+  );
+}

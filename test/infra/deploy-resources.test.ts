@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateResources } from './cfn-template';
+import type { JsonObject } from './schema-validation';
+
+/** What `serverless package` makes of serverless.yml and infra/deploy-*.yml, offline, with .env.ci's fake settings. */
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+let outDir: string;
+
+beforeAll(() => {
+  outDir = mkdtempSync(path.join(tmpdir(), 'team-ide-package-'));
+  execFileSync('npx', ['serverless', 'package', '--stage', 'ci', '--package', outDir], {
+    cwd: path.resolve(__dirname, '../..'),
+    // Only .env.ci's settings: the test environment's own (test/setup-env.ts) must not leak in.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS', AWS_SECRET_ACCESS_KEY: 'fake', AWS_REGION: 'eu-west-1' },
+    stdio: 'pipe',
+  });
+  template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 120_000);
+
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function statementsOf(roleId: string): Statement[] {
+  const role = template.Resources[roleId];
+  return (role?.Properties.Policies ?? []).flatMap((policy: any) => policy.PolicyDocument.Statement as Statement[]);
+}
+
+const actions = (statement: Statement) => [statement.Action].flat();
+const roleIds = () => Object.keys(template.Resources).filter((id) => template.Resources[id]?.Type === 'AWS::IAM::Role');
+
+describe('the deployment (serverless.yml)', () => {
+  it('validates its IAM, Lambda, log and rule resources against the CloudFormation schemas', () => {
+    // Prepare: the types ../shared/schemas covers (API Gateway v2, S3 and Lambda versions have none there).
+    const covered = Object.fromEntries(
+      Object.entries(template.Resources).filter(([, resource]) => /^AWS::(IAM::.+|Lambda::Function|Lambda::Permission|Logs::.+|Events::.+)$/.test(resource.Type)),
+    );
+
+    // Act
+    const problems = validateResources({ Resources: covered } as JsonObject);
+
+    // Assess
+    expect(Object.keys(covered).length).toBeGreaterThanOrEqual(12);
+    expect(problems).toEqual([]);
+  });
+
+  it('grants no wildcard action, and a wildcard resource only where AWS has nothing narrower', () => {
+    const allowedOnAnyResource = new Set(['secretsmanager:GetRandomPassword']);
+
+    for (const roleId of roleIds()) {
+      for (const statement of statementsOf(roleId)) {
+        expect(actions(statement).filter((action) => action.includes('*')), `${roleId} has a wildcard action`).toEqual([]);
+        if (statement.Resource !== '*') continue;
+        const bounded = actions(statement).every((action) => allowedOnAnyResource.has(action))
+          || (actions(statement).every((action) => action.startsWith('ec2:')) && JSON.stringify(statement.Condition).includes('aws:RequestedRegion'));
+        expect(bounded, `${roleId} grants ${actions(statement).join(', ')} on *`).toBe(true);
+      }
+    }
+  });
+
+  it('gives each function its own role, with only what it does', () => {
+    const functionRoles = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((resource) => resource.Properties.Role['Fn::GetAtt'][0]);
+    const slackCommand = statementsOf('SlackCommandRole').flatMap(actions);
+    const launcher = statementsOf('LauncherRole').flatMap(actions);
+
+    expect(functionRoles.sort()).toEqual(['LauncherRole', 'NotifierRole', 'SlackCommandRole', 'StackEventsRole']);
+    expect(slackCommand.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']);
+    expect(launcher).not.toContain('ec2:RunInstances');
+    expect(statementsOf('LauncherRole').find((statement) => actions(statement).includes('iam:PassRole'))?.Resource).toEqual({ 'Fn::GetAtt': ['TeamStackServiceRole', 'Arn'] });
+    expect(JSON.stringify(statementsOf('LauncherRole'))).toContain(':stack/team-ide-ci-ides/*');
+  });
+
+  it('lets the host read only the three boot parameters and the runs\' passwords', () => {
+    const resources = statementsOf('HostRole').map((statement) => JSON.stringify(statement.Resource));
+
+    expect(resources.join('\n')).toContain('parameter/team-ide/ci/tls-certificate');
+    expect(resources.join('\n')).toContain('parameter/team-ide/ci/tls-private-key');
+    expect(resources.join('\n')).toContain('parameter/team-ide/ci/dashboard-users');
+    expect(resources.join('\n')).toContain('secret:team-ide-ci-ides/*');
+    expect(resources.join('\n')).not.toContain('slack');
+  });
+
+  it('routes only our stack\'s terminal status changes to stack-events', () => {
+    const rule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Events::Rule');
+
+    expect(rule?.Properties.EventPattern).toMatchObject({
+      source: ['aws.cloudformation'],
+      'detail-type': ['CloudFormation Stack Status Change'],
+      detail: { 'stack-id': [{ wildcard: 'arn:*:cloudformation:*:*:stack/team-ide-ci-ides/*' }] },
+    });
+    expect(rule?.Properties.EventPattern.detail['status-details'].status).toEqual(
+      expect.arrayContaining(['CREATE_COMPLETE', 'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_COMPLETE', 'DELETE_FAILED']),
+    );
+  });
+
+  it('puts no secret in the functions\' environment, only the names of the SSM parameters', () => {
+    for (const resource of Object.values(template.Resources).filter((candidate) => candidate.Type === 'AWS::Lambda::Function')) {
+      const variables = resource.Properties.Environment.Variables as Record<string, unknown>;
+
+      expect(variables.SLACK_SIGNING_SECRET_PARAMETER).toBe('/team-ide/ci/slack-signing-secret');
+      expect(Object.keys(variables).filter((name) => /SECRET$|TOKEN$|PASSWORD/.test(name))).toEqual([]);
+      expect(JSON.stringify(variables)).not.toMatch(/xox[bp]-|BEGIN [A-Z ]*PRIVATE KEY/);
+    }
+  });
+});

@@ -1,0 +1,437 @@
+import { describe, expect, it } from 'vitest';
+import { TEMPLATE_BODY_LIMIT, USER_DATA_LIMIT, teamTemplateBody } from '../../infra/team-template';
+import { expandForEach, findBrokenReferences, validateResources } from './cfn-template';
+import { parseCloudFormationYaml } from './cfn-yaml';
+import { fillHeader, userDataParts } from './boot-dry-run';
+import { isObject, type JsonObject } from './schema-validation';
+import { loadConfig } from '../../shared/config';
+import { INSTANCE_TYPES } from '../../shared/instance-types';
+import { teamStackParameters } from '../../shared/team-stack';
+import { validEnv } from '../fixtures';
+
+const SAMPLE_SLOTS = ['1', '2', '5'];
+
+function launcherParameterKeys(): string[] {
+  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large' }).map((parameter) => String(parameter.ParameterKey));
+}
+
+function parsedTemplate(): JsonObject {
+  const template = parseCloudFormationYaml(teamTemplateBody);
+  if (!isObject(template)) {
+    throw new Error('the template is not a mapping');
+  }
+  return template;
+}
+
+function expandedTemplate(slots = SAMPLE_SLOTS): JsonObject {
+  return expandForEach(parsedTemplate(), { Slots: slots }) as JsonObject;
+}
+
+function resource(template: JsonObject, logicalId: string): JsonObject {
+  const found = (template.Resources as JsonObject)[logicalId];
+  if (!isObject(found)) {
+    throw new Error(`no resource ${logicalId}`);
+  }
+  return found;
+}
+
+function properties(template: JsonObject, logicalId: string): Record<string, any> {
+  return resource(template, logicalId).Properties as Record<string, any>;
+}
+
+describe('team stack template', () => {
+  it('parses with the CloudFormation tags and keeps the widdix section order', () => {
+    // Act
+    const template = parsedTemplate();
+
+    // Assess
+    expect(Object.keys(template)).toEqual([
+      'AWSTemplateFormatVersion',
+      'Transform',
+      'Description',
+      'Metadata',
+      'Parameters',
+      'Rules',
+      'Conditions',
+      'Resources',
+      'Outputs',
+    ]);
+    expect(template.Transform).toBe('AWS::LanguageExtensions');
+  });
+
+  it('declares the parameters the launcher passes, each described, grouped and constrained', () => {
+    // Prepare
+    const template = parsedTemplate();
+    const parameters = template.Parameters as Record<string, Record<string, unknown>>;
+    const groups = (template.Metadata as any)['AWS::CloudFormation::Interface'].ParameterGroups as {
+      Parameters: string[];
+    }[];
+
+    // Assess
+    // The launcher passes every parameter but ImageId, which resolves the AMI by default.
+    expect(Object.keys(parameters).sort()).toEqual([...launcherParameterKeys(), 'ImageId'].sort());
+    expect((parameters.InstanceType as { AllowedValues: string[] }).AllowedValues).toEqual([...INSTANCE_TYPES]);
+    expect(groups.flatMap((group) => group.Parameters).sort()).toEqual(Object.keys(parameters).sort());
+    for (const [name, parameter] of Object.entries(parameters)) {
+      expect(parameter.Description, name).toEqual(expect.any(String));
+      const constrained =
+        parameter.AllowedPattern ?? parameter.AllowedValues ?? parameter.MinValue ?? parameter.MaxLength;
+      const awsTyped = String(parameter.Type).startsWith('AWS::');
+      expect(constrained !== undefined || awsTyped, `${name} has a constraint`).toBe(true);
+    }
+    expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^[1-9][0-9]?$' });
+    expect(parameters.VpcId?.Type).toBe('AWS::EC2::VPC::Id');
+    expect(parameters.SubnetId?.Type).toBe('AWS::EC2::Subnet::Id');
+    expect(parameters.SourceIP?.Default).toBe('0.0.0.0/0');
+    expect(parameters.ExposedPort?.Default).toBe(443);
+    expect(parameters.TraefikDashboardPort?.Default).toBe(8090);
+    expect(parameters.InstanceType).toMatchObject({
+      Default: 't3.large',
+      AllowedValues: ['t3.medium', 't3.large', 't3.xlarge', 't3.2xlarge', 'm6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
+    });
+    expect(parameters.RootVolumeDimension).toMatchObject({ Default: 30, MinValue: 8, MaxValue: 1024 });
+    expect(parameters.KeyPairName?.Default).toBe('');
+    expect(parameters.InstanceProfileName?.Default).toBe('');
+    expect(parameters.ImageId).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    });
+  });
+
+  it('accepts 1 to 99 as slots and nothing else', () => {
+    // Prepare
+    const pattern = new RegExp(String((parsedTemplate().Parameters as any).Slots.AllowedPattern));
+
+    // Assess
+    expect(['1', '2', '5', '10', '99'].every((slot) => pattern.test(slot))).toBe(true);
+    expect(['0', '100', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
+  });
+
+  it('takes no password as a template parameter', () => {
+    // Prepare
+    const parameters = parsedTemplate().Parameters as Record<string, Record<string, unknown>>;
+
+    // Assess
+    expect(Object.keys(parameters).filter((name) => /password|secret|credential/i.test(name))).toEqual([]);
+    expect(Object.values(parameters).filter((parameter) => parameter.NoEcho)).toEqual([]);
+  });
+
+  it('validates every resource against its registry schema, for slots 1,2,5', () => {
+    // Act
+    const problems = validateResources(expandedTemplate());
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('resolves every Ref, GetAtt, Sub variable, DependsOn and condition name', () => {
+    // Act
+    const problems = findBrokenReferences(expandedTemplate());
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('expands to one secret and one record per slot', () => {
+    // Act
+    const resources = Object.keys(expandedTemplate().Resources as JsonObject);
+
+    // Assess
+    expect(resources.sort()).toEqual(
+      [
+        'DevPassword1',
+        'DevPassword2',
+        'DevPassword5',
+        'DevRecord1',
+        'DevRecord2',
+        'DevRecord5',
+        'MonitorRecord',
+        'InstanceRecord',
+        'SecurityGroup',
+        'Role',
+        'InstanceProfile',
+        'WaitHandle',
+        'Instance',
+        'WaitCondition',
+      ].sort(),
+    );
+  });
+
+  it('stays under the TemplateBody and user data limits', () => {
+    // Prepare
+    const { header, hostScript } = userDataParts();
+    const longest = fillHeader(header, {
+      'AWS::StackName': 's'.repeat(128),
+      'AWS::Region': 'ap-southeast-5',
+      RunId: '51af3dc0-da77-11e4-872e-1234567db123',
+      DomainName: 'd'.repeat(253),
+      SlotList: Array.from({ length: 98 }, (_, index) => index + 1).join(','),
+      ExposedPort: '65535',
+      TraefikDashboardPort: '65535',
+      CertificateParameterName: 'c'.repeat(256),
+      PrivateKeyParameterName: 'k'.repeat(256),
+      DashboardUsersParameterName: 'u'.repeat(256),
+      WaitHandle: 'w'.repeat(1024),
+    });
+
+    // Assess
+    expect(Buffer.byteLength(teamTemplateBody)).toBeLessThan(TEMPLATE_BODY_LIMIT);
+    expect(Buffer.byteLength(longest + hostScript)).toBeLessThan(USER_DATA_LIMIT);
+  });
+
+  it('keeps the outputs of the largest run within the 200-output quota', () => {
+    // Prepare: 98 slots, the most a run may hold (see docs/team-stack.md).
+    const slots = Array.from({ length: 98 }, (_, index) => String(index + 1));
+
+    // Act
+    const template = expandedTemplate(slots);
+
+    // Assess
+    expect(Object.keys(template.Outputs as JsonObject).length).toBeLessThanOrEqual(200);
+    expect(Object.keys(template.Resources as JsonObject).length).toBeLessThanOrEqual(500);
+  });
+
+  it('names each password secret after the stack and the run id, with 24 generated letters and digits', () => {
+    // Act
+    const secret = properties(expandedTemplate(), 'DevPassword5');
+
+    // Assess
+    expect(secret.Name).toEqual({ 'Fn::Sub': '${AWS::StackName}/${RunId}/dev-5' });
+    expect(secret.GenerateSecretString).toEqual({
+      PasswordLength: 24,
+      ExcludePunctuation: true,
+      RequireEachIncludedType: true,
+    });
+    expect(secret.GenerateSecretString.SecretStringTemplate).toBeUndefined();
+    expect(resource(expandedTemplate(), 'DevPassword5').DeletionPolicy).toBeUndefined();
+  });
+
+  it('scopes the instance role to the three parameters and this run’s secrets', () => {
+    // Prepare
+    const role = properties(expandedTemplate(), 'Role');
+    const statements = role.Policies[0].PolicyDocument.Statement as Record<string, any>[];
+    const [parameters, secrets] = statements;
+
+    // Assess
+    expect(statements).toHaveLength(2);
+    expect(parameters?.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+    expect(JSON.stringify(parameters?.Resource)).not.toContain('*');
+    for (const name of ['CertificateParameterName', 'PrivateKeyParameterName', 'DashboardUsersParameterName']) {
+      expect(JSON.stringify(parameters?.Resource)).toContain(
+        `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/\${${name}}`,
+      );
+    }
+    expect(secrets?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(secrets?.Resource['Fn::Sub']).toBe(
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${AWS::StackName}/${RunId}/*',
+    );
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(resource(expandedTemplate(), 'Role').Condition).toBe('HasNoInstanceProfile');
+    expect(resource(expandedTemplate(), 'InstanceProfile').Condition).toBe('HasNoInstanceProfile');
+  });
+
+  it('collapses the double slash of parameter names that start with one', () => {
+    // Prepare
+    const role = properties(expandedTemplate(), 'Role');
+    const arn = role.Policies[0].PolicyDocument.Statement[0].Resource[0];
+    const [separator, split] = arn['Fn::Join'];
+    const [splitOn, sub] = split['Fn::Split'];
+    const text = (sub['Fn::Sub'] as string).replace('${CertificateParameterName}', '/team-ide/tls/cert');
+
+    // Act
+    const resolved = text.split(splitOn).join(separator);
+
+    // Assess
+    expect(resolved).toBe('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/team-ide/tls/cert');
+  });
+
+  it('requires IMDSv2 and an encrypted gp3 root volume, and sets a key pair only when given', () => {
+    // Act
+    const instance = properties(expandedTemplate(), 'Instance');
+
+    // Assess
+    expect(instance.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    expect(instance.BlockDeviceMappings).toEqual([
+      {
+        DeviceName: '/dev/xvda',
+        Ebs: { VolumeSize: { Ref: 'RootVolumeDimension' }, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+      },
+    ]);
+    expect(instance.ImageId).toEqual({ Ref: 'ImageId' });
+    expect(instance.KeyName).toEqual({ 'Fn::If': ['HasKeyPair', { Ref: 'KeyPairName' }, { Ref: 'AWS::NoValue' }] });
+    expect(instance.IamInstanceProfile).toEqual({
+      'Fn::If': ['HasInstanceProfile', { Ref: 'InstanceProfileName' }, { Ref: 'InstanceProfile' }],
+    });
+    expect(resource(expandedTemplate(), 'Instance').CreationPolicy).toBeUndefined();
+  });
+
+  it('admits the exposed ports and the redirect only from SourceIP, and SSH only with a key pair', () => {
+    // Act
+    const ingress = properties(expandedTemplate(), 'SecurityGroup').SecurityGroupIngress as unknown[];
+
+    // Assess
+    expect(ingress).toEqual([
+      expect.objectContaining({ FromPort: { Ref: 'ExposedPort' }, ToPort: { Ref: 'ExposedPort' }, CidrIp: { Ref: 'SourceIP' } }),
+      expect.objectContaining({
+        FromPort: { Ref: 'TraefikDashboardPort' },
+        ToPort: { Ref: 'TraefikDashboardPort' },
+        CidrIp: { Ref: 'SourceIP' },
+      }),
+      expect.objectContaining({ FromPort: 80, ToPort: 80, CidrIp: { Ref: 'SourceIP' } }),
+      {
+        'Fn::If': [
+          'HasKeyPair',
+          expect.objectContaining({ FromPort: 22, ToPort: 22, CidrIp: { Ref: 'SourceIP' } }),
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    ]);
+  });
+
+  it('creates the dev, monitor and instance records as resources pointing at the instance', () => {
+    // Prepare
+    const template = expandedTemplate();
+    const pointsAtInstance = { ResourceRecords: [{ 'Fn::GetAtt': ['Instance', 'PublicIp'] }], Type: 'A', TTL: '60' };
+
+    // Assess
+    expect(properties(template, 'DevRecord2')).toMatchObject({
+      ...pointsAtInstance,
+      HostedZoneId: { Ref: 'HostedZoneId' },
+      Name: { 'Fn::Sub': 'dev-2.${DomainName}.' },
+    });
+    expect(properties(template, 'MonitorRecord')).toMatchObject({
+      ...pointsAtInstance,
+      Name: { 'Fn::Sub': 'monitor.${DomainName}.' },
+    });
+    expect(properties(template, 'InstanceRecord')).toMatchObject({
+      ...pointsAtInstance,
+      Name: { 'Fn::Sub': '${Instance}.${DomainName}.' },
+    });
+    for (const logicalId of ['DevRecord1', 'MonitorRecord', 'InstanceRecord']) {
+      expect(resource(template, logicalId).DependsOn).toBeUndefined();
+    }
+  });
+
+  it('waits for the host’s signal through a wait condition created after the instance', () => {
+    // Prepare
+    const template = expandedTemplate();
+    const { header } = userDataParts();
+
+    // Assess
+    expect(resource(template, 'WaitCondition')).toEqual({
+      Type: 'AWS::CloudFormation::WaitCondition',
+      DependsOn: 'Instance',
+      Properties: { Handle: { Ref: 'WaitHandle' }, Timeout: '600', Count: 1 },
+    });
+    expect(header).toContain("export WAIT_HANDLE_URL='${WaitHandle}'");
+  });
+
+  it('outputs a URL and a password secret ARN per slot, the dashboard URL, the instance id and public IP', () => {
+    // Act
+    const outputs = expandedTemplate().Outputs as Record<string, { Value: unknown }>;
+
+    // Assess
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'DevUrl1',
+        'DevUrl2',
+        'DevUrl5',
+        'DevPasswordSecret1',
+        'DevPasswordSecret2',
+        'DevPasswordSecret5',
+        'DashboardUrl',
+        'InstanceId',
+        'PublicIp',
+      ].sort(),
+    );
+    expect(outputs.DevUrl5?.Value).toEqual({
+      'Fn::If': [
+        'HasStandardPort',
+        { 'Fn::Sub': 'https://dev-5.${DomainName}' },
+        { 'Fn::Sub': 'https://dev-5.${DomainName}:${ExposedPort}' },
+      ],
+    });
+    expect(outputs.DevPasswordSecret5?.Value).toEqual({ Ref: 'DevPassword5' });
+    expect(outputs.DashboardUrl?.Value).toEqual({
+      'Fn::Sub': 'https://monitor.${DomainName}:${TraefikDashboardPort}/dashboard/',
+    });
+    expect(outputs.InstanceId?.Value).toEqual({ Ref: 'Instance' });
+    expect(outputs.PublicIp?.Value).toEqual({ 'Fn::GetAtt': ['Instance', 'PublicIp'] });
+  });
+});
+
+describe('template validator', () => {
+  it('reports a misspelled property, a missing required one and a wrong literal type', () => {
+    // Prepare
+    const broken = expandedTemplate();
+    const instance = properties(broken, 'Instance');
+    instance.InstanceTyp = instance.InstanceType;
+    delete instance.InstanceType;
+    delete properties(broken, 'MonitorRecord').Type;
+    instance.BlockDeviceMappings[0].Ebs.Encrypted = 'yes';
+    properties(broken, 'DevPassword2').GenerateSecretString.PasswordLength = '24';
+
+    // Act
+    const problems = validateResources(broken);
+
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Instance: / must NOT have additional properties (InstanceTyp)',
+        "MonitorRecord: / must have required property 'Type'",
+        'Instance: /BlockDeviceMappings/0/Ebs/Encrypted must be boolean',
+        'DevPassword2: /GenerateSecretString/PasswordLength must be integer',
+      ]),
+    );
+  });
+
+  it('reports a wrong literal on either side of an Fn::If', () => {
+    // Prepare
+    const broken = expandedTemplate();
+    properties(broken, 'SecurityGroup').SecurityGroupIngress[3]['Fn::If'][1].FromPort = 'twenty-two';
+
+    // Act
+    const problems = validateResources(broken);
+
+    // Assess
+    expect(problems).toContain('SecurityGroup: /SecurityGroupIngress/3/FromPort must be integer');
+  });
+
+  it('reports references to nothing', () => {
+    // Prepare
+    const broken = expandedTemplate();
+    properties(broken, 'DevRecord1').HostedZoneId = { Ref: 'HostedZone' };
+    properties(broken, 'MonitorRecord').ResourceRecords = [{ 'Fn::GetAtt': ['Instance', 'PublicAddress'] }];
+    properties(broken, 'InstanceRecord').Name = { 'Fn::Sub': '${Instanse}.${DomainName}.' };
+
+    // Act
+    const problems = findBrokenReferences(broken);
+
+    // Assess
+    expect(problems).toEqual([
+      'Resources/DevRecord1/Properties/HostedZoneId: Ref names nothing: "HostedZone"',
+      'Resources/MonitorRecord/Properties/ResourceRecords/0: AWS::EC2::Instance has no attribute PublicAddress',
+      'Resources/InstanceRecord/Properties/Name: Fn::Sub names nothing: ${Instanse}',
+    ]);
+  });
+
+  it('expands Fn::ForEach in keys, strings and Refs to the identifier', () => {
+    // Prepare
+    const fragment = {
+      Resources: {
+        'Fn::ForEach::Topics': ['Name', { Ref: 'Names' }, { 'Topic${Name}': { Properties: { A: { Ref: 'Name' }, B: 'x-${Name}', C: '&{Name}' } } }],
+      },
+    };
+
+    // Act
+    const expanded = expandForEach(fragment, { Names: ['a-1', 'b'] });
+
+    // Assess
+    expect(expanded).toEqual({
+      Resources: {
+        'Topica-1': { Properties: { A: 'a-1', B: 'x-a-1', C: 'a1' } },
+        Topicb: { Properties: { A: 'b', B: 'x-b', C: 'b' } },
+      },
+    });
+  });
+});

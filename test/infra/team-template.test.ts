@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import templateSource from '../../infra/team-stack.yaml';
+import bootScript from '../../infra/host/boot.sh';
+import traefikStatic from '../../infra/host/traefik.yaml';
+import traefikDynamic from '../../infra/host/dynamic.yaml';
+import {
+  HOST_SCRIPT_PLACEHOLDER,
+  TeamTemplateError,
+  assembleTeamTemplate,
+  renderHostScript,
+  teamTemplateBody,
+  toYamlDoubleQuoted,
+} from '../../infra/team-template';
+import { parseCloudFormationYaml } from './cfn-yaml';
+import { userDataParts } from './boot-dry-run';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(__dirname, '..', '..');
+const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic };
+
+describe('assembleTeamTemplate', () => {
+  it('puts the host script in place of the placeholder as one YAML string', () => {
+    // Act
+    const body = assembleTeamTemplate(parts);
+
+    // Assess
+    expect(body).not.toContain(HOST_SCRIPT_PLACEHOLDER);
+    expect(userDataParts(body).hostScript).toBe(renderHostScript(parts));
+    expect(body).toBe(teamTemplateBody);
+  });
+
+  it('writes every host file by a quoted heredoc and then runs boot.sh', () => {
+    // Act
+    const script = renderHostScript(parts);
+
+    // Assess
+    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/boot.sh" <<'TEAM_IDE_EOF'\n${bootScript}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikStatic}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikDynamic}TEAM_IDE_EOF\n`);
+    expect(script.trimEnd().split('\n').at(-1)).toBe('exec /bin/bash "${HOST_ROOT:-}/opt/team-ide/boot.sh"');
+  });
+
+  it('throws when the template holds the placeholder other than once', () => {
+    // Prepare
+    const missing = { ...parts, template: 'Resources: {}\n' };
+    const twice = { ...parts, template: `a: "${HOST_SCRIPT_PLACEHOLDER}"\nb: "${HOST_SCRIPT_PLACEHOLDER}"\n` };
+
+    // Act and assess
+    expect(() => assembleTeamTemplate(missing)).toThrow(TeamTemplateError);
+    expect(() => assembleTeamTemplate(twice)).toThrow(/exactly once/);
+  });
+
+  it('throws when a host file holds the heredoc delimiter line', () => {
+    // Prepare
+    const clashing = { ...parts, bootScript: '#!/bin/bash\necho one\nTEAM_IDE_EOF\necho two\n' };
+
+    // Act and assess
+    expect(() => assembleTeamTemplate(clashing)).toThrow(/TEAM_IDE_EOF/);
+  });
+
+  it('encodes quotes, backslashes, dollars, tabs and line separators so YAML reads them back', () => {
+    // Prepare
+    const text = 'a "quoted" \\ back\tslash ${X} $(y) \u2028 \u2029 é\n';
+
+    // Act
+    const parsed = parseCloudFormationYaml(`value: ${toYamlDoubleQuoted(text)}\n`);
+
+    // Assess
+    expect(parsed).toEqual({ value: text });
+    expect(toYamlDoubleQuoted(text)).not.toMatch(/[\u2028\u2029]/);
+  });
+
+  it('keeps the host files ASCII, so no encoding can change them on the way', () => {
+    // Assess
+    for (const [name, text] of Object.entries({ bootScript, traefikStatic, traefikDynamic })) {
+      expect(/^[\x09\x0a\x20-\x7e]*$/.test(text), name).toBe(true);
+    }
+  });
+
+  it('bundles with esbuild’s text loader from infra files only, with no YAML library', async () => {
+    // Act
+    const result = await build({
+      entryPoints: [path.join(repoRoot, 'infra', 'team-template.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'cjs',
+      loader: { '.yaml': 'text', '.sh': 'text' },
+      logLevel: 'silent',
+    });
+
+    // Assess
+    expect(Object.keys(result.metafile.inputs).sort()).toEqual([
+      'infra/host/boot.sh',
+      'infra/host/dynamic.yaml',
+      'infra/host/traefik.yaml',
+      'infra/team-stack.yaml',
+      'infra/team-template.ts',
+    ]);
+  });
+});
+
+describe('npm run build:template', () => {
+  it('writes the same body the launcher sends', async () => {
+    // Prepare
+    const outputDir = await mkdtemp(path.join(tmpdir(), 'team-ide-build-'));
+    const outputFile = path.join(outputDir, 'team-stack.yaml');
+
+    try {
+      // Act
+      const { stdout } = await run(
+        process.execPath,
+        [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/build-template.ts', outputFile],
+        { cwd: repoRoot },
+      );
+
+      // Assess
+      expect(await readFile(outputFile, 'utf8')).toBe(teamTemplateBody);
+      expect(stdout).toMatch(/\(\d+ bytes of 51,200\)/);
+    } finally {
+      await rm(outputDir, { recursive: true, force: true });
+    }
+  });
+});
