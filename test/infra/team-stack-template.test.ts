@@ -180,7 +180,7 @@ describe('team stack template', () => {
   });
 
   it('keeps the outputs of the largest run within the 200-output quota', () => {
-    // Prepare: 98 slots, the most a run may hold (see docs/team-stack.md).
+    // Prepare: 98 slots, the most a run may hold (see the README, "Quotas and limits").
     const slots = Array.from({ length: 98 }, (_, index) => String(index + 1));
 
     // Act
