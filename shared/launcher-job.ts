@@ -1,4 +1,5 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeAsync } from './invoke-async';
 import type { StartPlan } from './start-plan';
 
 /** Who asked, and where to answer them. Ids only: nothing here is secret. */
@@ -15,16 +16,7 @@ export type LauncherJob =
   | { action: 'stop'; requester: SlackRequester }
   | { action: 'status'; requester: SlackRequester };
 
-/**
- * Invokes the launcher without waiting for it (InvocationType Event): Slack's 3 seconds
- * cover only this hand-off, and CloudFormation answers take longer than that to settle.
- */
-export async function dispatchLauncherJob(lambda: LambdaClient, functionName: string, job: LauncherJob): Promise<void> {
-  await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(job)),
-    }),
-  );
+/** Hands the job to the launcher without waiting: Slack's 3 seconds cover only this hand-off. */
+export function dispatchLauncherJob(lambda: LambdaClient, functionName: string, job: LauncherJob): Promise<void> {
+  return invokeAsync(lambda, functionName, job);
 }

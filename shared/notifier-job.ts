@@ -1,19 +1,14 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeAsync } from './invoke-async';
 
 /** What stack-events hands to the notifier when a run's stack is created: its id, nothing secret. */
 export interface NotifierJob {
   stackId: string;
 }
 
-/** Invokes the notifier without waiting (InvocationType Event): the emails need not hold up the event. */
-export async function dispatchNotifierJob(lambda: LambdaClient, functionName: string, job: NotifierJob): Promise<void> {
-  await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(job)),
-    }),
-  );
+/** Hands the job to the notifier without waiting: the emails need not hold up the event. */
+export function dispatchNotifierJob(lambda: LambdaClient, functionName: string, job: NotifierJob): Promise<void> {
+  return invokeAsync(lambda, functionName, job);
 }
 
 /** The job, or undefined when the payload is not one (an invocation by hand with the wrong shape). */

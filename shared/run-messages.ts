@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from './slack-api';
-import { context, escapeMrkdwn, mention, section, slackTime } from './slack-format';
+import { context, escapeMrkdwn, mention, plural, section, slackTime } from './slack-format';
 import type { FailedResource } from './stack-gateway';
 import type { RunTags } from './team-stack';
 
@@ -20,8 +20,6 @@ export interface SeatReport {
   /** Why no email went out and what to do, in mrkdwn; set exactly when `emailedTo` is not. */
   problem?: string;
 }
-
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 // Slack refuses section text over 3,000 characters; a long seat list is split across sections.
 const SECTION_LIMIT = 2900;

@@ -9,6 +9,9 @@ export const section = (text: string): KnownBlock => ({ type: 'section', text: {
 /** A context block: the small grey line under a message. */
 export const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
 
+/** `1 IDE`, `3 IDEs`. */
+export const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+
 /** Slack's date token shows the time in each reader's own time zone; the fallback is UTC. */
 export function slackTime(date: Date): string {
   const seconds = Math.floor(date.getTime() / 1000);

@@ -1,30 +1,17 @@
-import type { KnownBlock } from '@slack/types';
 import { USAGE } from './command-parser';
 import type { AppError } from './errors';
 import type { Roster, RosterMember } from './roster';
 import type { SlackMessage } from './slack-api';
+import { context, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from './stack-gateway';
 import type { StartPlan } from './start-plan';
 import { OUTPUT } from './team-stack';
-
-/** Slack renders `<@U…>` as the person's current display name. */
-const mention = (userId: string) => `<@${userId}>`;
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
 
 function plain(text: string): SlackMessage {
   return { text, blocks: [section(text)] };
 }
 
-/** Slack's date token shows the time in each reader's own time zone; the fallback is UTC. */
-function slackTime(date: Date): string {
-  const seconds = Math.floor(date.getTime() / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().replace(/\.\d{3}Z$/, 'Z')}>`;
-}
-
 const seatList = (seats: readonly RosterMember[]) => seats.map((member) => `dev-${member.slot} ${mention(member.userId)}`).join(', ');
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 export function helpMessage(): SlackMessage {
   return { text: 'How to use /ide', blocks: [section('*team-ide* gives each developer a VS Code in the browser.'), section(USAGE)] };

@@ -4,7 +4,6 @@ import {
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStacksCommand,
-  type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,12 +14,12 @@ import { createLogger } from '../../shared/logger';
 import type { StartPlan } from '../../shared/start-plan';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
+import { runStack, STACK_ID } from '../helpers/run-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const config = loadConfig(validEnv());
 const requester: SlackRequester = { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 const plan: StartPlan = { instanceType: 't3.large', hours: 3, seats: config.roster.filter((member) => member.slot === 1 || member.slot === 5) };
-const stackId = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/team-ide-test-ides/0a1b2c3d-aaaa-bbbb-cccc-123456789012';
 
 function setup() {
   const slack = recordingResponder();
@@ -36,25 +35,6 @@ function setup() {
   return { slack, run: (job: LauncherJob) => handler(job) };
 }
 
-function existingStack(status: string, extra: Partial<Stack> = {}): Stack {
-  return {
-    StackName: 'team-ide-test-ides',
-    StackId: stackId,
-    StackStatus: status as Stack['StackStatus'],
-    CreationTime: new Date('2026-11-28T08:00:00Z'),
-    Tags: [
-      { Key: 'team-ide:run-id', Value: 'run-0' },
-      { Key: 'team-ide:requested-by', Value: 'U0000AAA1' },
-      { Key: 'team-ide:requested-by-name', Value: 'alice' },
-      { Key: 'team-ide:channel', Value: 'C0000TEAM' },
-      { Key: 'team-ide:slots', Value: '1 2' },
-      { Key: 'team-ide:hours', Value: '8' },
-      { Key: 'team-ide:ends-at', Value: '2026-11-28T16:00:00.000Z' },
-    ],
-    ...extra,
-  };
-}
-
 const notFound = new CloudFormationServiceException({ name: 'ValidationError', message: 'Stack with id team-ide-test-ides does not exist', $fault: 'client', $metadata: {} });
 
 describe('launcher', () => {
@@ -66,7 +46,7 @@ describe('launcher', () => {
     it('creates the team stack with the run\'s parameters and id tags, then tells the channel', async () => {
       // Prepare
       cloudFormation.on(DescribeStacksCommand).rejects(notFound);
-      cloudFormation.on(CreateStackCommand).resolves({ StackId: stackId });
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
       const { slack, run } = setup();
 
       // Act
@@ -99,12 +79,12 @@ describe('launcher', () => {
     });
 
     it.each([
-      ['CREATE_IN_PROGRESS', 'The team IDEs are already starting (started by <@U0000AAA1>'],
-      ['CREATE_COMPLETE', 'The team IDEs are already running (started by <@U0000AAA1>'],
-      ['DELETE_IN_PROGRESS', 'The team IDEs (started by <@U0000AAA1> <!date^1795852800^{date_short_pretty} {time}|2026-11-28T08:00:00Z>) are still stopping'],
+      ['CREATE_IN_PROGRESS', 'The team IDEs are already starting (started by <@U0000LEAD>'],
+      ['CREATE_COMPLETE', 'The team IDEs are already running (started by <@U0000LEAD>'],
+      ['DELETE_IN_PROGRESS', 'The team IDEs (started by <@U0000LEAD> <!date^1795856400^{date_short_pretty} {time}|2026-11-28T09:00:00Z>) are still stopping'],
       ['ROLLBACK_COMPLETE', 'failed to start and is being cleaned up. Try again in a minute or two'],
     ])('does not create a second stack while one is %s', async (status, words) => {
-      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [existingStack(status)] });
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status)] });
       const { slack, run } = setup();
 
       await run({ action: 'start', requester, plan });
@@ -158,7 +138,7 @@ describe('launcher', () => {
     });
 
     it('deletes a stack that is still being created and says what happens next', async () => {
-      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [existingStack('CREATE_IN_PROGRESS')] });
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_IN_PROGRESS')] });
       cloudFormation.on(DeleteStackCommand).resolves({});
       const { slack, run } = setup();
 
@@ -166,11 +146,11 @@ describe('launcher', () => {
 
       expect(cloudFormation).toHaveReceivedCommandWith(DeleteStackCommand, { StackName: 'team-ide-test-ides' });
       expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel' });
-      expect(slack.responses[0]?.text).toContain('<@U0000LEAD> is stopping the team IDEs started by <@U0000AAA1>. It was still starting: no emails will go out');
+      expect(slack.responses[0]?.text).toContain('<@U0000LEAD> is stopping the team IDEs started by <@U0000LEAD>. It was still starting: no emails will go out');
     });
 
     it('does not delete twice while a deletion runs', async () => {
-      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [existingStack('DELETE_IN_PROGRESS')] });
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_IN_PROGRESS')] });
       const { slack, run } = setup();
 
       await run({ action: 'stop', requester });
@@ -182,9 +162,7 @@ describe('launcher', () => {
 
   describe('status', () => {
     it('lists the seats, their holders and their links', async () => {
-      cloudFormation.on(DescribeStacksCommand).resolves({
-        Stacks: [existingStack('CREATE_COMPLETE', { Outputs: [{ OutputKey: 'DevUrl1', OutputValue: 'https://dev-1.code.example.com' }, { OutputKey: 'DevUrl2', OutputValue: 'https://dev-2.code.example.com' }] })],
-      });
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
       const { slack, run } = setup();
 
       await run({ action: 'status', requester });
@@ -192,8 +170,8 @@ describe('launcher', () => {
       const shown = JSON.stringify(slack.responses[0]?.blocks);
       expect(slack.responses[0]?.text).toBe('The team IDEs are running.');
       expect(shown).toContain('dev-1 <@U0000AAA1> — https://dev-1.code.example.com');
-      expect(shown).toContain('dev-2 <@U0000BBB2> — https://dev-2.code.example.com');
-      expect(shown).toContain('Started by <@U0000AAA1>');
+      expect(shown).toContain('dev-5 <@U0000EEE5> — https://dev-5.code.example.com');
+      expect(shown).toContain('Started by <@U0000LEAD>');
     });
 
     it('says nothing runs when there is no stack', async () => {

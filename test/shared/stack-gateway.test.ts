@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StackRequestError, StackStateError } from '../../shared/errors';
 import { createTeamStack, deleteTeamStack, describeTeamStack } from '../../shared/stack-gateway';
+import { runStack } from '../helpers/run-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const client = new CloudFormationClient({ region: 'eu-west-1' });
@@ -33,32 +34,13 @@ describe('stack gateway', () => {
     });
 
     it('reads status, run tags and outputs', async () => {
-      cloudFormation.on(DescribeStacksCommand).resolves({
-        Stacks: [
-          {
-            StackName: 'team-ide-test-ides',
-            StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/team-ide-test-ides/1b2c',
-            StackStatus: 'CREATE_COMPLETE',
-            CreationTime: new Date('2026-11-28T09:00:00Z'),
-            Tags: [
-              { Key: 'team-ide:run-id', Value: 'run-1' },
-              { Key: 'team-ide:requested-by', Value: 'U0000LEAD' },
-              { Key: 'team-ide:requested-by-name', Value: 'lead' },
-              { Key: 'team-ide:channel', Value: 'C0000TEAM' },
-              { Key: 'team-ide:slots', Value: '1 2 5' },
-              { Key: 'team-ide:hours', Value: '8' },
-              { Key: 'team-ide:ends-at', Value: '2026-11-28T17:00:00.000Z' },
-            ],
-            Outputs: [{ OutputKey: 'DevUrl1', OutputValue: 'https://dev-1.code.example.com' }],
-          },
-        ],
-      });
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
 
       const stack = await describeTeamStack(client, 'team-ide-test-ides');
 
       expect(stack).toMatchObject({
         status: 'CREATE_COMPLETE',
-        run: { runId: 'run-1', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [1, 2, 5], hours: 8 },
+        run: { runId: '6f1c2d3e-0000-4000-8000-000000000001', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [1, 2, 5], hours: 8, endsAt: '2026-11-28T17:00:00.000Z' },
         outputs: { DevUrl1: 'https://dev-1.code.example.com' },
       });
     });
