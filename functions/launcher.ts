@@ -1,6 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { teamTemplateBody } from '../infra/team-template';
+import { announceBackend } from '../shared/backend-notice';
 import { loadConfig } from '../shared/config';
 import { answerForError } from '../shared/error-answer';
 import type { LauncherJob } from '../shared/launcher-job';
@@ -30,10 +32,13 @@ export function makeHandler(deps: TeamRunDeps) {
 
 function defaultDeps(): TeamRunDeps {
   const config = loadConfig(process.env);
+  const logger = createLogger('launcher');
+  announceBackend(config, logger);
   return {
     config,
-    logger: createLogger('launcher'),
+    logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
+    ssm: new SSMClient({ region: config.region }),
     slack: createSlackResponder(),
     templateBody: teamTemplateBody,
     now: () => new Date(),

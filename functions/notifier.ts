@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { announceBackend } from '../shared/backend-notice';
 import { createBotPoster } from '../shared/bot-poster';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
@@ -31,10 +32,12 @@ export function makeHandler(deps: NotifierDeps) {
 
 function defaultDeps(): NotifierDeps {
   const config = loadConfig(process.env);
+  const logger = createLogger('notifier');
+  announceBackend(config, logger);
   const ssm = new SSMClient({ region: config.region });
   return {
     config,
-    logger: createLogger('notifier'),
+    logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     secretsManager: new SecretsManagerClient({ region: config.region }),
     // The sandbox sends one email a second: more attempts let the SDK's backoff on Throttling space the rest.

@@ -1,10 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SlashCommand } from '@slack/bolt';
-// Bolt's index loads every receiver and its HTTP stack; these two are all a Lambda needs.
-import App from '@slack/bolt/dist/App';
-import AwsLambdaReceiver, { type AwsEvent, type AwsHandler, type AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { boltLoggerFor } from '../shared/bolt-logger';
+import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import { announceBackend } from '../shared/backend-notice';
+import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
 import { parseCommand } from '../shared/command-parser';
 import { type Config, loadConfig } from '../shared/config';
 import { answerForError } from '../shared/error-answer';
@@ -12,7 +11,7 @@ import { dispatchLauncherJob, type LauncherJob, type SlackRequester } from '../s
 import { createLogger, type Logger } from '../shared/logger';
 import { acknowledgement, helpMessage } from '../shared/slack-messages';
 import type { SlackMessage } from '../shared/slack-api';
-import { loadSlackSecrets } from '../shared/slack-secrets';
+import { loadSlackSigningSecret } from '../shared/slack-secrets';
 import { authorize, planStart } from '../shared/start-plan';
 
 export interface SlackCommandDeps {
@@ -29,25 +28,12 @@ export interface SlackCommandDeps {
  * only after the listener finishes, so nothing slow may run here.
  */
 export function makeHandler(deps: SlackCommandDeps): AwsHandler {
-  let boltHandler: Promise<AwsHandler> | undefined;
-  return async (event: AwsEvent, context: unknown): Promise<AwsResponse> => {
-    boltHandler ??= buildBoltHandler(deps).catch((error: unknown) => {
-      boltHandler = undefined;
-      throw error;
-    });
-    return (await boltHandler)(event, context);
-  };
+  return boltHandlerBuiltOnce(() => buildBoltHandler(deps));
 }
 
 async function buildBoltHandler(deps: SlackCommandDeps): Promise<AwsHandler> {
   const { config, logger } = deps;
-  const receiver = new AwsLambdaReceiver({ signingSecret: await deps.loadSigningSecret(), logger: boltLoggerFor(logger) });
-  const app = new App({
-    receiver,
-    logger: boltLoggerFor(logger),
-    // Answering slash commands needs no token; ids given here spare the auth.test call at cold start.
-    authorize: async () => ({ botId: config.slackBotId, botUserId: config.slackBotUserId }),
-  });
+  const { app, receiver } = createBoltApp({ signingSecret: await deps.loadSigningSecret(), logger, botId: config.slackBotId, botUserId: config.slackBotUserId });
   // Any command name: renaming the command in the Slack app settings needs no redeploy.
   app.command(/^\/.+/, async ({ command, ack, context }) => {
     const answer = await answerCommand(deps, command, context.retryNum);
@@ -91,13 +77,14 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
 
 function defaultDeps(): SlackCommandDeps {
   const config = loadConfig(process.env);
+  const logger = createLogger('slack-command');
+  announceBackend(config, logger);
   const lambda = new LambdaClient({ region: config.region });
   const ssm = new SSMClient({ region: config.region });
   return {
     config,
-    logger: createLogger('slack-command'),
-    loadSigningSecret: async () =>
-      (await loadSlackSecrets(ssm, { signingSecretParameter: config.slackSigningSecretParameter, botTokenParameter: config.slackBotTokenParameter })).signingSecret,
+    logger,
+    loadSigningSecret: () => loadSlackSigningSecret(ssm, config.slackSigningSecretParameter),
     dispatch: (job) => dispatchLauncherJob(lambda, config.launcherFunctionName, job),
   };
 }

@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { announceBackend } from '../shared/backend-notice';
 import { createBotPoster } from '../shared/bot-poster';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
@@ -43,11 +44,13 @@ function eventSummary(event: unknown): Record<string, unknown> {
 
 function defaultDeps(): StackEventsDeps {
   const config = loadConfig(process.env);
+  const logger = createLogger('stack-events');
+  announceBackend(config, logger);
   const ssm = new SSMClient({ region: config.region });
   const lambda = new LambdaClient({ region: config.region });
   return {
     config,
-    logger: createLogger('stack-events'),
+    logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm,
     slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),

@@ -21,6 +21,10 @@ export interface Config {
   defaultSize: Size;
   defaultHours: number;
   maxHours: number;
+  /** Minutes before a run's end that the channel is warned, with buttons to extend or stop it. */
+  warningMinutes: number;
+  /** Hours the "Extend" button adds; never past `maxHours` from the run's start. */
+  extendHours: number;
   /** Names of the SSM SecureString parameters holding the Slack secrets, read at cold start. */
   slackSigningSecretParameter: string;
   slackBotTokenParameter: string;
@@ -29,12 +33,28 @@ export interface Config {
   slackBotUserId: string;
   /** Slack's Web API base; the sandbox points it at its own stand-in. */
   slackApiUrl: string;
+  /** `aws`: AWS and Slack. `sandbox`: the local stand-ins of `npm start` (AWS_ENDPOINT_URL_*, SLACK_API_URL). */
+  backend: Backend;
   launcherFunctionName: string;
   /** The Lambda that emails the developers; stack-events invokes it when a run is ready. */
   notifierFunctionName: string;
   sesFromAddress: string;
   team: TeamStackSettings;
 }
+
+export type Backend = 'aws' | 'sandbox';
+
+/**
+ * The AWS services the functions call, as the SDK names their endpoint variables
+ * (`AWS_ENDPOINT_URL_<service id>`): the sandbox must stand in for every one of them.
+ */
+export const SANDBOX_ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL_CLOUDFORMATION',
+  'AWS_ENDPOINT_URL_LAMBDA',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_SSM',
+] as const;
 
 /** What the team template needs besides the run's slots and instance type. */
 export interface TeamStackSettings {
@@ -99,6 +119,8 @@ const schema = z.object({
   DEFAULT_SIZE: optional('medium').refine(isSize, { error: `must be one of ${Object.keys(SIZES).join(', ')}` }),
   DEFAULT_HOURS: wholeNumber(8, 1, 168),
   MAX_HOURS: wholeNumber(24, 1, 168),
+  WARNING_MINUTES: wholeNumber(15, 1, 120),
+  EXTEND_HOURS: wholeNumber(2, 1, 24),
   SLACK_SIGNING_SECRET_PARAMETER: required('the name of the SSM SecureString holding the Slack signing secret'),
   SLACK_BOT_TOKEN_PARAMETER: required('the name of the SSM SecureString holding the Slack bot token (xoxb-…)'),
   SLACK_BOT_ID: required('the Slack app\'s bot id (B…), from auth.test or the app settings'),
@@ -137,6 +159,9 @@ const schema = z.object({
   ROOT_VOLUME_GB: wholeNumber(30, 8, 1024),
   KEY_PAIR_NAME: optional(''),
   INSTANCE_PROFILE_NAME: optional(''),
+  IDE_BACKEND: optional('aws').refine((text) => text === 'aws' || text === 'sandbox', {
+    error: 'must be aws (the default) or sandbox (the local stand-ins `npm start` runs)',
+  }),
   TEAM_STACK_ROLE_ARN: optional('').refine((text) => text === '' || /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(text), {
     error: 'must be an IAM role ARN (arn:aws:iam::123456789012:role/…) or empty',
   }),
@@ -162,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (settings.EXPOSED_PORT === settings.DASHBOARD_PORT || [settings.EXPOSED_PORT, settings.DASHBOARD_PORT].includes(80)) {
     problems.push('EXPOSED_PORT and DASHBOARD_PORT must differ from each other and from 80 (the HTTP redirect)');
   }
+  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, settings.SLACK_API_URL));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region: settings.AWS_REGION,
@@ -173,11 +199,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultSize: settings.DEFAULT_SIZE as Size,
     defaultHours: settings.DEFAULT_HOURS,
     maxHours: settings.MAX_HOURS,
+    warningMinutes: settings.WARNING_MINUTES,
+    extendHours: settings.EXTEND_HOURS,
     slackSigningSecretParameter: settings.SLACK_SIGNING_SECRET_PARAMETER,
     slackBotTokenParameter: settings.SLACK_BOT_TOKEN_PARAMETER,
     slackBotId: settings.SLACK_BOT_ID,
     slackBotUserId: settings.SLACK_BOT_USER_ID,
     slackApiUrl: settings.SLACK_API_URL,
+    backend: settings.IDE_BACKEND as Backend,
     launcherFunctionName: settings.LAUNCHER_FUNCTION_NAME,
     notifierFunctionName: settings.NOTIFIER_FUNCTION_NAME,
     sesFromAddress: settings.SES_FROM_ADDRESS,
@@ -198,4 +227,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       serviceRoleArn: settings.TEAM_STACK_ROLE_ARN,
     },
   };
+}
+
+/** Slack's own API hosts (slack-gov.com is GovSlack's). */
+const isSlackHost = (url: string) => /^https:\/\/([a-z0-9-]+\.)*(slack|slack-gov)\.com\//.test(`${url}/`);
+
+/**
+ * The backend is never chosen silently: an AWS or Slack endpoint pointed elsewhere needs
+ * IDE_BACKEND=sandbox, and the sandbox needs every endpoint pointed at its stand-ins, so
+ * a half-configured sandbox cannot reach a real AWS account or Slack workspace.
+ */
+function backendProblems(backend: Backend, given: Record<string, string | undefined>, slackApiUrl: string): string[] {
+  const redirected = Object.keys(given).filter((name) => name.startsWith('AWS_ENDPOINT_URL')).sort();
+  if (backend === 'aws') {
+    return [
+      ...redirected.map((name) => `${name} is set (${given[name]}), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox`),
+      ...(isSlackHost(slackApiUrl) ? [] : [`SLACK_API_URL (${slackApiUrl}) is not Slack's API: unset it, or set IDE_BACKEND=sandbox for the local sandbox`]),
+    ];
+  }
+  const global = given.AWS_ENDPOINT_URL !== undefined;
+  return [
+    ...SANDBOX_ENDPOINT_VARIABLES.filter((name) => !global && given[name] === undefined).map(
+      (name) => `${name} is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with \`npm start\`, which sets it`,
+    ),
+    ...(isSlackHost(slackApiUrl) ? [`SLACK_API_URL is Slack's own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with \`npm start\`, which points it at its stand-in`] : []),
+  ];
 }

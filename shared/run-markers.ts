@@ -1,7 +1,10 @@
 import {
+  DeleteParameterCommand,
   DeleteParametersCommand,
+  GetParameterCommand,
   paginateGetParametersByPath,
   ParameterAlreadyExists,
+  ParameterNotFound,
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -14,10 +17,21 @@ import {
  * functions already talk to it; a table would be one more resource to deploy for a few
  * writes a day.
  *
- * Markers live under `/<stack name prefix>/runs/<stack uuid>/`. They hold a timestamp,
- * never a secret.
+ * Markers live under `/<stack name prefix>/runs/<stack uuid>/`. They hold a timestamp
+ * (or, for the cost guard, an end time and what happened at it), never a secret.
  */
-export type RunMarker = 'notified' | 'failure-reported' | 'failure-deleted' | 'stopped' | `delete-failure-${string}`;
+export type RunMarker =
+  | 'notified'
+  | 'failure-reported'
+  | 'failure-deleted'
+  | 'stopped'
+  | `delete-failure-${string}`
+  // The cost guard (shared/run-lifetime.ts): who is deleting the stack, and what happened at each end time.
+  | 'stopping'
+  | `warned-${string}`
+  | `end-${string}`
+  // Not a claim but the run's current end, moved by "Extend"; cleaned up with the markers.
+  | 'ends-at';
 
 /** The run whose markers are meant: the stack name prefix and the uuid part of its stack id. */
 export interface RunKey {
@@ -32,13 +46,16 @@ export function runMarkerName(run: RunKey, marker: RunMarker): string {
   return `${runsPath(run.prefix)}/${run.stackUuid}/${marker}`;
 }
 
-/** True when this caller created the marker; false when an earlier delivery already did. */
-export async function claimRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker, now: Date): Promise<boolean> {
+/**
+ * True when this caller created the marker; false when an earlier delivery already did.
+ * The value is the time of the claim unless one is given (ids and times only, never a secret).
+ */
+export async function claimRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker, now: Date, value?: string): Promise<boolean> {
   try {
     await ssm.send(
       new PutParameterCommand({
         Name: runMarkerName(run, marker),
-        Value: now.toISOString(),
+        Value: value ?? now.toISOString(),
         Type: 'String',
         Overwrite: false,
         Description: 'team-ide: this step of the run is done (removed when the run is stopped)',
@@ -48,6 +65,39 @@ export async function claimRunMarker(ssm: SSMClient, run: RunKey, marker: RunMar
   } catch (error) {
     if (error instanceof ParameterAlreadyExists) return false;
     throw error;
+  }
+}
+
+/** The marker's value; undefined when nobody has claimed or written it. */
+export async function readRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker): Promise<string | undefined> {
+  try {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: runMarkerName(run, marker) }));
+    return Parameter?.Value;
+  } catch (error) {
+    if (error instanceof ParameterNotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Writes the marker whether or not it exists: for values that change (the run's end) and for taking over a stale claim. */
+export async function writeRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker, value: string): Promise<void> {
+  await ssm.send(
+    new PutParameterCommand({
+      Name: runMarkerName(run, marker),
+      Value: value,
+      Type: 'String',
+      Overwrite: true,
+      Description: 'team-ide: state of a running run (removed when the run is stopped)',
+    }),
+  );
+}
+
+/** Gives a claim back after the side effect it guarded failed, so the next attempt may claim it again. */
+export async function releaseRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker): Promise<void> {
+  try {
+    await ssm.send(new DeleteParameterCommand({ Name: runMarkerName(run, marker) }));
+  } catch (error) {
+    if (!(error instanceof ParameterNotFound)) throw error;
   }
 }
 

@@ -43,7 +43,7 @@ const seatName = (seat: Pick<SeatReport, 'slot' | 'userId'>) => `dev-${seat.slot
 
 function endsAtLine(run: RunTags): string {
   const endsAt = run.endsAt ? new Date(run.endsAt) : undefined;
-  const until = endsAt && !Number.isNaN(endsAt.getTime()) ? `Runs until ${slackTime(endsAt)}. ` : '';
+  const until = endsAt && !Number.isNaN(endsAt.getTime()) ? `Runs until ${slackTime(endsAt)}, then stops by itself (a warning with a button to extend comes first). ` : '';
   return `${until}Push your work before it stops: \`/ide stop\` deletes the host and its disks.`;
 }
 

@@ -1,6 +1,8 @@
 import { USAGE } from './command-parser';
 import type { AppError } from './errors';
+import type { CostEstimate } from './instance-types';
 import type { Roster, RosterMember } from './roster';
+import { formatDuration } from './run-lifetime';
 import type { SlackMessage } from './slack-api';
 import { context, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from './stack-gateway';
@@ -89,11 +91,28 @@ export function alreadyStoppingMessage(): SlackMessage {
   return plain('The team IDEs are already stopping. I\'ll say in the channel when they are gone.');
 }
 
-export function statusMessage(stack: TeamStack, roster: Roster): SlackMessage {
+/** What `/ide status` adds for a run that is starting or running: its current end and its cost so far. */
+export interface StatusLifetime {
+  endsAt: Date;
+  now: Date;
+  cost?: CostEstimate;
+}
+
+/** `Cost so far: about $0.42 …`, labelled an estimate, with how it was reckoned. */
+export function costLine(cost: CostEstimate): string {
+  const price = `${cost.instanceType} at $${cost.usdPerHour} an hour in ${cost.region}${cost.approximateRegion ? ' (not in the price table: the us-east-1 price)' : ''}`;
+  return `Cost so far: about $${cost.usd.toFixed(2)} (${price}, ${cost.hours.toFixed(1)} h). An estimate: the instance's on-demand price only.`;
+}
+
+export function statusMessage(stack: TeamStack, roster: Roster, lifetime?: StatusLifetime): SlackMessage {
   const state = describeState(stack.status);
   const lines = [`*The team IDEs are ${state}.*`];
   if (stack.run) {
-    lines.push(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : ''}.`);
+    const ends = lifetime
+      ? `, ends ${slackTime(lifetime.endsAt)} (${formatDuration(lifetime.endsAt.getTime() - lifetime.now.getTime())} left)`
+      : stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : '';
+    lines.push(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${ends}.`);
+    if (lifetime?.cost) lines.push(costLine(lifetime.cost));
     const seats = stack.run.slots.map((slot) => {
       const member = roster.find((candidate) => candidate.slot === slot);
       const holder = member ? mention(member.userId) : '(no longer on the roster)';

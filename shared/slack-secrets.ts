@@ -1,49 +1,31 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from './errors';
 
-export interface SlackSecrets {
-  signingSecret: string;
-  botToken: string;
-}
+// The Slack secrets live in SSM SecureString parameters and are read once per cold start:
+// never environment variables, so they appear in no Lambda console, CloudFormation
+// template or packaged artifact. Each function reads only the one it needs, and its role
+// may read only that one.
 
-/**
- * Reads the Slack secrets from SSM SecureString parameters, once per cold start. They
- * are not environment variables, so they never appear in the Lambda console, in
- * CloudFormation, or in a packaged artifact.
- */
-export async function loadSlackSecrets(
-  ssm: SSMClient,
-  names: { signingSecretParameter: string; botTokenParameter: string },
-): Promise<SlackSecrets> {
-  const { Parameters, InvalidParameters } = await ssm.send(
-    new GetParametersCommand({ Names: [names.signingSecretParameter, names.botTokenParameter], WithDecryption: true }),
-  );
+async function readSecureString(ssm: SSMClient, name: string): Promise<string> {
+  const { Parameters, InvalidParameters } = await ssm.send(new GetParametersCommand({ Names: [name], WithDecryption: true }));
   if (InvalidParameters && InvalidParameters.length > 0) {
-    throw new ConfigError(
-      InvalidParameters.map((name) => `SSM parameter ${name} does not exist: create it with \`aws ssm put-parameter --type SecureString --name ${name} --value …\` (see the README)`),
-    );
+    throw new ConfigError([`SSM parameter ${name} does not exist: create it with \`aws ssm put-parameter --type SecureString --name ${name} --value …\` (see the README)`]);
   }
-  const value = (name: string) => Parameters?.find((parameter) => parameter.Name === name)?.Value ?? '';
-  const secrets = { signingSecret: value(names.signingSecretParameter), botToken: value(names.botTokenParameter) };
-  const problems: string[] = [];
-  if (secrets.signingSecret === '') problems.push(`SSM parameter ${names.signingSecretParameter} is empty: store the app's signing secret in it`);
-  if (!secrets.botToken.startsWith('xoxb-')) problems.push(`SSM parameter ${names.botTokenParameter} does not hold a bot token (xoxb-…): store the app's Bot User OAuth Token in it`);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return secrets;
+  return Parameters?.[0]?.Value ?? '';
 }
 
-/**
- * Reads only the bot token, for the functions that post in channels but never verify a
- * request: their roles may read this one parameter and not the signing secret.
- */
+/** The bot token, for the functions that post in channels (stack-events, notifier, sweeper). */
 export async function loadSlackBotToken(ssm: SSMClient, botTokenParameter: string): Promise<string> {
-  const { Parameters, InvalidParameters } = await ssm.send(new GetParametersCommand({ Names: [botTokenParameter], WithDecryption: true }));
-  if (InvalidParameters && InvalidParameters.length > 0) {
-    throw new ConfigError([`SSM parameter ${botTokenParameter} does not exist: create it with \`aws ssm put-parameter --type SecureString --name ${botTokenParameter} --value …\` (see the README)`]);
-  }
-  const botToken = Parameters?.[0]?.Value ?? '';
+  const botToken = await readSecureString(ssm, botTokenParameter);
   if (!botToken.startsWith('xoxb-')) {
     throw new ConfigError([`SSM parameter ${botTokenParameter} does not hold a bot token (xoxb-…): store the app's Bot User OAuth Token in it`]);
   }
   return botToken;
+}
+
+/** The signing secret, for the functions that verify Slack's requests (slack-command, slack-interactions). */
+export async function loadSlackSigningSecret(ssm: SSMClient, signingSecretParameter: string): Promise<string> {
+  const signingSecret = await readSecureString(ssm, signingSecretParameter);
+  if (signingSecret === '') throw new ConfigError([`SSM parameter ${signingSecretParameter} is empty: store the app's signing secret in it`]);
+  return signingSecret;
 }

@@ -13,11 +13,20 @@ export interface StartPlan {
 
 /** Throws `NotAllowedError` unless the user and the channel are on the allowlists. */
 export function authorize(config: Pick<Config, 'allowedUsers' | 'allowedChannels'>, userId: string, channelId: string): void {
-  if (config.allowedUsers !== '*' && !config.allowedUsers.includes(userId)) {
-    throw new NotAllowedError('You are not allowed to start or stop team IDEs. Ask whoever deployed team-ide to add your Slack member id to ALLOWED_USERS.');
-  }
+  authorizeUser(config, userId);
   if (config.allowedChannels !== '*' && !config.allowedChannels.includes(channelId)) {
     throw new NotAllowedError('team-ide is not allowed in this channel. Use it in the team\'s channel, or ask whoever deployed it to add this channel to ALLOWED_CHANNELS.');
+  }
+}
+
+/**
+ * Throws `NotAllowedError` unless the user is on ALLOWED_USERS. The warning's buttons check
+ * only this: the warning is in the run's own channel, checked when the run started, and a
+ * later change of ALLOWED_CHANNELS must not leave a running host nobody can stop or extend.
+ */
+export function authorizeUser(config: Pick<Config, 'allowedUsers'>, userId: string): void {
+  if (config.allowedUsers !== '*' && !config.allowedUsers.includes(userId)) {
+    throw new NotAllowedError('You are not allowed to start or stop team IDEs. Ask whoever deployed team-ide to add your Slack member id to ALLOWED_USERS.');
   }
 }
 

@@ -1,5 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from './config';
+import { estimateCost } from './instance-types';
 import type { SlackRequester } from './launcher-job';
 import type { Logger } from './logger';
 import type { SlackResponder } from './slack-api';
@@ -11,7 +13,9 @@ import {
   statusMessage,
   stopAnnouncement,
 } from './slack-messages';
-import { createTeamStack, deleteTeamStack, describeTeamStack } from './stack-gateway';
+import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
+import { stopRunOnce } from './run-stop';
+import { createTeamStack, describeTeamStack, type TeamStack } from './stack-gateway';
 import type { StartPlan } from './start-plan';
 import { runTagsToStackTags, teamStackName, teamStackParameters } from './team-stack';
 
@@ -19,6 +23,8 @@ export interface TeamRunDeps {
   config: Config;
   logger: Logger;
   cloudFormation: CloudFormationClient;
+  /** The run markers: the `stopping` claim shared with the sweeper and the buttons, the extended end. */
+  ssm: SSMClient;
   slack: SlackResponder;
   templateBody: string;
   now: () => Date;
@@ -59,7 +65,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt) });
 }
 
-/** Deletes the team stack, also while it is still being created. */
+/** Deletes the team stack, also while it is still being created; once, if the sweeper or a button races it. */
 export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const stackName = teamStackName(deps.config.stackNamePrefix);
   const existing = await describeTeamStack(deps.cloudFormation, stackName);
@@ -67,17 +73,25 @@ export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester):
     await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...nothingRunningMessage() });
     return;
   }
-  if (existing.status === 'DELETE_IN_PROGRESS') {
+  if ((await stopRunOnce(deps, existing)) === 'already-stopping') {
     await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...alreadyStoppingMessage() });
     return;
   }
-  await deleteTeamStack(deps.cloudFormation, stackName);
-  deps.logger.info('Team stack deletion started', { stackId: existing.stackId, status: existing.status, runId: existing.run?.runId });
   await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...stopAnnouncement(requester.userId, existing) });
 }
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const message = existing ? statusMessage(existing, deps.config.roster) : nothingRunningMessage();
+  const message = existing ? statusMessage(existing, deps.config.roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...message });
+}
+
+/** The current end (an extension included) and the cost so far, for a run that is starting or running. */
+async function lifetimeFacts(deps: TeamRunDeps, stack: TeamStack) {
+  const runKey = runKeyOf(deps.config.stackNamePrefix, stack.stackId);
+  if (!stack.run || !runKey || !SWEPT_STATUSES.includes(stack.status)) return undefined;
+  const now = deps.now();
+  const endsAt = await readRunEnd(deps.ssm, runKey, stack, deps.config.maxHours);
+  const cost = estimateCost({ instanceType: stack.parameters.InstanceType ?? '', region: deps.config.region, since: stack.createdAt, now });
+  return { endsAt, now, ...(cost ? { cost } : {}) };
 }

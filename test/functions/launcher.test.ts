@@ -5,6 +5,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
@@ -14,25 +15,29 @@ import { createLogger } from '../../shared/logger';
 import type { StartPlan } from '../../shared/start-plan';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
-import { runStack, STACK_ID } from '../helpers/run-fixtures';
+import { fakeParameterStore, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
+const ssm = mockClient(SSMClient);
+const markers = `/team-ide-test/runs/${STACK_UUID}`;
 const config = loadConfig(validEnv());
 const requester: SlackRequester = { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 const plan: StartPlan = { instanceType: 't3.large', hours: 3, seats: config.roster.filter((member) => member.slot === 1 || member.slot === 5) };
 
-function setup() {
+function setup(options: { markers?: Record<string, string>; now?: string } = {}) {
   const slack = recordingResponder();
+  const store = fakeParameterStore(ssm, options.markers);
   const handler = makeHandler({
     config,
     logger: createLogger('launcher-test'),
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+    ssm: new SSMClient({ region: 'eu-west-1' }),
     slack,
     templateBody: 'Transform: AWS::LanguageExtensions\nResources: {}\n',
-    now: () => new Date('2026-11-28T09:00:00Z'),
+    now: () => new Date(options.now ?? '2026-11-28T09:00:00Z'),
     newRunId: () => '6f1c2d3e-0000-4000-8000-000000000001',
   });
-  return { slack, run: (job: LauncherJob) => handler(job) };
+  return { slack, store, run: (job: LauncherJob) => handler(job) };
 }
 
 const notFound = new CloudFormationServiceException({ name: 'ValidationError', message: 'Stack with id team-ide-test-ides does not exist', $fault: 'client', $metadata: {} });
@@ -40,6 +45,7 @@ const notFound = new CloudFormationServiceException({ name: 'ValidationError', m
 describe('launcher', () => {
   beforeEach(() => {
     cloudFormation.reset();
+    ssm.reset();
   });
 
   describe('start', () => {
@@ -144,9 +150,57 @@ describe('launcher', () => {
 
       await run({ action: 'stop', requester });
 
-      expect(cloudFormation).toHaveReceivedCommandWith(DeleteStackCommand, { StackName: 'team-ide-test-ides' });
+      // By id: a stop meant for this run can never delete the next one.
+      expect(cloudFormation).toHaveReceivedCommandWith(DeleteStackCommand, { StackName: STACK_ID });
       expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel' });
       expect(slack.responses[0]?.text).toContain('<@U0000LEAD> is stopping the team IDEs started by <@U0000LEAD>. It was still starting: no emails will go out');
+    });
+
+    it('claims the run\'s stop, so the sweeper or the Stop button racing it deletes nothing', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      cloudFormation.on(DeleteStackCommand).resolves({});
+      const { store, run } = setup();
+
+      await run({ action: 'stop', requester });
+
+      expect(store.get(`${markers}/stopping`)).toBe('2026-11-28T09:00:00.000Z');
+      expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: `${markers}/stopping`, Overwrite: false });
+    });
+
+    it('answers "already stopping" and deletes nothing when the sweeper claimed the stop a moment ago', async () => {
+      // Prepare: DescribeStacks still says CREATE_COMPLETE, but the stop is claimed.
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      const { slack, run } = setup({ markers: { [`${markers}/stopping`]: '2026-11-28T08:59:30.000Z' } });
+
+      // Act
+      await run({ action: 'stop', requester });
+
+      // Assess
+      expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
+      expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining('already stopping') })]);
+    });
+
+    it('gives the claim back when DeleteStack fails, so the next /ide stop can try again', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      cloudFormation.on(DeleteStackCommand).rejects(new CloudFormationServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: {} }));
+      const { slack, store, run } = setup();
+
+      await run({ action: 'stop', requester });
+
+      expect(slack.responses[0]?.text).toContain('AWS is busy');
+      expect(ssm).toHaveReceivedCommandWith(DeleteParameterCommand, { Name: `${markers}/stopping` });
+      expect(store.has(`${markers}/stopping`)).toBe(false);
+    });
+
+    it('deletes again a stack whose deletion failed, though its stop was claimed before', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_FAILED')] });
+      cloudFormation.on(DeleteStackCommand).resolves({});
+      const { slack, run } = setup({ markers: { [`${markers}/stopping`]: '2026-11-28T08:00:00.000Z' } });
+
+      await run({ action: 'stop', requester });
+
+      expect(cloudFormation).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
+      expect(slack.responses[0]?.visibility).toBe('in_channel');
     });
 
     it('does not delete twice while a deletion runs', async () => {
@@ -172,6 +226,20 @@ describe('launcher', () => {
       expect(shown).toContain('dev-1 <@U0000AAA1> — https://dev-1.code.example.com');
       expect(shown).toContain('dev-5 <@U0000EEE5> — https://dev-5.code.example.com');
       expect(shown).toContain('Started by <@U0000LEAD>');
+    });
+
+    it('shows the time left and the estimated cost so far, from the extended end when there is one', async () => {
+      // Prepare: t3.large in eu-west-1, created 09:00, extended to 19:00, asked at 11:30.
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE', { Parameters: [{ ParameterKey: 'InstanceType', ParameterValue: 't3.large' }] })] });
+      const { slack, run } = setup({ now: '2026-11-28T11:30:00Z', markers: { [`${markers}/ends-at`]: '2026-11-28T19:00:00.000Z' } });
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess: 2.5 h × $0.0912 = $0.228.
+      const shown = JSON.stringify(slack.responses[0]?.blocks);
+      expect(shown).toContain('ends <!date^1795892400^{date_short_pretty} {time}|2026-11-28T19:00:00Z> (7 h 30 min left)');
+      expect(shown).toContain('Cost so far: about $0.23 (t3.large at $0.0912 an hour in eu-west-1, 2.5 h). An estimate');
     });
 
     it('says nothing runs when there is no stack', async () => {

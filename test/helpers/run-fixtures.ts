@@ -1,9 +1,12 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import {
+  DeleteParameterCommand,
   DeleteParametersCommand,
+  GetParameterCommand,
   GetParametersByPathCommand,
   type Parameter,
   ParameterAlreadyExists,
+  ParameterNotFound,
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -93,8 +96,9 @@ export function recordingLogger(): Logger & { entries: LogEntry[]; text: () => s
 
 /**
  * Makes an SSM mock behave like Parameter Store for the run markers: PutParameter without
- * Overwrite refuses an existing name, DeleteParameters removes, GetParametersByPath pages
- * by 10. Returns the stored names and values.
+ * Overwrite refuses an existing name, GetParameter and DeleteParameter answer ParameterNotFound
+ * for a missing one, DeleteParameters removes, GetParametersByPath pages by 10. Returns the
+ * stored names and values.
  */
 export function fakeParameterStore(ssm: AwsClientStub<SSMClient>, initial: Record<string, string> = {}): Map<string, string> {
   const store = new Map<string, string>(Object.entries(initial));
@@ -104,6 +108,16 @@ export function fakeParameterStore(ssm: AwsClientStub<SSMClient>, initial: Recor
     }
     store.set(input.Name, input.Value);
     return { Version: 1, Tier: 'Standard' };
+  });
+  const notFound = () => new ParameterNotFound({ message: 'Parameter not found.', $metadata: {} });
+  ssm.on(GetParameterCommand).callsFake((input: { Name: string }) => {
+    const value = store.get(input.Name);
+    if (value === undefined) throw notFound();
+    return { Parameter: { Name: input.Name, Value: value, Type: 'String', Version: 1 } };
+  });
+  ssm.on(DeleteParameterCommand).callsFake((input: { Name: string }) => {
+    if (!store.delete(input.Name)) throw notFound();
+    return {};
   });
   ssm.on(DeleteParametersCommand).callsFake((input: { Names: string[] }) => {
     if (input.Names.length > 10) throw new Error('DeleteParameters takes at most 10 names');

@@ -71,11 +71,37 @@ describe('the deployment (serverless.yml)', () => {
     const slackCommand = statementsOf('SlackCommandRole').flatMap(actions);
     const launcher = statementsOf('LauncherRole').flatMap(actions);
 
-    expect(functionRoles.sort()).toEqual(['LauncherRole', 'NotifierRole', 'SlackCommandRole', 'StackEventsRole']);
+    expect(functionRoles.sort()).toEqual(['LauncherRole', 'NotifierRole', 'SlackCommandRole', 'SlackInteractionsRole', 'StackEventsRole', 'SweeperRole']);
     expect(slackCommand.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']);
     expect(launcher).not.toContain('ec2:RunInstances');
+    expect(JSON.stringify(statementsOf('SlackCommandRole'))).not.toContain('slack-bot-token');
     expect(statementsOf('LauncherRole').find((statement) => actions(statement).includes('iam:PassRole'))?.Resource).toEqual({ 'Fn::GetAtt': ['TeamStackServiceRole', 'Arn'] });
     expect(JSON.stringify(statementsOf('LauncherRole'))).toContain(':stack/team-ide-ci-ides/*');
+  });
+
+  it('lets the cost guard delete the team stack and keep its markers, and nothing more', () => {
+    const sweeper = statementsOf('SweeperRole');
+    const interactions = statementsOf('SlackInteractionsRole');
+    const resourcesOf = (statements: Statement[], action: string) => statements.filter((statement) => actions(statement).includes(action)).map((statement) => JSON.stringify(statement.Resource));
+
+    for (const statements of [sweeper, interactions]) {
+      expect(resourcesOf(statements, 'cloudformation:DeleteStack')).toEqual([expect.stringContaining(':stack/team-ide-ci-ides/*')]);
+      expect(statements.find((statement) => actions(statement).includes('iam:PassRole'))?.Resource).toEqual({ 'Fn::GetAtt': ['TeamStackServiceRole', 'Arn'] });
+      expect(resourcesOf(statements, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+      expect(resourcesOf(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+      expect(statements.flatMap(actions)).not.toContain('cloudformation:CreateStack');
+    }
+    expect(resourcesOf(sweeper, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-bot-token')]);
+    expect(resourcesOf(interactions, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-signing-secret')]);
+    expect(resourcesOf(statementsOf('LauncherRole'), 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+  });
+
+  it('runs the sweeper every minute, and routes the buttons to slack-interactions', () => {
+    const schedules = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.ScheduleExpression);
+    const routes = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route').map((resource) => resource.Properties.RouteKey);
+
+    expect(schedules.map((rule) => [rule.Properties.ScheduleExpression, JSON.stringify(rule.Properties.Targets)])).toEqual([['rate(1 minute)', expect.stringContaining('SweeperLambdaFunction')]]);
+    expect(routes.sort()).toEqual(['POST /slack/commands', 'POST /slack/interactions']);
   });
 
   it('lets the host read only the three boot parameters and the runs\' passwords', () => {
@@ -89,7 +115,7 @@ describe('the deployment (serverless.yml)', () => {
   });
 
   it('routes only our stack\'s terminal status changes to stack-events', () => {
-    const rule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Events::Rule');
+    const rule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern);
 
     expect(rule?.Properties.EventPattern).toMatchObject({
       source: ['aws.cloudformation'],

@@ -65,8 +65,16 @@ describe('loadConfig', () => {
     ['ROSTER', '1:U0000AAA1:alice', 'ROSTER entry "1:U0000AAA1:alice" has 3 fields'],
     ['TEAM_STACK_ROLE_ARN', 'team-ide-role', 'TEAM_STACK_ROLE_ARN must be an IAM role ARN'],
     ['STACK_NAME_PREFIX', 'team_ide', 'STACK_NAME_PREFIX must start with a letter'],
+    ['WARNING_MINUTES', '0', 'WARNING_MINUTES must be a whole number from 1 to 120'],
+    ['WARNING_MINUTES', '121', 'WARNING_MINUTES must be a whole number from 1 to 120'],
+    ['EXTEND_HOURS', '1.5', 'EXTEND_HOURS must be a whole number from 1 to 24'],
   ])('refuses %s=%j', (name, value, problem) => {
     expect(problemsOf(validEnv({ [name]: value })).join('\n')).toContain(problem);
+  });
+
+  it('warns 15 minutes before a run\'s end and extends by 2 hours unless told otherwise', () => {
+    expect(loadConfig(validEnv())).toMatchObject({ warningMinutes: 15, extendHours: 2 });
+    expect(loadConfig(validEnv({ WARNING_MINUTES: '1', EXTEND_HOURS: '4' }))).toMatchObject({ warningMinutes: 1, extendHours: 4 });
   });
 
   it('refuses a default lifetime longer than the maximum', () => {

@@ -2,7 +2,7 @@ import { ParameterAlreadyExists, PutParameterCommand, SSMClient, SSMServiceExcep
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimRunMarker, removeStoppedRunMarkers, runMarkerName } from '../../shared/run-markers';
+import { claimRunMarker, readRunMarker, releaseRunMarker, removeStoppedRunMarkers, runMarkerName, writeRunMarker } from '../../shared/run-markers';
 import { fakeParameterStore } from '../helpers/run-fixtures';
 
 const ssm = mockClient(SSMClient);
@@ -57,6 +57,40 @@ describe('run markers', () => {
 
       expect([...store.keys()].sort()).toEqual(['/team-ide-test/slack-bot-token', starting, runMarkerName(run, 'stopped')].sort());
       expect(markers.sort()).toEqual(['failure-reported', 'stopped']);
+    });
+  });
+
+  describe('the cost guard\'s state', () => {
+    it('reads a marker\'s value, and undefined for one nobody wrote', async () => {
+      fakeParameterStore(ssm, { [runMarkerName(run, 'ends-at')]: '2026-11-28T19:00:00.000Z' });
+
+      expect(await readRunMarker(client, run, 'ends-at')).toBe('2026-11-28T19:00:00.000Z');
+      expect(await readRunMarker(client, run, 'stopping')).toBeUndefined();
+    });
+
+    it('overwrites the end when it moves, and gives a claim back even when it is already gone', async () => {
+      const store = fakeParameterStore(ssm, { [runMarkerName(run, 'ends-at')]: '2026-11-28T19:00:00.000Z' });
+
+      await writeRunMarker(client, run, 'ends-at', '2026-11-28T21:00:00.000Z');
+      await claimRunMarker(client, run, 'stopping', now);
+      await releaseRunMarker(client, run, 'stopping');
+      await releaseRunMarker(client, run, 'stopping');
+
+      expect(Object.fromEntries(store)).toEqual({ [runMarkerName(run, 'ends-at')]: '2026-11-28T21:00:00.000Z' });
+    });
+
+    it('is removed with the other markers once the run is stopped', async () => {
+      const store = fakeParameterStore(ssm, {
+        [runMarkerName(run, 'ends-at')]: 't',
+        [runMarkerName(run, 'warned-20261128T170000Z')]: 't',
+        [runMarkerName(run, 'end-20261128T170000Z')]: 'reached',
+        [runMarkerName(run, 'stopping')]: 't',
+        [runMarkerName(run, 'stopped')]: 't',
+      });
+
+      await removeStoppedRunMarkers(client, run);
+
+      expect([...store.keys()]).toEqual([runMarkerName(run, 'stopped')]);
     });
   });
 });

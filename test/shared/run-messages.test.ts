@@ -26,6 +26,7 @@ describe('run messages', () => {
     const message = readyMessage(run, [{ slot: 1, userId: 'U0000AAA1', url: 'https://dev-1.code.example.com', emailedTo: 'alice@example.com' }]);
 
     expect(sectionTexts(message).join()).toContain('<!date^1795885200^{date_short_pretty} {time}|2026-11-28T17:00:00Z>');
+    expect(sectionTexts(message).join()).toContain('then stops by itself (a warning with a button to extend comes first)');
   });
 
   it('escapes what CloudFormation says, so Slack does not read it as links or mentions', () => {

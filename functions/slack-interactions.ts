@@ -1,0 +1,85 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
+import { announceBackend } from '../shared/backend-notice';
+import { type Config, loadConfig } from '../shared/config';
+import { answerForError } from '../shared/error-answer';
+import { ACTION } from '../shared/lifetime-messages';
+import { createLogger } from '../shared/logger';
+import { type ButtonReply, pressExtend, pressStop, type RunButtonDeps } from '../shared/run-buttons';
+import { loadSlackSigningSecret } from '../shared/slack-secrets';
+
+export interface SlackInteractionsDeps extends RunButtonDeps {
+  config: Config;
+  loadSigningSecret: () => Promise<string>;
+  /** What bolt's `respond()` posts to the response_url with; tests hand in a recording one. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * POST /slack/interactions: the "Extend" and "Stop now" buttons of the warning the sweeper
+ * posts before a run's end. Bolt checks the signature as for slash commands (401 otherwise).
+ * The listener acknowledges, acts (a few quick AWS calls: bolt answers Slack only once it
+ * returns, within Slack's 3 seconds), and answers through the payload's response_url:
+ * replacing the warning when the run's state changed, to the presser alone when not.
+ */
+export function makeHandler(deps: SlackInteractionsDeps): AwsHandler {
+  return boltHandlerBuiltOnce(async () => {
+    const { config, logger } = deps;
+    const { app, receiver } = createBoltApp({
+      signingSecret: await deps.loadSigningSecret(),
+      logger,
+      botId: config.slackBotId,
+      botUserId: config.slackBotUserId,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
+    app.action<BlockAction<ButtonAction>>(ACTION.extend, async ({ ack, body, action, respond }) => {
+      await ack();
+      await answer(deps, respond, 'extend', body, () => pressExtend(deps, { userId: body.user.id, value: action.value }));
+    });
+    app.action<BlockAction<ButtonAction>>(ACTION.stop, async ({ ack, body, action, respond }) => {
+      await ack();
+      await answer(deps, respond, 'stop', body, () => pressStop(deps, { userId: body.user.id, value: action.value }));
+    });
+    return receiver.start();
+  });
+}
+
+async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {
+  // Ids only: the payload also holds the whole message and the response_url.
+  const logContext = { button, userId: body.user.id, channelId: body.channel?.id };
+  let reply: ButtonReply;
+  try {
+    reply = await press();
+  } catch (error) {
+    reply = { mode: 'ephemeral', message: answerForError(error, deps.logger, logContext) };
+  }
+  try {
+    await respond(
+      reply.mode === 'replace'
+        ? { replace_original: true, ...reply.message }
+        : { response_type: 'ephemeral', replace_original: false, ...reply.message },
+    );
+  } catch (error) {
+    deps.logger.error('Could not answer the button', { ...logContext, error: error as Error });
+  }
+}
+
+function defaultDeps(): SlackInteractionsDeps {
+  const config = loadConfig(process.env);
+  const logger = createLogger('slack-interactions');
+  announceBackend(config, logger);
+  const ssm = new SSMClient({ region: config.region });
+  return {
+    config,
+    logger,
+    cloudFormation: new CloudFormationClient({ region: config.region }),
+    ssm,
+    now: () => new Date(),
+    loadSigningSecret: () => loadSlackSigningSecret(ssm, config.slackSigningSecretParameter),
+  };
+}
+
+export const handler = makeHandler(defaultDeps());

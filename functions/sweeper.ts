@@ -1,0 +1,43 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createBotPoster } from '../shared/bot-poster';
+import { announceBackend } from '../shared/backend-notice';
+import { loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { type SweepDeps, type SweepOutcome, sweepTeamRun } from '../shared/run-sweep';
+import { loadSlackBotToken } from '../shared/slack-secrets';
+
+/**
+ * The cost guard, run by an EventBridge schedule every minute: warns the channel before a
+ * run's end and stops the run at its end (shared/run-sweep.ts). The scheduled event carries
+ * nothing it needs, so anything may call the handler, with any argument: the sandbox calls
+ * it on its own timer, since serverless-offline runs no schedules. An error is logged and
+ * thrown; the next tick, a minute later, is the retry.
+ */
+export function makeHandler(deps: SweepDeps) {
+  return async (_event?: unknown): Promise<SweepOutcome> => {
+    try {
+      return await sweepTeamRun(deps);
+    } catch (error) {
+      deps.logger.error('Sweep failed', { error: error as Error });
+      throw error;
+    }
+  };
+}
+
+function defaultDeps(): SweepDeps {
+  const config = loadConfig(process.env);
+  const logger = createLogger('sweeper');
+  announceBackend(config, logger);
+  const ssm = new SSMClient({ region: config.region });
+  return {
+    config,
+    logger,
+    cloudFormation: new CloudFormationClient({ region: config.region }),
+    ssm,
+    slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),
+    now: () => new Date(),
+  };
+}
+
+export const handler = makeHandler(defaultDeps());

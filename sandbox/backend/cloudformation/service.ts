@@ -1,0 +1,388 @@
+/**
+ * The sandbox's CloudFormation: the calls the functions make (CreateStack, DescribeStacks,
+ * DeleteStack, DescribeStackEvents), with the real template checked and evaluated
+ * (template.ts), stacks kept in memory, and each status change sent on as the
+ * EventBridge event CloudFormation would emit. Nothing is created anywhere: a stack's
+ * resources are entries in this object, its secrets entries in the sandbox's Secrets
+ * Manager.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StackStatusChangeEvent } from '../../../shared/stack-status-event';
+import { HANDLED_STATUSES, STACK_STATUS_CHANGE } from '../../../shared/stack-status-event';
+import { TAG } from '../../../shared/team-stack';
+import { AwsServiceError, queryStringList, queryStructList } from '../aws-protocols';
+import type { SandboxSecretsManager } from '../secrets-manager';
+import {
+  checkCapabilities,
+  checkRules,
+  generatePassword,
+  InsufficientCapabilitiesError,
+  type ParameterValues,
+  parseTemplate,
+  planStack,
+  type PlannedResource,
+  resolveParameters,
+  type StackPlan,
+  TemplateProcessingError,
+  TemplateValidationError,
+} from './template';
+
+export const CLOUDFORMATION_NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+export interface SandboxCloudFormationOptions {
+  region: string;
+  accountId: string;
+  /** How long each operation (create, rollback, delete) takes. */
+  delayMs: number;
+  secrets: SandboxSecretsManager;
+  /** Where status changes go, as the EventBridge rule delivers them to stack-events. */
+  publish: (event: StackStatusChangeEvent) => Promise<void>;
+  /** One readable line per stack status change. */
+  log: (line: string) => void;
+  /**
+   * Makes the host of a run that seats this slot fail its boot, the way boot.sh reports a
+   * container that never gets healthy, to show a failed start and its rollback.
+   */
+  failSlot?: number;
+  /** Overrides the end time the launcher tagged the run with: it ends this many seconds after creation. */
+  runSeconds?: number;
+}
+
+/** One row of DescribeStackEvents. */
+interface StackEventRecord {
+  EventId: string;
+  StackId: string;
+  StackName: string;
+  LogicalResourceId: string;
+  PhysicalResourceId: string;
+  ResourceType: string;
+  Timestamp: Date;
+  ResourceStatus: string;
+  ResourceStatusReason?: string;
+  ClientRequestToken?: string;
+}
+
+interface SandboxStack {
+  stackId: string;
+  stackName: string;
+  status: string;
+  statusReason?: string;
+  description?: string;
+  createdAt: Date;
+  updatedAt?: Date;
+  deletedAt?: Date;
+  parameters: ParameterValues;
+  tags: { Key: string; Value: string }[];
+  capabilities: string[];
+  roleArn?: string;
+  clientRequestToken?: string;
+  /** What creating it produces, or why it cannot be created (the reason it rolls back with). */
+  plan: StackPlan | TemplateProcessingError;
+  /** Resources created so far; deleted again on rollback and delete. */
+  created: PlannedResource[];
+  outputs: StackPlan['outputs'];
+  /** Newest first, as DescribeStackEvents returns them. */
+  events: StackEventRecord[];
+  timer?: NodeJS.Timeout;
+}
+
+/** DescribeStackEvents pages by this many events. */
+const EVENTS_PAGE = 100;
+
+export class SandboxCloudFormation {
+  private readonly stacks: SandboxStack[] = [];
+
+  constructor(private readonly options: SandboxCloudFormationOptions) {}
+
+  /** Handles one awsQuery request; the result becomes `<ActionResult>`, undefined an empty answer. */
+  handle(action: string, form: URLSearchParams): Record<string, unknown> | undefined {
+    switch (action) {
+      case 'CreateStack':
+        return { StackId: this.createStack(form) };
+      case 'DescribeStacks':
+        return { Stacks: this.findStacks(form.get('StackName') ?? undefined).map((stack) => this.describe(stack)) };
+      case 'DeleteStack':
+        this.deleteStack(required(form, 'StackName'));
+        return undefined;
+      case 'DescribeStackEvents':
+        return this.describeEvents(required(form, 'StackName'), form.get('NextToken') ?? undefined);
+      default:
+        throw new AwsServiceError('InvalidAction', `The sandbox's CloudFormation emulates CreateStack, DescribeStacks, DeleteStack and DescribeStackEvents, not ${action}`);
+    }
+  }
+
+  /** How many stacks are being created, rolled back or deleted: their events are still to come. */
+  stacksInProgress(): number {
+    return this.stacks.filter((stack) => stack.status.endsWith('_IN_PROGRESS')).length;
+  }
+
+  /** Stops every pending status change, so the sandbox can exit. */
+  close(): void {
+    for (const stack of this.stacks) clearTimeout(stack.timer);
+  }
+
+  private createStack(form: URLSearchParams): string {
+    const stackName = required(form, 'StackName');
+    const token = form.get('ClientRequestToken') ?? undefined;
+    const live = this.liveStack(stackName);
+    if (live) {
+      // A retried request (same token) gets the stack it created; anything else collides.
+      if (token !== undefined && live.clientRequestToken === token) return live.stackId;
+      throw new AwsServiceError('AlreadyExistsException', `Stack [${stackName}] already exists`);
+    }
+    const onFailure = form.get('OnFailure') ?? 'ROLLBACK';
+    if (onFailure !== 'ROLLBACK') throw new AwsServiceError('ValidationError', `The sandbox emulates OnFailure ROLLBACK only, not ${onFailure}`);
+    const stackId = `arn:aws:cloudformation:${this.options.region}:${this.options.accountId}:stack/${stackName}/${randomUUID()}`;
+    const context = { stackName, stackId, region: this.options.region, accountId: this.options.accountId };
+    const capabilities = queryStringList(form, 'Capabilities');
+    let parameters: ParameterValues;
+    let template: ReturnType<typeof parseTemplate>;
+    try {
+      template = parseTemplate(required(form, 'TemplateBody'));
+      parameters = resolveParameters(template, queryStructList(form, 'Parameters').map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })));
+      checkCapabilities(template, capabilities);
+      checkRules(template, parameters, context);
+    } catch (error) {
+      if (error instanceof TemplateValidationError) throw new AwsServiceError('ValidationError', error.message);
+      if (error instanceof InsufficientCapabilitiesError) throw new AwsServiceError('InsufficientCapabilitiesException', error.message);
+      throw error;
+    }
+    let plan: SandboxStack['plan'];
+    try {
+      plan = planStack(template, parameters, context);
+    } catch (error) {
+      if (!(error instanceof TemplateProcessingError)) throw error;
+      plan = error;
+    }
+    const stack: SandboxStack = {
+      stackId,
+      stackName,
+      status: 'CREATE_IN_PROGRESS',
+      statusReason: 'User Initiated',
+      ...(typeof template.document.Description === 'string' ? { description: template.document.Description } : {}),
+      createdAt: new Date(),
+      parameters,
+      tags: this.withSandboxLifetime(queryStructList(form, 'Tags').map(({ Key, Value }) => ({ Key: Key ?? '', Value: Value ?? '' }))),
+      capabilities,
+      ...(form.get('RoleARN') ? { roleArn: form.get('RoleARN') as string } : {}),
+      ...(token !== undefined ? { clientRequestToken: token } : {}),
+      plan,
+      created: [],
+      outputs: [],
+      events: [],
+    };
+    this.stacks.push(stack);
+    this.setStackStatus(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
+    this.later(stack, () => this.createResources(stack));
+    return stackId;
+  }
+
+  private withSandboxLifetime(tags: SandboxStack['tags']): SandboxStack['tags'] {
+    const { runSeconds } = this.options;
+    if (runSeconds === undefined) return tags;
+    const endsAt = new Date(Date.now() + runSeconds * 1000).toISOString();
+    return tags.map((tag) => (tag.Key === TAG.endsAt ? { Key: tag.Key, Value: endsAt } : tag));
+  }
+
+  private createResources(stack: SandboxStack): void {
+    if (stack.plan instanceof TemplateProcessingError) {
+      this.rollBack(stack, stack.plan.message);
+      return;
+    }
+    const failing = this.failingResource(stack, stack.plan);
+    let failed: PlannedResource | undefined;
+    for (const resource of stack.plan.resources) {
+      if (failed) {
+        // CloudFormation cancels what was still being created once one resource fails.
+        this.resourceEvent(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+        continue;
+      }
+      this.resourceEvent(stack, resource, 'CREATE_IN_PROGRESS');
+      const failure = resource === failing?.resource ? failing.reason : this.createResource(resource);
+      if (failure) {
+        this.resourceEvent(stack, resource, 'CREATE_FAILED', failure);
+        failed = resource;
+        continue;
+      }
+      stack.created.push(resource);
+      this.resourceEvent(stack, resource, 'CREATE_COMPLETE');
+    }
+    if (failed) {
+      this.rollBack(stack, `The following resource(s) failed to create: [${failed.logicalId}]. Rollback requested by user.`);
+      return;
+    }
+    stack.outputs = stack.plan.outputs;
+    this.setStackStatus(stack, 'CREATE_COMPLETE');
+  }
+
+  /** Creates what the sandbox keeps of a resource (only secrets hold anything); returns why it failed, if it did. */
+  private createResource(resource: PlannedResource): string | undefined {
+    if (resource.type !== 'AWS::SecretsManager::Secret') return undefined;
+    const { Name, SecretString, GenerateSecretString } = resource.properties;
+    try {
+      const value = typeof SecretString === 'string' ? SecretString : generatePassword((GenerateSecretString ?? {}) as Record<string, unknown>);
+      // Without a Name, the secret is named as its ARN says: <name>-<six random characters>.
+      const name = typeof Name === 'string' ? Name : resource.physicalId.replace(/^.*:secret:/, '').replace(/-[A-Za-z]{6}$/, '');
+      this.options.secrets.create(resource.physicalId, name, value);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** The resource that fails when the run seats `failSlot`: the wait condition the host signals, with boot.sh's failure message. */
+  private failingResource(stack: SandboxStack, plan: StackPlan): { resource: PlannedResource; reason: string } | undefined {
+    const slot = this.options.failSlot;
+    const slots = stack.parameters.Slots;
+    const waitCondition = plan.resources.find((resource) => resource.type === 'AWS::CloudFormation::WaitCondition');
+    const instance = plan.resources.find((resource) => resource.type === 'AWS::EC2::Instance');
+    if (slot === undefined || !waitCondition || !Array.isArray(slots) || !slots.includes(String(slot))) return undefined;
+    return {
+      resource: waitCondition,
+      reason: `WaitCondition received failed message: 'team-ide boot failed at step wait-healthy-dev-${slot} (exit 28)' for uniqueId: ${instance?.physicalId ?? 'i-0'}`,
+    };
+  }
+
+  private rollBack(stack: SandboxStack, reason: string): void {
+    this.setStackStatus(stack, 'ROLLBACK_IN_PROGRESS', reason);
+    this.later(stack, () => {
+      this.deleteResources(stack);
+      this.setStackStatus(stack, 'ROLLBACK_COMPLETE');
+    });
+  }
+
+  private deleteStack(stackNameOrId: string): void {
+    const stack = this.findStacks(stackNameOrId, { quiet: true })[0];
+    // Deleting a stack that is gone or already going succeeds and does nothing, as in AWS.
+    if (!stack || stack.status.startsWith('DELETE_')) return;
+    clearTimeout(stack.timer);
+    this.setStackStatus(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
+    this.later(stack, () => {
+      this.deleteResources(stack);
+      stack.deletedAt = new Date();
+      this.setStackStatus(stack, 'DELETE_COMPLETE');
+    });
+  }
+
+  private deleteResources(stack: SandboxStack): void {
+    for (const resource of [...stack.created].reverse()) {
+      this.resourceEvent(stack, resource, 'DELETE_IN_PROGRESS');
+      if (resource.type === 'AWS::SecretsManager::Secret') this.options.secrets.delete(resource.physicalId);
+      this.resourceEvent(stack, resource, 'DELETE_COMPLETE');
+    }
+    stack.created = [];
+  }
+
+  private later(stack: SandboxStack, step: () => void): void {
+    stack.timer = setTimeout(step, this.options.delayMs);
+  }
+
+  private setStackStatus(stack: SandboxStack, status: string, reason?: string): void {
+    stack.status = status;
+    if (reason === undefined) delete stack.statusReason;
+    else stack.statusReason = reason;
+    if (status !== 'CREATE_IN_PROGRESS') stack.updatedAt = new Date();
+    this.pushEvent(stack, {
+      LogicalResourceId: stack.stackName,
+      PhysicalResourceId: stack.stackId,
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ResourceStatus: status,
+      ...(reason ? { ResourceStatusReason: reason } : {}),
+    });
+    this.options.log(`${stack.stackName} ${status}${reason && reason !== 'User Initiated' ? `: ${reason}` : ''}`);
+    if ((HANDLED_STATUSES as readonly string[]).includes(status)) {
+      this.options.publish(statusChangeEvent(stack, this.options)).catch((error: unknown) => {
+        this.options.log(`could not deliver ${status} to stack-events: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  private resourceEvent(stack: SandboxStack, resource: PlannedResource, status: string, reason?: string): void {
+    this.pushEvent(stack, {
+      LogicalResourceId: resource.logicalId,
+      PhysicalResourceId: resource.physicalId,
+      ResourceType: resource.type,
+      ResourceStatus: status,
+      ...(reason ? { ResourceStatusReason: reason } : {}),
+    });
+  }
+
+  private pushEvent(stack: SandboxStack, event: Omit<StackEventRecord, 'EventId' | 'StackId' | 'StackName' | 'Timestamp'>): void {
+    stack.events.unshift({
+      EventId: `${event.LogicalResourceId}-${event.ResourceStatus}-${randomUUID()}`,
+      StackId: stack.stackId,
+      StackName: stack.stackName,
+      Timestamp: new Date(),
+      ...(stack.clientRequestToken ? { ClientRequestToken: stack.clientRequestToken } : {}),
+      ...event,
+    });
+  }
+
+  private liveStack(stackName: string): SandboxStack | undefined {
+    return this.stacks.find((stack) => stack.stackName === stackName && stack.status !== 'DELETE_COMPLETE');
+  }
+
+  /** By name: the live stack of that name. By id: that stack, also once deleted (AWS keeps them 90 days). */
+  private findStacks(stackNameOrId: string | undefined, { quiet = false } = {}): SandboxStack[] {
+    if (stackNameOrId === undefined) return this.stacks.filter((stack) => stack.status !== 'DELETE_COMPLETE');
+    const stack = stackNameOrId.startsWith('arn:') ? this.stacks.find((candidate) => candidate.stackId === stackNameOrId) : this.liveStack(stackNameOrId);
+    if (!stack && !quiet) throw new AwsServiceError('ValidationError', `Stack with id ${stackNameOrId} does not exist`);
+    return stack ? [stack] : [];
+  }
+
+  private describe(stack: SandboxStack): Record<string, unknown> {
+    return {
+      StackId: stack.stackId,
+      StackName: stack.stackName,
+      Description: stack.description,
+      Parameters: Object.entries(stack.parameters).map(([key, value]) => ({ ParameterKey: key, ParameterValue: [value].flat().join(',') })),
+      CreationTime: stack.createdAt,
+      LastUpdatedTime: stack.updatedAt,
+      DeletionTime: stack.deletedAt,
+      StackStatus: stack.status,
+      StackStatusReason: stack.statusReason,
+      DisableRollback: false,
+      NotificationARNs: [],
+      Capabilities: stack.capabilities,
+      Outputs: stack.outputs.map((output) => ({ OutputKey: output.key, OutputValue: output.value, Description: output.description })),
+      RoleARN: stack.roleArn,
+      Tags: stack.tags,
+      EnableTerminationProtection: false,
+    };
+  }
+
+  private describeEvents(stackNameOrId: string, nextToken: string | undefined): Record<string, unknown> {
+    const [stack] = this.findStacks(stackNameOrId);
+    const start = nextToken === undefined ? 0 : Number(nextToken);
+    const events = (stack as SandboxStack).events;
+    return {
+      StackEvents: events.slice(start, start + EVENTS_PAGE),
+      NextToken: start + EVENTS_PAGE < events.length ? String(start + EVENTS_PAGE) : undefined,
+    };
+  }
+}
+
+function required(form: URLSearchParams, name: string): string {
+  const value = form.get(name);
+  if (value === null || value === '') throw new AwsServiceError('ValidationError', `1 validation error detected: Value null at '${name[0]?.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  return value;
+}
+
+/** The event EventBridge delivers for a stack status change (test/events/cloudformation/*.json have the same shape). */
+function statusChangeEvent(stack: SandboxStack, options: Pick<SandboxCloudFormationOptions, 'region' | 'accountId'>): StackStatusChangeEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': STACK_STATUS_CHANGE,
+    source: 'aws.cloudformation',
+    account: options.accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: options.region,
+    resources: [stack.stackId],
+    detail: {
+      'stack-id': stack.stackId,
+      'status-details': { status: stack.status, 'status-reason': stack.statusReason ?? '' },
+      ...(stack.clientRequestToken ? { 'client-request-token': stack.clientRequestToken } : {}),
+    },
+  };
+}

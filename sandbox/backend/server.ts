@@ -1,0 +1,192 @@
+/**
+ * The sandbox backend: one local HTTP server standing in for CloudFormation, Secrets
+ * Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>) and Slack
+ * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
+ * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { StackStatusChangeEvent } from '../../shared/stack-status-event';
+import { AwsServiceError, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
+import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
+import { SandboxSecretsManager } from './secrets-manager';
+import { SandboxSlack, type SandboxSlackMessage } from './slack';
+import { SandboxParameterStore } from './ssm';
+
+export interface BackendOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  region: string;
+  accountId: string;
+  stackDelayMs: number;
+  failSlot?: number;
+  runSeconds?: number;
+  /** The bot token chat.postMessage accepts; stored in SSM with the other `parameters`. */
+  botToken: string;
+  /** SSM parameters that exist before the functions start (the Slack secrets). */
+  parameters: Record<string, string>;
+  nameOf: (userId: string) => string | undefined;
+  /** Where each stack status change goes: stack-events, through serverless-offline. */
+  publish: (event: StackStatusChangeEvent) => Promise<void>;
+  log: (source: string, line: string) => void;
+}
+
+export interface SandboxBackend {
+  url: string;
+  cloudFormation: SandboxCloudFormation;
+  secretsManager: SandboxSecretsManager;
+  parameterStore: SandboxParameterStore;
+  slack: SandboxSlack;
+  close(): Promise<void>;
+}
+
+/** What `GET /sandbox/activity` answers: the CLI waits until the flow it started has settled. */
+export interface BackendActivity {
+  /** Milliseconds since the functions last called the backend, or a stack status change went to them. */
+  idleMs: number;
+  stacksInProgress: number;
+}
+
+/** `GET /slack/messages` */
+export interface SlackMessagesAnswer {
+  messages: SandboxSlackMessage[];
+}
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export async function startBackend(options: BackendOptions): Promise<SandboxBackend> {
+  const secretsManager = new SandboxSecretsManager();
+  const parameterStore = new SandboxParameterStore(options.region, options.accountId);
+  for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
+  // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
+  let lastActivityAt = Date.now();
+  const cloudFormation = new SandboxCloudFormation({
+    region: options.region,
+    accountId: options.accountId,
+    delayMs: options.stackDelayMs,
+    secrets: secretsManager,
+    publish: (event) => {
+      lastActivityAt = Date.now();
+      return options.publish(event);
+    },
+    log: (line) => options.log('cloudformation', line),
+    ...(options.failSlot !== undefined ? { failSlot: options.failSlot } : {}),
+    ...(options.runSeconds !== undefined ? { runSeconds: options.runSeconds } : {}),
+  });
+  const slack = new SandboxSlack({ botToken: options.botToken, nameOf: options.nameOf, log: (line) => options.log('slack', line) });
+
+  const route = async (request: IncomingMessage): Promise<WireResponse> => {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    if (request.method === 'GET' && url.pathname === '/slack/messages') {
+      const answer: SlackMessagesAnswer = { messages: slack.list(Number(url.searchParams.get('after') ?? 0)) };
+      return json(200, answer);
+    }
+    if (request.method === 'GET' && url.pathname === '/sandbox/activity') {
+      const answer: BackendActivity = { idleMs: Date.now() - lastActivityAt, stacksInProgress: cloudFormation.stacksInProgress() };
+      return json(200, answer);
+    }
+    if (request.method !== 'POST') return json(404, { error: `The sandbox backend has no ${request.method} ${url.pathname}` });
+    lastActivityAt = Date.now();
+    const body = await readBody(request);
+    if (url.pathname === '/api/chat.postMessage') {
+      const answer = slack.postMessage(request.headers.authorization, parseSlackBody(request, body));
+      return json(answer.status, answer.body);
+    }
+    const respondTo = /^\/slack\/respond\/([\w-]+)$/.exec(url.pathname)?.[1];
+    if (respondTo) {
+      const answer = slack.respond(respondTo, parseSlackBody(request, body));
+      return json(answer.status, answer.body);
+    }
+    const service = signedService(request.headers.authorization);
+    if (service === 'cloudformation') {
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? '';
+      try {
+        return queryResponse(CLOUDFORMATION_NAMESPACE, action, cloudFormation.handle(action, form));
+      } catch (error) {
+        if (error instanceof AwsServiceError) return queryError(CLOUDFORMATION_NAMESPACE, error);
+        throw error;
+      }
+    }
+    if (service === 'secretsmanager' || service === 'ssm') {
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const handler = service === 'ssm' ? parameterStore : secretsManager;
+      try {
+        return jsonResponse(handler.handle(operation, JSON.parse(body || '{}') as Record<string, unknown>));
+      } catch (error) {
+        if (error instanceof AwsServiceError) return jsonError(error);
+        throw error;
+      }
+    }
+    return json(404, { error: `The sandbox backend emulates CloudFormation, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+  };
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    route(request)
+      .catch((error: unknown) => {
+        // A bug in the sandbox, not an AWS error: the SDK sees a 500 and the console says what broke.
+        options.log('backend', `${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
+        return json(500, { __type: 'InternalFailure', message: (error as Error).message });
+      })
+      .then((answer) => {
+        response.writeHead(answer.status, { 'content-type': answer.contentType, 'x-amzn-requestid': randomUUID() });
+        response.end(answer.body);
+      });
+  });
+  await listen(server, options.host, options.port);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    cloudFormation,
+    secretsManager,
+    parameterStore,
+    slack,
+    close: async () => {
+      cloudFormation.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+function json(status: number, body: unknown): WireResponse {
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+}
+
+/** Slack's Web API takes JSON or a form; response_urls take JSON. */
+function parseSlackBody(request: IncomingMessage, body: string): Record<string, unknown> {
+  if (String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Resolves once the server listens; rejects when it cannot (the port taken since the check, say). */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,165 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { SandboxSlackMessage } from '../../sandbox/backend/slack';
+import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
+import { assertPortsFree, SANDBOX } from '../../sandbox/settings';
+import { sendSlashCommand, type SlashCommandResult } from '../../sandbox/slack-cli';
+import { freePorts, waitFor } from '../helpers/local-servers';
+
+/** One email as aws-ses-v2-local's GET /store lists it. */
+interface StoredEmail {
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+}
+
+// `npm start` on free ports, driven by the functions of `npm run slack`: the real functions in
+// serverless-offline, the real template, a real local SES; nothing reaches AWS or Slack.
+describe('the sandbox, end to end', () => {
+  let sandbox: RunningSandbox | undefined;
+  const output: string[] = [];
+  let ports: number[];
+
+  beforeAll(async () => {
+    ports = await freePorts(4);
+    const [http, lambda, backend, ses] = ports.map(String);
+    sandbox = await startSandbox({
+      // Only what a shell has: the settings come from .env.sandbox, as for `npm start`.
+      shellEnv: { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, SANDBOX_STACK_DELAY_MS: '1000' },
+      log: (line) => output.push(line),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    // Every listener is gone: the same check `npm start` makes before it starts.
+    await assertPortsFree({ http: ports[0]!, lambda: ports[1]!, backend: ports[2]!, ses: ports[3]! });
+  }, 30_000);
+
+  const send = (commandLine: string): Promise<SlashCommandResult> => {
+    const { urls, sender } = sandbox!;
+    return sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+  };
+
+  const emails = async (): Promise<StoredEmail[]> => ((await (await fetch(`${sandbox!.urls.inbox}/store`)).json()) as { emails: StoredEmail[] }).emails;
+
+  /** The first Slack message that matches, as the sandbox's Slack received it. */
+  const slackMessage = (what: string, matches: (message: SandboxSlackMessage) => boolean) =>
+    waitFor(what, async () => sandbox!.backend.slack.list().find(matches), 10_000);
+
+  it('emails 3 developers their own link and password, stops, and then says nothing runs', async () => {
+    // What the functions and the backend printed is the first thing to read when this fails.
+    onTestFailed(() => console.error(`Sandbox output, last 80 lines:\n${output.slice(-80).join('\n')}`));
+    const { config, urls, backend } = sandbox!;
+    const credentials = { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY };
+    const cloudFormation = new CloudFormationClient({ region: config.region, endpoint: urls.backend, credentials });
+    const secretsManager = new SecretsManagerClient({ region: config.region, endpoint: urls.backend, credentials });
+
+    // Act: /ide start 3
+    const sentAt = Date.now();
+    const start = await send('/ide start 3');
+    const delivered = await waitFor('3 emails in the inbox', async () => {
+      const stored = await emails();
+      return stored.length >= 3 ? stored : undefined;
+    }, 15_000);
+
+    // Assess: within 15 s, one email to each of the roster's first 3, each with its own link and password.
+    expect(start.status).toBe(200);
+    expect(start.answer).toMatch(/^On it: starting 3 IDEs/);
+    expect(Date.now() - sentAt).toBeLessThan(15_000);
+    const seated = config.roster.slice(0, 3);
+    expect(delivered.map((email) => email.destination.to)).toEqual(seated.map((member) => [member.email]));
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: `${config.stackNamePrefix}-ides` }));
+    const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+    const passwords: string[] = [];
+    for (const [index, member] of seated.entries()) {
+      const text = delivered[index]!.body.text ?? '';
+      const password = /^Password: (\S+)$/m.exec(text)?.[1] ?? '';
+      const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: outputs[`DevPasswordSecret${member.slot}`] }));
+      expect(text).toContain(`Open:     https://dev-${member.slot}.${config.team.domainName}\n`);
+      expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+      expect(password).toBe(SecretString);
+      expect(delivered[index]!.body.html).toContain(password);
+      passwords.push(password);
+    }
+    expect(new Set(passwords).size).toBe(3);
+    await slackMessage('the "ready" message', (message) => message.channel === sandbox!.sender.channelId && message.rendered.includes('every developer got an email'));
+
+    // Act: /ide stop, until CloudFormation says the stack is deleted.
+    const stop = await send('/ide stop');
+    const stackId = Stacks?.[0]?.StackId;
+    await waitFor('DELETE_COMPLETE', async () => {
+      const { Stacks: byId } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+      return byId?.[0]?.StackStatus === 'DELETE_COMPLETE' ? true : undefined;
+    }, 15_000);
+    const status = await send('/ide status');
+    const statusAnswer = await slackMessage('the status answer', (message) => message.responseUrlId === status.responseUrlId);
+
+    // Assess: stopped, the passwords deleted with the stack, and nothing runs.
+    expect(stop.answer).toMatch(/^On it: looking for the run to stop/);
+    expect(backend.secretsManager.list()).toEqual([]);
+    expect(statusAnswer.responseType).toBe('ephemeral');
+    expect(statusAnswer.rendered).toMatch(/^No team IDEs are running/);
+
+    // Every function said at its cold start that it talks to the sandbox; no log line holds a password or a Slack secret.
+    for (const service of ['slack-command', 'launcher', 'stack-events', 'notifier']) {
+      expect(output.some((line) => line.startsWith(`[${service}] WARN IDE_BACKEND=sandbox`)), `${service} cold-start notice`).toBe(true);
+    }
+    for (const secret of [...passwords, SANDBOX.signingSecret, SANDBOX.botToken]) {
+      expect(output.filter((line) => line.includes(secret))).toEqual([]);
+    }
+  }, 60_000);
+});
+
+// The cost guard, watched as `SANDBOX_RUN_SECONDS=120 WARNING_MINUTES=1 npm start` shows it, on a shorter
+// clock: the sweeper warns once the run is inside its warning window, then deletes it at its end.
+describe('the sandbox\'s cost guard, end to end', () => {
+  let sandbox: RunningSandbox | undefined;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
+    sandbox = await startSandbox({
+      shellEnv: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SANDBOX_HTTP_PORT: http,
+        SANDBOX_LAMBDA_PORT: lambda,
+        SANDBOX_BACKEND_PORT: backend,
+        SANDBOX_SES_PORT: ses,
+        SANDBOX_STACK_DELAY_MS: '500',
+        SANDBOX_RUN_SECONDS: '15',
+        SANDBOX_SWEEP_SECONDS: '1',
+        WARNING_MINUTES: '1',
+      },
+      log: (line) => output.push(line),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  }, 30_000);
+
+  it('warns the channel with Extend and Stop buttons, then stops the run at its end', async () => {
+    onTestFailed(() => console.error(`Sandbox output, last 80 lines:\n${output.slice(-80).join('\n')}`));
+    const { urls, sender, backend } = sandbox!;
+    const inChannel = (what: string, pattern: RegExp, timeoutMs: number) =>
+      waitFor(what, async () => backend.slack.list().find((message) => message.channel === sender.channelId && pattern.test(message.rendered)), timeoutMs);
+
+    // Act
+    const startedAt = Date.now();
+    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 1', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+    const warning = await inChannel('the warning', /stop in/, 15_000);
+    const ended = await inChannel('the stop at the end', /reached their end/, 30_000);
+    const stopped = await inChannel('"stopped"', /are stopped and deleted/, 15_000);
+
+    // Assess: one warning with both buttons, the stop not before the run's 15 seconds, then the deletion.
+    expect(JSON.stringify(warning)).toContain('extend_run');
+    expect(JSON.stringify(warning)).toContain('stop_run');
+    expect(backend.slack.list().filter((message) => /stop in/.test(message.rendered))).toHaveLength(1);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(15_000);
+    expect(backend.slack.list().indexOf(ended)).toBeLessThan(backend.slack.list().indexOf(stopped));
+  }, 90_000);
+});
+

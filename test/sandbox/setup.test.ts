@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../sandbox/sandbox';
+import { serverlessProblem } from '../../sandbox/serverless-offline';
+import { parseEnvFile, readPorts, SandboxSetupError } from '../../sandbox/settings';
+import { freePorts } from '../helpers/local-servers';
+
+/** The shell of someone running `npm start` on free ports, with `extra` set. */
+async function shell(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
+  return { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, ...extra };
+}
+
+/** What `npm start` prints when it cannot start: the message of a SandboxSetupError, on one line. */
+async function setupProblem(shellEnv: NodeJS.ProcessEnv): Promise<string> {
+  const lines: string[] = [];
+  const error = await startSandbox({ shellEnv, log: (line) => lines.push(line) }).then(
+    async (sandbox) => {
+      await sandbox.stop();
+      throw new Error('expected the sandbox not to start');
+    },
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(SandboxSetupError);
+  expect((error as Error).message).not.toContain('\n');
+  return (error as Error).message;
+}
+
+describe('starting the sandbox with bad input', () => {
+  let blocker: Server | undefined;
+
+  afterEach(async () => {
+    await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
+    blocker = undefined;
+  });
+
+  it('names a port in use and the setting that moves it, before starting anything', async () => {
+    const env = await shell();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(Number(env.SANDBOX_SES_PORT), '127.0.0.1', resolve));
+
+    expect(await setupProblem(env)).toBe(`port ${env.SANDBOX_SES_PORT} is in use: stop what uses it or set SANDBOX_SES_PORT`);
+  });
+
+  it('names a wrong setting of the functions and where to change it', async () => {
+    expect(await setupProblem(await shell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 50 (in .env.sandbox or the shell)');
+  }, 30_000);
+
+  it.each([
+    [{ SANDBOX_HTTP_PORT: 'http' }, 'SANDBOX_HTTP_PORT must be a port number from 1 to 65535, not "http"'],
+    [{ SANDBOX_HTTP_PORT: '4000', SANDBOX_LAMBDA_PORT: '4000' }, 'SANDBOX_LAMBDA_PORT and SANDBOX_HTTP_PORT are both 4000: give each its own port'],
+  ])('refuses ports it cannot use: %o', (env, message) => {
+    expect(() => readPorts(env)).toThrow(message);
+  });
+
+  it('turns serverless\'s report of a missing variable into the setting to add', () => {
+    const stderr = 'Environment: linux, node 20.20.2, osls 4.3.1 (local)\n\nError:\nCannot resolve serverless.yml: Variables resolution errored with:\n  - Cannot resolve variable at "provider.environment.ROSTER": Value not found at "env" source\n';
+
+    expect(serverlessProblem(stderr)).toBe('ROSTER is missing: set it in .env.sandbox');
+    expect(serverlessProblem('\nError:\nsomething else broke\n  in two lines\n')).toBe('serverless.yml cannot be read for stage sandbox: something else broke in two lines');
+  });
+});
+
+describe('parseEnvFile', () => {
+  it('reads KEY=VALUE lines, values as they stand, and skips comments', () => {
+    expect(parseEnvFile('# a comment\nA=1\n  B = Team IDE <ide@example.com>\n\n#C=3\n')).toEqual({ A: '1', B: 'Team IDE <ide@example.com>' });
+  });
+});
