@@ -2,11 +2,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { teamTemplateBody } from '../infra/team-template';
-import { announceBackend } from '../shared/backend-notice';
-import { loadConfig } from '../shared/config';
+import { coldStart } from '../shared/cold-start';
 import { answerForError } from '../shared/error-answer';
 import type { LauncherJob } from '../shared/launcher-job';
-import { createLogger } from '../shared/logger';
 import { createSlackResponder } from '../shared/slack-api';
 import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/team-runs';
 
@@ -31,9 +29,7 @@ export function makeHandler(deps: TeamRunDeps) {
 }
 
 function defaultDeps(): TeamRunDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('launcher');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('launcher');
   return {
     config,
     logger,

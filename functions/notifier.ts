@@ -2,10 +2,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { announceBackend } from '../shared/backend-notice';
+import { coldStart } from '../shared/cold-start';
 import { createBotPoster } from '../shared/bot-poster';
-import { loadConfig } from '../shared/config';
-import { createLogger } from '../shared/logger';
 import { type NotifierDeps, notifyDevelopers } from '../shared/notify-developers';
 import { readNotifierJob } from '../shared/notifier-job';
 import { loadSlackBotToken } from '../shared/slack-secrets';
@@ -31,9 +29,7 @@ export function makeHandler(deps: NotifierDeps) {
 }
 
 function defaultDeps(): NotifierDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('notifier');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('notifier');
   const ssm = new SSMClient({ region: config.region });
   return {
     config,

@@ -2,13 +2,13 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SlashCommand } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { announceBackend } from '../shared/backend-notice';
+import { coldStart } from '../shared/cold-start';
 import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
 import { parseCommand } from '../shared/command-parser';
-import { type Config, loadConfig } from '../shared/config';
+import type { Config } from '../shared/config';
 import { answerForError } from '../shared/error-answer';
 import { dispatchLauncherJob, type LauncherJob, type SlackRequester } from '../shared/launcher-job';
-import { createLogger, type Logger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import { acknowledgement, helpMessage } from '../shared/slack-messages';
 import type { SlackMessage } from '../shared/slack-api';
 import { loadSlackSigningSecret } from '../shared/slack-secrets';
@@ -76,9 +76,7 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
 }
 
 function defaultDeps(): SlackCommandDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('slack-command');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('slack-command');
   const lambda = new LambdaClient({ region: config.region });
   const ssm = new SSMClient({ region: config.region });
   return {

@@ -3,11 +3,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
-import { announceBackend } from '../shared/backend-notice';
-import { type Config, loadConfig } from '../shared/config';
+import { coldStart } from '../shared/cold-start';
+import type { Config } from '../shared/config';
 import { answerForError } from '../shared/error-answer';
 import { ACTION } from '../shared/lifetime-messages';
-import { createLogger } from '../shared/logger';
 import { type ButtonReply, pressExtend, pressStop, type RunButtonDeps } from '../shared/run-buttons';
 import { loadSlackSigningSecret } from '../shared/slack-secrets';
 
@@ -68,9 +67,7 @@ async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: '
 }
 
 function defaultDeps(): SlackInteractionsDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('slack-interactions');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('slack-interactions');
   const ssm = new SSMClient({ region: config.region });
   return {
     config,

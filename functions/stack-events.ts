@@ -1,10 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { announceBackend } from '../shared/backend-notice';
+import { coldStart } from '../shared/cold-start';
 import { createBotPoster } from '../shared/bot-poster';
-import { loadConfig } from '../shared/config';
-import { createLogger } from '../shared/logger';
 import { dispatchNotifierJob } from '../shared/notifier-job';
 import { handleStackStatusChange, type StackEventsDeps } from '../shared/run-events';
 import { loadSlackBotToken } from '../shared/slack-secrets';
@@ -43,9 +41,7 @@ function eventSummary(event: unknown): Record<string, unknown> {
 }
 
 function defaultDeps(): StackEventsDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('stack-events');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('stack-events');
   const ssm = new SSMClient({ region: config.region });
   const lambda = new LambdaClient({ region: config.region });
   return {

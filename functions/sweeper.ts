@@ -1,9 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createBotPoster } from '../shared/bot-poster';
-import { announceBackend } from '../shared/backend-notice';
-import { loadConfig } from '../shared/config';
-import { createLogger } from '../shared/logger';
+import { coldStart } from '../shared/cold-start';
 import { type SweepDeps, type SweepOutcome, sweepTeamRun } from '../shared/run-sweep';
 import { loadSlackBotToken } from '../shared/slack-secrets';
 
@@ -26,9 +24,7 @@ export function makeHandler(deps: SweepDeps) {
 }
 
 function defaultDeps(): SweepDeps {
-  const config = loadConfig(process.env);
-  const logger = createLogger('sweeper');
-  announceBackend(config, logger);
+  const { config, logger } = coldStart('sweeper');
   const ssm = new SSMClient({ region: config.region });
   return {
     config,

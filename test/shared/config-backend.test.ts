@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announceBackend } from '../../shared/backend-notice';
+import { announceBackend } from '../../shared/cold-start';
 import { loadConfig, SANDBOX_ENDPOINT_VARIABLES } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { validEnv } from '../fixtures';
