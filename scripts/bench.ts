@@ -30,7 +30,7 @@ for (const file of readdirSync(path.join(root, '.serverless')).filter((name) => 
   const name = file.replace(/\.zip$/, '');
   const kb = statSync(path.join(root, '.serverless', file)).size / 1024;
   const target = SIZE_TARGET_KB[name];
-  console.log(`  ${name.padEnd(14)} ${kb.toFixed(1).padStart(7)} KB${target ? `   target ≤ ${target} KB: ${verdict(kb, target)}` : ''}`);
+  console.log(`  ${name.padEnd(18)} ${kb.toFixed(1).padStart(7)} KB${target ? `   target ≤ ${target} KB: ${verdict(kb, target)}` : ''}`);
 }
 
 const bundle = path.join(root, '.esbuild/.build/functions/slack-command.js');
