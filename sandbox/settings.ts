@@ -24,7 +24,7 @@ export const SANDBOX = {
   accountId: '000000000000',
   /** Stored in the sandbox's SSM under the names serverless.yml gives the functions; `npm run slack` signs with it. */
   signingSecret: 'sandbox-signing-secret-not-a-secret',
-  botToken: 'xoxb-sandbox-not-a-real-token',
+  botToken: 'xoxb-sandbox',
   credentials: { AWS_ACCESS_KEY_ID: 'AKIDSANDBOXNOTREAL', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret' },
 } as const;
 

@@ -12,7 +12,7 @@ const signingSecret = 'bench-signing-secret';
 mockClient(SSMClient).on(GetParametersCommand).resolves({
   Parameters: [
     { Name: process.env.SLACK_SIGNING_SECRET_PARAMETER, Value: signingSecret },
-    { Name: process.env.SLACK_BOT_TOKEN_PARAMETER, Value: 'xoxb-bench-fake' },
+    { Name: process.env.SLACK_BOT_TOKEN_PARAMETER, Value: 'xoxb-bench' },
   ],
 });
 mockClient(LambdaClient).on(InvokeCommand).resolves({ StatusCode: 202 });

@@ -250,7 +250,7 @@ describe('the exported handler', () => {
     ssm.on(GetParametersCommand).resolves({
       Parameters: [
         { Name: '/team-ide/test/slack-signing-secret', Value: SIGNING_SECRET },
-        { Name: '/team-ide/test/slack-bot-token', Value: 'xoxb-fake-token-for-tests' },
+        { Name: '/team-ide/test/slack-bot-token', Value: 'xoxb-fake' },
       ],
     });
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });

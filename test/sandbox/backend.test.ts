@@ -23,7 +23,7 @@ import { waitFor } from '../helpers/local-servers';
 import { cloudFormationEvent } from '../helpers/run-fixtures';
 
 const STACK_NAME = 'team-ide-test-ides';
-const BOT_TOKEN = 'xoxb-backend-test';
+const BOT_TOKEN = 'xoxb-backend';
 const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
 const config = loadConfig(validEnv());
 

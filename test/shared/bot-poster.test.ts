@@ -13,7 +13,7 @@ function slackApi() {
 describe('createBotPoster', () => {
   it('reads the token once and posts with it', async () => {
     const api = slackApi();
-    const loadBotToken = vi.fn(async () => 'xoxb-test-token');
+    const loadBotToken = vi.fn(async () => 'xoxb-test');
     const poster = createBotPoster({ loadBotToken, apiUrl: 'https://slack.example.test/api', fetch: api.fetch });
 
     await poster.postMessage('C0000TEAM', { text: 'one' });
@@ -21,12 +21,12 @@ describe('createBotPoster', () => {
 
     expect(loadBotToken).toHaveBeenCalledTimes(1);
     expect(api.calls.map((call) => call.url)).toEqual(['https://slack.example.test/api/chat.postMessage', 'https://slack.example.test/api/chat.postMessage']);
-    expect(api.calls[0]).toMatchObject({ authorization: 'Bearer xoxb-test-token', body: { channel: 'C0000TEAM', text: 'one' } });
+    expect(api.calls[0]).toMatchObject({ authorization: 'Bearer xoxb-test', body: { channel: 'C0000TEAM', text: 'one' } });
   });
 
   it('reads the token again after a failed read', async () => {
     const api = slackApi();
-    const loadBotToken = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('ThrottlingException')).mockResolvedValue('xoxb-test-token');
+    const loadBotToken = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('ThrottlingException')).mockResolvedValue('xoxb-test');
     const poster = createBotPoster({ loadBotToken, apiUrl: 'https://slack.example.test/api', fetch: api.fetch });
 
     await expect(poster.postMessage('C0000TEAM', { text: 'one' })).rejects.toThrow('ThrottlingException');

@@ -28,12 +28,12 @@ describe('loadSlackBotToken', () => {
   });
 
   it('refuses a value that is not a bot token, without repeating it', async () => {
-    ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: name, Value: 'xoxp-user-token-value' }] });
+    ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: name, Value: 'xoxp-userval' }] });
 
     const error = await loadSlackBotToken(client, name).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('does not hold a bot token (xoxb-…)');
-    expect((error as ConfigError).message).not.toContain('xoxp-user-token-value');
+    expect((error as ConfigError).message).not.toContain('xoxp-userval');
   });
 });
