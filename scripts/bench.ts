@@ -34,8 +34,8 @@ for (const file of readdirSync(path.join(root, '.serverless')).filter((name) => 
 }
 
 const bundle = path.join(root, '.esbuild/.build/functions/slack-command.js');
-// NODE_NO_WARNINGS: the SDK warns on every start that it will want Node 22 from 2027 (Lambda runs 24).
-const env = { ...process.env, ...fakeAws, ...deployedEnvironment(), POWERTOOLS_LOG_LEVEL: 'SILENT', NODE_NO_WARNINGS: '1' };
+// The SDK warns on every start that it will want Node 22 from 2027 (Lambda runs 24).
+const env = { ...process.env, ...fakeAws, ...deployedEnvironment(), POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const runs: { cold: number; warmMedian: number; warmP95: number }[] = [];
 for (let run = 0; run < COLD_RUNS; run++) {
   const output = execFileSync(process.execPath, [path.join(__dirname, 'bench/slack-command-process.cjs'), bundle, String(WARM_INVOCATIONS)], {

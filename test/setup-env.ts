@@ -7,4 +7,6 @@ Object.assign(process.env, validEnv(), {
   AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS',
   AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
   POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+  // On Node 20 the SDK warns once per process that it will want Node 22 from 2027 (Lambda runs 24).
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
