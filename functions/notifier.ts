@@ -3,10 +3,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { coldStart } from '../shared/cold-start';
-import { createBotPoster } from '../shared/bot-poster';
+import { botPosterFor } from '../shared/bot-poster';
 import { type NotifierDeps, notifyDevelopers } from '../shared/notify-developers';
 import { readNotifierJob } from '../shared/notifier-job';
-import { loadSlackBotToken } from '../shared/slack-secrets';
 
 /**
  * Invoked asynchronously by stack-events with `{ stackId }` once a run's stack is created:
@@ -39,7 +38,7 @@ function defaultDeps(): NotifierDeps {
     // The sandbox sends one email a second: more attempts let the SDK's backoff on Throttling space the rest.
     ses: new SESClient({ region: config.region, maxAttempts: 5 }),
     ssm,
-    slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),
+    slack: botPosterFor(ssm, config),
     now: () => new Date(),
   };
 }

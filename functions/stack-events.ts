@@ -2,10 +2,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { coldStart } from '../shared/cold-start';
-import { createBotPoster } from '../shared/bot-poster';
+import { botPosterFor } from '../shared/bot-poster';
 import { dispatchNotifierJob } from '../shared/notifier-job';
 import { handleStackStatusChange, type StackEventsDeps } from '../shared/run-events';
-import { loadSlackBotToken } from '../shared/slack-secrets';
 import { readTeamStackStatusChange } from '../shared/stack-status-event';
 import { teamStackName } from '../shared/team-stack';
 
@@ -49,7 +48,7 @@ function defaultDeps(): StackEventsDeps {
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm,
-    slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),
+    slack: botPosterFor(ssm, config),
     dispatchNotifier: (job) => dispatchNotifierJob(lambda, config.notifierFunctionName, job),
     now: () => new Date(),
   };

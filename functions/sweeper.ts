@@ -1,9 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { createBotPoster } from '../shared/bot-poster';
+import { botPosterFor } from '../shared/bot-poster';
 import { coldStart } from '../shared/cold-start';
 import { type SweepDeps, type SweepOutcome, sweepTeamRun } from '../shared/run-sweep';
-import { loadSlackBotToken } from '../shared/slack-secrets';
 
 /**
  * The cost guard, run by an EventBridge schedule every minute: warns the channel before a
@@ -31,7 +30,7 @@ function defaultDeps(): SweepDeps {
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm,
-    slack: createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl }),
+    slack: botPosterFor(ssm, config),
     now: () => new Date(),
   };
 }

@@ -1,4 +1,7 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Config } from './config';
 import { createSlackPoster, type SlackPoster } from './slack-api';
+import { loadSlackBotToken } from './slack-secrets';
 
 /**
  * A `SlackPoster` that reads the bot token on its first post and keeps it for the life
@@ -19,4 +22,9 @@ export function createBotPoster(options: { loadBotToken: () => Promise<string>; 
       await (await poster).postMessage(channel, message);
     },
   };
+}
+
+/** The poster the channel-posting functions use: the bot token from its SSM parameter, Slack at `SLACK_API_URL`. */
+export function botPosterFor(ssm: SSMClient, config: Pick<Config, 'slackBotTokenParameter' | 'slackApiUrl'>): SlackPoster {
+  return createBotPoster({ loadBotToken: () => loadSlackBotToken(ssm, config.slackBotTokenParameter), apiUrl: config.slackApiUrl });
 }

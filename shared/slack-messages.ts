@@ -60,7 +60,7 @@ export function stopAnnouncement(requesterId: string, stack: TeamStack): SlackMe
 const isFailedStart = (status: string) => status.includes('ROLLBACK') || status === 'CREATE_FAILED';
 
 /** Words for the stack states a lead can meet. */
-export function describeState(status: string): string {
+function describeState(status: string): string {
   if (status === 'CREATE_IN_PROGRESS') return 'starting';
   if (status === 'CREATE_COMPLETE' || status.startsWith('UPDATE_')) return 'running';
   if (status === 'DELETE_IN_PROGRESS') return 'stopping';

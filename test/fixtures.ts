@@ -1,3 +1,6 @@
+import { loadConfig } from '../shared/config';
+import { ConfigError } from '../shared/errors';
+
 /** A complete, valid environment; tests override single settings. All values are fake. */
 export function validEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
@@ -24,4 +27,15 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     INSTANCE_PROFILE_NAME: 'team-ide-test-host',
     ...overrides,
   };
+}
+
+/** The problems loadConfig reports for an environment; fails the test when it reports none. */
+export function configProblems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
 }

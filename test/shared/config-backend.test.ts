@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { announceBackend } from '../../shared/cold-start';
 import { loadConfig, SANDBOX_ENDPOINT_VARIABLES } from '../../shared/config';
-import { ConfigError } from '../../shared/errors';
-import { validEnv } from '../fixtures';
+import { configProblems, validEnv } from '../fixtures';
 import { recordingLogger } from '../helpers/run-fixtures';
-
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** What `npm start` gives the functions: every AWS service and Slack pointed at local stand-ins. */
 const sandboxEnv = (overrides: Record<string, string | undefined> = {}) =>
@@ -31,7 +20,7 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
   });
 
   it('refuses an AWS endpoint or a Slack API elsewhere unless IDE_BACKEND is sandbox, naming each', () => {
-    const problems = problemsOf(validEnv({ AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:3004', AWS_ENDPOINT_URL: 'http://localhost:4566', SLACK_API_URL: 'http://127.0.0.1:3004/api' }));
+    const problems = configProblems(validEnv({ AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:3004', AWS_ENDPOINT_URL: 'http://localhost:4566', SLACK_API_URL: 'http://127.0.0.1:3004/api' }));
 
     expect(problems).toEqual([
       'AWS_ENDPOINT_URL is set (http://localhost:4566), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
@@ -45,7 +34,7 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
   });
 
   it('refuses a sandbox that would still reach AWS or Slack', () => {
-    const problems = problemsOf(sandboxEnv({ AWS_ENDPOINT_URL_SES: undefined, SLACK_API_URL: undefined }));
+    const problems = configProblems(sandboxEnv({ AWS_ENDPOINT_URL_SES: undefined, SLACK_API_URL: undefined }));
 
     expect(problems).toEqual([
       'AWS_ENDPOINT_URL_SES is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with `npm start`, which sets it',
@@ -54,7 +43,7 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
   });
 
   it('refuses a backend it does not know', () => {
-    expect(problemsOf(validEnv({ IDE_BACKEND: 'localstack' }))).toEqual(['IDE_BACKEND must be aws (the default) or sandbox (the local stand-ins `npm start` runs)']);
+    expect(configProblems(validEnv({ IDE_BACKEND: 'localstack' }))).toEqual(['IDE_BACKEND must be aws (the default) or sandbox (the local stand-ins `npm start` runs)']);
   });
 });
 

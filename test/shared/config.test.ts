@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config';
-import { ConfigError } from '../../shared/errors';
-import { validEnv } from '../fixtures';
-
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems, validEnv } from '../fixtures';
 
 describe('loadConfig', () => {
   it('reads a complete environment, with defaults for optional settings', () => {
@@ -39,7 +28,7 @@ describe('loadConfig', () => {
   });
 
   it('names every missing setting, and what to set it to', () => {
-    const problems = problemsOf(validEnv({ ROSTER: undefined, DOMAIN_NAME: undefined, LAUNCHER_FUNCTION_NAME: '' }));
+    const problems = configProblems(validEnv({ ROSTER: undefined, DOMAIN_NAME: undefined, LAUNCHER_FUNCTION_NAME: '' }));
 
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -69,7 +58,7 @@ describe('loadConfig', () => {
     ['WARNING_MINUTES', '121', 'WARNING_MINUTES must be a whole number from 1 to 120'],
     ['EXTEND_HOURS', '1.5', 'EXTEND_HOURS must be a whole number from 1 to 24'],
   ])('refuses %s=%j', (name, value, problem) => {
-    expect(problemsOf(validEnv({ [name]: value })).join('\n')).toContain(problem);
+    expect(configProblems(validEnv({ [name]: value })).join('\n')).toContain(problem);
   });
 
   it('warns 15 minutes before a run\'s end and extends by 2 hours unless told otherwise', () => {
@@ -78,10 +67,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses a default lifetime longer than the maximum', () => {
-    expect(problemsOf(validEnv({ DEFAULT_HOURS: '30', MAX_HOURS: '24' })).join('\n')).toContain('DEFAULT_HOURS (30) is more than MAX_HOURS (24)');
+    expect(configProblems(validEnv({ DEFAULT_HOURS: '30', MAX_HOURS: '24' })).join('\n')).toContain('DEFAULT_HOURS (30) is more than MAX_HOURS (24)');
   });
 
   it('refuses a dashboard port equal to the IDE port', () => {
-    expect(problemsOf(validEnv({ DASHBOARD_PORT: '443' })).join('\n')).toContain('EXPOSED_PORT and DASHBOARD_PORT must differ');
+    expect(configProblems(validEnv({ DASHBOARD_PORT: '443' })).join('\n')).toContain('EXPOSED_PORT and DASHBOARD_PORT must differ');
   });
 });
