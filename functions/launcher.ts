@@ -2,11 +2,11 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { teamTemplateBody } from '../infra/team-template';
-import { coldStart } from '../shared/cold-start';
-import { answerForError } from '../shared/error-answer';
-import type { LauncherJob } from '../shared/launcher-job';
-import { createSlackResponder } from '../shared/slack-api';
-import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/team-runs';
+import { coldStart } from '../shared/core/cold-start';
+import { answerForError } from '../shared/slack/error-answer';
+import type { LauncherJob } from '../shared/runs/launcher-job';
+import { createSlackResponder } from '../shared/slack/slack-api';
+import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/runs/team-runs';
 
 /**
  * Invoked asynchronously by slack-command with a checked job. Whatever happens, the

@@ -2,10 +2,10 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { coldStart } from '../shared/cold-start';
-import { botPosterFor } from '../shared/bot-poster';
-import { type NotifierDeps, notifyDevelopers } from '../shared/notify-developers';
-import { readNotifierJob } from '../shared/notifier-job';
+import { coldStart } from '../shared/core/cold-start';
+import { botPosterFor } from '../shared/slack/bot-poster';
+import { type NotifierDeps, notifyDevelopers } from '../shared/email/notify-developers';
+import { readNotifierJob } from '../shared/email/notifier-job';
 
 /**
  * Invoked asynchronously by stack-events with `{ stackId }` once a run's stack is created:

@@ -2,17 +2,17 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SlashCommand } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { coldStart } from '../shared/cold-start';
-import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
-import { parseCommand } from '../shared/command-parser';
-import type { Config } from '../shared/config';
-import { answerForError } from '../shared/error-answer';
-import { dispatchLauncherJob, type LauncherJob, type SlackRequester } from '../shared/launcher-job';
-import type { Logger } from '../shared/logger';
-import { acknowledgement, helpMessage } from '../shared/slack-messages';
-import type { SlackMessage } from '../shared/slack-api';
-import { loadSlackSigningSecret } from '../shared/slack-secrets';
-import { authorize, planStart } from '../shared/start-plan';
+import { coldStart } from '../shared/core/cold-start';
+import { boltHandlerBuiltOnce, createBoltApp } from '../shared/slack/bolt-app';
+import { parseCommand } from '../shared/slack/command-parser';
+import type { Config } from '../shared/core/config';
+import { answerForError } from '../shared/slack/error-answer';
+import { dispatchLauncherJob, type LauncherJob, type SlackRequester } from '../shared/runs/launcher-job';
+import type { Logger } from '../shared/core/logger';
+import { acknowledgement, helpMessage } from '../shared/slack/slack-messages';
+import type { SlackMessage } from '../shared/slack/slack-api';
+import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
+import { authorize, planStart } from '../shared/team/start-plan';
 
 export interface SlackCommandDeps {
   config: Config;

@@ -2,13 +2,13 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { boltHandlerBuiltOnce, createBoltApp } from '../shared/bolt-app';
-import { coldStart } from '../shared/cold-start';
-import type { Config } from '../shared/config';
-import { answerForError } from '../shared/error-answer';
-import { ACTION } from '../shared/lifetime-messages';
-import { type ButtonReply, pressExtend, pressStop, type RunButtonDeps } from '../shared/run-buttons';
-import { loadSlackSigningSecret } from '../shared/slack-secrets';
+import { boltHandlerBuiltOnce, createBoltApp } from '../shared/slack/bolt-app';
+import { coldStart } from '../shared/core/cold-start';
+import type { Config } from '../shared/core/config';
+import { answerForError } from '../shared/slack/error-answer';
+import { ACTION } from '../shared/runs/lifetime-messages';
+import { type ButtonReply, pressExtend, pressStop, type RunButtonDeps } from '../shared/runs/run-buttons';
+import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
 
 export interface SlackInteractionsDeps extends RunButtonDeps {
   config: Config;

@@ -1,12 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { coldStart } from '../shared/cold-start';
-import { botPosterFor } from '../shared/bot-poster';
-import { dispatchNotifierJob } from '../shared/notifier-job';
-import { handleStackStatusChange, type StackEventsDeps } from '../shared/run-events';
-import { readTeamStackStatusChange } from '../shared/stack-status-event';
-import { teamStackName } from '../shared/team-stack';
+import { coldStart } from '../shared/core/cold-start';
+import { botPosterFor } from '../shared/slack/bot-poster';
+import { dispatchNotifierJob } from '../shared/email/notifier-job';
+import { handleStackStatusChange, type StackEventsDeps } from '../shared/runs/run-events';
+import { readTeamStackStatusChange } from '../shared/stack/stack-status-event';
+import { teamStackName } from '../shared/stack/team-stack';
 
 /**
  * Target of the EventBridge rule on "CloudFormation Stack Status Change" for the team

@@ -1,12 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { botPosterFor } from '../shared/bot-poster';
-import { coldStart } from '../shared/cold-start';
-import { type SweepDeps, type SweepOutcome, sweepTeamRun } from '../shared/run-sweep';
+import { botPosterFor } from '../shared/slack/bot-poster';
+import { coldStart } from '../shared/core/cold-start';
+import { type SweepDeps, type SweepOutcome, sweepTeamRun } from '../shared/runs/run-sweep';
 
 /**
  * The cost guard, run by an EventBridge schedule every minute: warns the channel before a
- * run's end and stops the run at its end (shared/run-sweep.ts). The scheduled event carries
+ * run's end and stops the run at its end (shared/runs/run-sweep.ts). The scheduled event carries
  * nothing it needs, so anything may call the handler, with any argument: the sandbox calls
  * it on its own timer, since serverless-offline runs no schedules. An error is logged and
  * thrown; the next tick, a minute later, is the retry.

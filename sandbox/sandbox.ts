@@ -8,10 +8,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import startLocalSes from 'aws-ses-v2-local';
 import type { Server } from 'node:http';
 import { buildTeamTemplateBody } from '../scripts/build-template';
-import { type Config, loadConfig } from '../shared/config';
-import { ConfigError } from '../shared/errors';
-import { SIZES } from '../shared/instance-types';
-import { teamStackName, teamStackParameters } from '../shared/team-stack';
+import { type Config, loadConfig } from '../shared/core/config';
+import { ConfigError } from '../shared/core/errors';
+import { SIZES } from '../shared/team/instance-types';
+import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { checkTemplate } from './backend/cloudformation/template';
 import { type SandboxBackend, startBackend } from './backend/server';
 import { type OfflineProcess, resolveService, serverlessEnvironment, startOffline } from './serverless-offline';
@@ -51,7 +51,7 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-/** What the launcher passes to CreateStack (shared/stack-gateway.ts). */
+/** What the launcher passes to CreateStack (shared/stack/stack-gateway.ts). */
 const LAUNCHER_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'];
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {

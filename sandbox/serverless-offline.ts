@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { SANDBOX_ENDPOINT_VARIABLES } from '../shared/config';
+import { SANDBOX_ENDPOINT_VARIABLES } from '../shared/core/config';
 import { REPO_ROOT, SANDBOX, SandboxSetupError, type SandboxPorts, type SandboxUrls } from './settings';
 
 const SERVERLESS = path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');

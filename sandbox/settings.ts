@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { parseRoster, type RosterMember } from '../shared/roster';
+import { parseRoster, type RosterMember } from '../shared/team/roster';
 
 /** Every error the sandbox reports before it runs: one line that says what to change. */
 export class SandboxSetupError extends Error {

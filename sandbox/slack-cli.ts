@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { parseRoster } from '../shared/roster';
+import { parseRoster } from '../shared/team/roster';
 import type { BackendActivity, SlackMessagesAnswer } from './backend/server';
 import { renderMessage, type SandboxSlackMessage } from './backend/slack';
 import { defaultSender, readPorts, readSandboxEnv, SANDBOX, SandboxSetupError, sandboxUrls } from './settings';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderDeveloperEmail } from '../shared/email';
+import { renderDeveloperEmail } from '../shared/email/email';
 
 const email = renderDeveloperEmail({
   developerName: 'alice',

@@ -1,5 +1,5 @@
-import { loadConfig } from '../shared/config';
-import { ConfigError } from '../shared/errors';
+import { loadConfig } from '../shared/core/config';
+import { ConfigError } from '../shared/core/errors';
 
 /** A complete, valid environment; tests override single settings. All values are fake. */
 export function validEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StackStatusChangeEvent } from '../../shared/stack-status-event';
+import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
 import { AwsServiceError, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
 import { SandboxSecretsManager } from './secrets-manager';

@@ -9,10 +9,10 @@ import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
-import { loadConfig } from '../../shared/config';
-import type { LauncherJob, SlackRequester } from '../../shared/launcher-job';
-import { createLogger } from '../../shared/logger';
-import type { StartPlan } from '../../shared/start-plan';
+import { loadConfig } from '../../shared/core/config';
+import type { LauncherJob, SlackRequester } from '../../shared/runs/launcher-job';
+import { createLogger } from '../../shared/core/logger';
+import type { StartPlan } from '../../shared/team/start-plan';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
 import { fakeParameterStore, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';

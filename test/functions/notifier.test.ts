@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/notifier';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/core/config';
 import { validEnv } from '../fixtures';
 import { fakeParameterStore, passwordSecretArn, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 

@@ -12,8 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/stack-events';
-import { loadConfig } from '../../shared/config';
-import { dispatchNotifierJob } from '../../shared/notifier-job';
+import { loadConfig } from '../../shared/core/config';
+import { dispatchNotifierJob } from '../../shared/email/notifier-job';
 import { validEnv } from '../fixtures';
 import { cloudFormationEvent, fakeParameterStore, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 

@@ -1,4 +1,4 @@
-import type { SlackMessage, SlackResponder } from '../../shared/slack-api';
+import type { SlackMessage, SlackResponder } from '../../shared/slack/slack-api';
 
 export type Response = SlackMessage & { responseUrl: string; visibility: 'ephemeral' | 'in_channel' };
 

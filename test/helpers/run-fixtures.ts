@@ -13,8 +13,8 @@ import {
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../shared/logger';
-import type { SlackMessage, SlackPoster } from '../../shared/slack-api';
+import type { Logger } from '../../shared/core/logger';
+import type { SlackMessage, SlackPoster } from '../../shared/slack/slack-api';
 
 /** The stack every CloudFormation test event is about (STACK_NAME_PREFIX team-ide-test). */
 export const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/team-ide-test-ides/0a1b2c3d-aaaa-4bbb-8ccc-123456789012';

@@ -4,9 +4,9 @@ import { expandForEach, findBrokenReferences, validateResources } from './cfn-te
 import { parseCloudFormationYaml } from './cfn-yaml';
 import { fillHeader, userDataParts } from './boot-dry-run';
 import { isObject, type JsonObject } from './schema-validation';
-import { loadConfig } from '../../shared/config';
-import { INSTANCE_TYPES } from '../../shared/instance-types';
-import { teamStackParameters } from '../../shared/team-stack';
+import { loadConfig } from '../../shared/core/config';
+import { INSTANCE_TYPES } from '../../shared/team/instance-types';
+import { teamStackParameters } from '../../shared/stack/team-stack';
 import { validEnv } from '../fixtures';
 
 const SAMPLE_SLOTS = ['1', '2', '5'];

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/notifier';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/core/config';
 import { validEnv } from '../fixtures';
 import { fakeParameterStore, passwordSecretArn, recordingLogger, recordingPoster, runStack, STACK_ID } from '../helpers/run-fixtures';
 

@@ -13,11 +13,11 @@ import { queryStringList, queryStructList } from '../../sandbox/backend/aws-prot
 import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
 import { plainText } from '../../sandbox/backend/slack';
 import { teamTemplateBody } from '../../infra/team-template';
-import { loadConfig } from '../../shared/config';
-import { StackRequestError, StackStateError } from '../../shared/errors';
-import { createTeamStack, deleteTeamStack, describeRunStack, describeTeamStack, findFirstFailedResource } from '../../shared/stack-gateway';
-import { readTeamStackStatusChange, type StackStatusChangeEvent } from '../../shared/stack-status-event';
-import { teamStackParameters } from '../../shared/team-stack';
+import { loadConfig } from '../../shared/core/config';
+import { StackRequestError, StackStateError } from '../../shared/core/errors';
+import { createTeamStack, deleteTeamStack, describeRunStack, describeTeamStack, findFirstFailedResource } from '../../shared/stack/stack-gateway';
+import { readTeamStackStatusChange, type StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
+import { teamStackParameters } from '../../shared/stack/team-stack';
 import { validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
 import { cloudFormationEvent } from '../helpers/run-fixtures';

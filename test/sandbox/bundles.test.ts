@@ -40,7 +40,7 @@ describe('the production bundles', () => {
     const inputs = await Promise.all(entries.map(async (entry) => [entry, await bundledInputs(entry)] as const));
     const bundles = inputs.map(([entry, files]) => [entry, sandboxCode(files)] as const);
 
-    expect(inputs.every(([, files]) => files.includes('shared/config.ts'))).toBe(true);
+    expect(inputs.every(([, files]) => files.includes('shared/core/config.ts'))).toBe(true);
     expect(entries).toEqual(expect.arrayContaining(['functions/slack-command.ts', 'functions/launcher.ts', 'functions/stack-events.ts', 'functions/notifier.ts']));
     expect(Object.fromEntries(bundles)).toEqual(Object.fromEntries(entries.map((entry) => [entry, []])));
   }, 30_000);

@@ -11,8 +11,8 @@ import {
   TemplateProcessingError,
 } from '../../sandbox/backend/cloudformation/template';
 import { teamTemplateBody } from '../../infra/team-template';
-import { loadConfig } from '../../shared/config';
-import { teamStackParameters } from '../../shared/team-stack';
+import { loadConfig } from '../../shared/core/config';
+import { teamStackParameters } from '../../shared/stack/team-stack';
 import { validEnv } from '../fixtures';
 
 const CONTEXT = {

@@ -7,9 +7,9 @@
  * Manager.
  */
 import { randomUUID } from 'node:crypto';
-import type { StackStatusChangeEvent } from '../../../shared/stack-status-event';
-import { HANDLED_STATUSES, STACK_STATUS_CHANGE } from '../../../shared/stack-status-event';
-import { TAG } from '../../../shared/team-stack';
+import type { StackStatusChangeEvent } from '../../../shared/stack/stack-status-event';
+import { HANDLED_STATUSES, STACK_STATUS_CHANGE } from '../../../shared/stack/stack-status-event';
+import { TAG } from '../../../shared/stack/team-stack';
 import { AwsServiceError, queryStringList, queryStructList } from '../aws-protocols';
 import type { SandboxSecretsManager } from '../secrets-manager';
 import {

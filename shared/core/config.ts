@@ -1,0 +1,255 @@
+import * as z from 'zod';
+import { ConfigError } from './errors';
+import { isSize, type Size, SIZES } from '../team/instance-types';
+import { parseRoster, ROSTER_FORMAT, type Roster } from '../team/roster';
+
+/**
+ * Every setting of team-ide, read from the environment once at cold start. The README's
+ * settings table lists the same names; serverless.yml fills them from stage parameters.
+ */
+export interface Config {
+  /** Region the team stack is created in (Lambda sets AWS_REGION). */
+  region: string;
+  /** The team stack is named `<prefix>-ides`; the EventBridge rule matches the prefix. */
+  stackNamePrefix: string;
+  roster: Roster;
+  /** Slack user ids allowed to start and stop runs; `'*'` lets anyone in the workspace. */
+  allowedUsers: readonly string[] | '*';
+  /** Channel ids the command may be used in; `'*'` allows any channel. */
+  allowedChannels: readonly string[] | '*';
+  maxSeats: number;
+  defaultSize: Size;
+  defaultHours: number;
+  maxHours: number;
+  /** Minutes before a run's end that the channel is warned, with buttons to extend or stop it. */
+  warningMinutes: number;
+  /** Hours the "Extend" button adds; never past `maxHours` from the run's start. */
+  extendHours: number;
+  /** Names of the SSM SecureString parameters holding the Slack secrets, read at cold start. */
+  slackSigningSecretParameter: string;
+  slackBotTokenParameter: string;
+  /** The app's bot ids, given so bolt does not call auth.test at cold start. */
+  slackBotId: string;
+  slackBotUserId: string;
+  /** Slack's Web API base; the sandbox points it at its own stand-in. */
+  slackApiUrl: string;
+  /** `aws`: AWS and Slack. `sandbox`: the local stand-ins of `npm start` (AWS_ENDPOINT_URL_*, SLACK_API_URL). */
+  backend: Backend;
+  launcherFunctionName: string;
+  /** The Lambda that emails the developers; stack-events invokes it when a run is ready. */
+  notifierFunctionName: string;
+  sesFromAddress: string;
+  team: TeamStackSettings;
+}
+
+export type Backend = 'aws' | 'sandbox';
+
+/**
+ * The AWS services the functions call, as the SDK names their endpoint variables
+ * (`AWS_ENDPOINT_URL_<service id>`): the sandbox must stand in for every one of them.
+ */
+export const SANDBOX_ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL_CLOUDFORMATION',
+  'AWS_ENDPOINT_URL_LAMBDA',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_SSM',
+] as const;
+
+/** What the team template needs besides the run's slots and instance type. */
+export interface TeamStackSettings {
+  domainName: string;
+  hostedZoneId: string;
+  vpcId: string;
+  subnetId: string;
+  sourceCidr: string;
+  exposedPort: number;
+  dashboardPort: number;
+  certificateParameter: string;
+  privateKeyParameter: string;
+  dashboardUsersParameter: string;
+  rootVolumeGb: number;
+  keyPairName: string;
+  instanceProfileName: string;
+  /** Role CloudFormation assumes to create and delete the team stack; empty: the caller's own rights. */
+  serviceRoleArn: string;
+}
+
+const required = (what: string) =>
+  z.string({ error: `is missing: set it to ${what}` }).trim();
+
+const optional = (fallback: string) => z.string().trim().default(fallback);
+
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((text) => /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max, {
+      error: `must be a whole number from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+const idList = (what: string) =>
+  required(`a comma-separated list of ${what}, or * for any`).transform((text, context) => {
+    if (text === '*') return '*' as const;
+    const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !/^[A-Z0-9]{3,}$/.test(id));
+    if (bad.length > 0) {
+      context.addIssue({ code: 'custom', message: `has ${bad.join(', ')}, which ${bad.length === 1 ? 'is not a Slack id' : 'are not Slack ids'} (upper-case, like ${what === 'channel ids' ? 'C0123ABCD' : 'U0123ABCD'})` });
+    }
+    return ids;
+  });
+
+const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/;
+
+const schema = z.object({
+  AWS_REGION: required('the AWS region (Lambda sets it; locally use e.g. eu-west-1)'),
+  STACK_NAME_PREFIX: optional('team-ide').refine((text) => /^[A-Za-z][A-Za-z0-9-]{0,100}$/.test(text), {
+    error: 'must start with a letter and hold only letters, digits and hyphens (CloudFormation stack names)',
+  }),
+  ROSTER: required(ROSTER_FORMAT).transform((text, context) => {
+    const { roster, problems } = parseRoster(text);
+    for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
+    return roster;
+  }),
+  ALLOWED_USERS: idList('user ids'),
+  ALLOWED_CHANNELS: optional('*').pipe(idList('channel ids')),
+  MAX_SEATS: wholeNumber(10, 1, 50),
+  DEFAULT_SIZE: optional('medium').refine(isSize, { error: `must be one of ${Object.keys(SIZES).join(', ')}` }),
+  DEFAULT_HOURS: wholeNumber(8, 1, 168),
+  MAX_HOURS: wholeNumber(24, 1, 168),
+  WARNING_MINUTES: wholeNumber(15, 1, 120),
+  EXTEND_HOURS: wholeNumber(2, 1, 24),
+  SLACK_SIGNING_SECRET_PARAMETER: required('the name of the SSM SecureString holding the Slack signing secret'),
+  SLACK_BOT_TOKEN_PARAMETER: required('the name of the SSM SecureString holding the Slack bot token (xoxb-…)'),
+  SLACK_BOT_ID: required('the Slack app\'s bot id (B…), from auth.test or the app settings'),
+  SLACK_BOT_USER_ID: required('the Slack app\'s bot user id (U…), from auth.test'),
+  SLACK_API_URL: optional('https://slack.com/api').refine((text) => /^https?:\/\/[^\s]+[^/]$/.test(text), {
+    error: 'must be an http(s) URL without a trailing slash, e.g. https://slack.com/api',
+  }),
+  LAUNCHER_FUNCTION_NAME: required('the name of the launcher Lambda function'),
+  NOTIFIER_FUNCTION_NAME: required('the name of the notifier Lambda function'),
+  SES_FROM_ADDRESS: required('a sender address verified in SES, e.g. ide@example.com').refine(
+    (text) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text) || /<[^\s@]+@[^\s@]+\.[^\s@]+>$/.test(text),
+    { error: 'must be an email address, e.g. ide@example.com or "Team IDE <ide@example.com>"' },
+  ),
+  DOMAIN_NAME: required('the domain the IDEs live under, e.g. code.example.com').refine(
+    (text) => /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i.test(text),
+    { error: 'must be a domain name like code.example.com, without https:// or a trailing dot' },
+  ),
+  HOSTED_ZONE_ID: required('the Route 53 hosted zone id of the domain (Z…)').refine((text) => /^Z[A-Z0-9]{1,32}$/.test(text), {
+    error: 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ',
+  }),
+  VPC_ID: required('the VPC of the host (vpc-…)').refine((text) => /^vpc-[0-9a-f]{8,17}$/.test(text), {
+    error: 'must be a VPC id like vpc-0123456789abcdef0',
+  }),
+  SUBNET_ID: required('a public subnet of that VPC (subnet-…)').refine((text) => /^subnet-[0-9a-f]{8,17}$/.test(text), {
+    error: 'must be a subnet id like subnet-0123456789abcdef0',
+  }),
+  SOURCE_CIDR: optional('0.0.0.0/0').refine(
+    (text) => cidr.test(text) && text.split(/[./]/).slice(0, 4).every((octet) => Number(octet) <= 255),
+    { error: 'must be an IPv4 CIDR like 203.0.113.0/24' },
+  ),
+  EXPOSED_PORT: wholeNumber(443, 1, 65535),
+  DASHBOARD_PORT: wholeNumber(8090, 1, 65535),
+  CERTIFICATE_PARAMETER: required('the name of the SSM SecureString holding the TLS certificate (PEM, full chain)'),
+  PRIVATE_KEY_PARAMETER: required('the name of the SSM SecureString holding the TLS private key (PEM)'),
+  DASHBOARD_USERS_PARAMETER: required('the name of the SSM SecureString holding the Traefik dashboard htpasswd line'),
+  ROOT_VOLUME_GB: wholeNumber(30, 8, 1024),
+  KEY_PAIR_NAME: optional(''),
+  INSTANCE_PROFILE_NAME: optional(''),
+  IDE_BACKEND: optional('aws').refine((text) => text === 'aws' || text === 'sandbox', {
+    error: 'must be aws (the default) or sandbox (the local stand-ins `npm start` runs)',
+  }),
+  TEAM_STACK_ROLE_ARN: optional('').refine((text) => text === '' || /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(text), {
+    error: 'must be an IAM role ARN (arn:aws:iam::123456789012:role/…) or empty',
+  }),
+});
+
+/**
+ * Validates the environment and returns the typed settings. Throws one `ConfigError`
+ * that names every missing or wrong setting and says what to set it to.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // serverless.yml passes an unset optional setting as an empty string: treat it as unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const settings = parsed.data;
+  const problems: string[] = [];
+  if (settings.DEFAULT_HOURS > settings.MAX_HOURS) {
+    problems.push(`DEFAULT_HOURS (${settings.DEFAULT_HOURS}) is more than MAX_HOURS (${settings.MAX_HOURS}): lower it or raise MAX_HOURS`);
+  }
+  if (settings.EXPOSED_PORT === settings.DASHBOARD_PORT || [settings.EXPOSED_PORT, settings.DASHBOARD_PORT].includes(80)) {
+    problems.push('EXPOSED_PORT and DASHBOARD_PORT must differ from each other and from 80 (the HTTP redirect)');
+  }
+  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, settings.SLACK_API_URL));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    region: settings.AWS_REGION,
+    stackNamePrefix: settings.STACK_NAME_PREFIX,
+    roster: settings.ROSTER,
+    allowedUsers: settings.ALLOWED_USERS,
+    allowedChannels: settings.ALLOWED_CHANNELS,
+    maxSeats: settings.MAX_SEATS,
+    defaultSize: settings.DEFAULT_SIZE as Size,
+    defaultHours: settings.DEFAULT_HOURS,
+    maxHours: settings.MAX_HOURS,
+    warningMinutes: settings.WARNING_MINUTES,
+    extendHours: settings.EXTEND_HOURS,
+    slackSigningSecretParameter: settings.SLACK_SIGNING_SECRET_PARAMETER,
+    slackBotTokenParameter: settings.SLACK_BOT_TOKEN_PARAMETER,
+    slackBotId: settings.SLACK_BOT_ID,
+    slackBotUserId: settings.SLACK_BOT_USER_ID,
+    slackApiUrl: settings.SLACK_API_URL,
+    backend: settings.IDE_BACKEND as Backend,
+    launcherFunctionName: settings.LAUNCHER_FUNCTION_NAME,
+    notifierFunctionName: settings.NOTIFIER_FUNCTION_NAME,
+    sesFromAddress: settings.SES_FROM_ADDRESS,
+    team: {
+      domainName: settings.DOMAIN_NAME.toLowerCase(),
+      hostedZoneId: settings.HOSTED_ZONE_ID,
+      vpcId: settings.VPC_ID,
+      subnetId: settings.SUBNET_ID,
+      sourceCidr: settings.SOURCE_CIDR,
+      exposedPort: settings.EXPOSED_PORT,
+      dashboardPort: settings.DASHBOARD_PORT,
+      certificateParameter: settings.CERTIFICATE_PARAMETER,
+      privateKeyParameter: settings.PRIVATE_KEY_PARAMETER,
+      dashboardUsersParameter: settings.DASHBOARD_USERS_PARAMETER,
+      rootVolumeGb: settings.ROOT_VOLUME_GB,
+      keyPairName: settings.KEY_PAIR_NAME,
+      instanceProfileName: settings.INSTANCE_PROFILE_NAME,
+      serviceRoleArn: settings.TEAM_STACK_ROLE_ARN,
+    },
+  };
+}
+
+/** Slack's own API hosts (slack-gov.com is GovSlack's). */
+const isSlackHost = (url: string) => /^https:\/\/([a-z0-9-]+\.)*(slack|slack-gov)\.com\//.test(`${url}/`);
+
+/**
+ * The backend is never chosen silently: an AWS or Slack endpoint pointed elsewhere needs
+ * IDE_BACKEND=sandbox, and the sandbox needs every endpoint pointed at its stand-ins, so
+ * a half-configured sandbox cannot reach a real AWS account or Slack workspace.
+ */
+function backendProblems(backend: Backend, given: Record<string, string | undefined>, slackApiUrl: string): string[] {
+  const redirected = Object.keys(given).filter((name) => name.startsWith('AWS_ENDPOINT_URL')).sort();
+  if (backend === 'aws') {
+    return [
+      ...redirected.map((name) => `${name} is set (${given[name]}), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox`),
+      ...(isSlackHost(slackApiUrl) ? [] : [`SLACK_API_URL (${slackApiUrl}) is not Slack's API: unset it, or set IDE_BACKEND=sandbox for the local sandbox`]),
+    ];
+  }
+  const global = given.AWS_ENDPOINT_URL !== undefined;
+  return [
+    ...SANDBOX_ENDPOINT_VARIABLES.filter((name) => !global && given[name] === undefined).map(
+      (name) => `${name} is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with \`npm start\`, which sets it`,
+    ),
+    ...(isSlackHost(slackApiUrl) ? [`SLACK_API_URL is Slack's own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with \`npm start\`, which points it at its stand-in`] : []),
+  ];
+}

@@ -1,0 +1,19 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeAsync } from '../core/invoke-async';
+
+/** What stack-events hands to the notifier when a run's stack is created: its id, nothing secret. */
+export interface NotifierJob {
+  stackId: string;
+}
+
+/** Hands the job to the notifier without waiting: the emails need not hold up the event. */
+export function dispatchNotifierJob(lambda: LambdaClient, functionName: string, job: NotifierJob): Promise<void> {
+  return invokeAsync(lambda, functionName, job);
+}
+
+/** The job, or undefined when the payload is not one (an invocation by hand with the wrong shape). */
+export function readNotifierJob(payload: unknown): NotifierJob | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const { stackId } = payload as { stackId?: unknown };
+  return typeof stackId === 'string' && stackId !== '' ? { stackId } : undefined;
+}

@@ -1,0 +1,179 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Config } from '../core/config';
+import { renderDeveloperEmail } from './email';
+import { type Logger, newErrorId } from '../core/logger';
+import type { NotifierJob } from './notifier-job';
+import type { RosterMember } from '../team/roster';
+import { notifyFailedMessage, readyMessage, type SeatReport } from '../runs/run-messages';
+import { claimRunMarker, type RunKey } from '../runs/run-markers';
+import type { SlackPoster } from '../slack/slack-api';
+import { escapeMrkdwn } from '../slack/slack-format';
+import { describeRunStack, type TeamStack } from '../stack/stack-gateway';
+import { parseStackId } from '../stack/stack-status-event';
+import { OUTPUT, type RunTags, teamStackName } from '../stack/team-stack';
+
+/** What the notifier needs; tests hand in mocked clients (or a local SES) and a recording poster. */
+export interface NotifierDeps {
+  config: Pick<Config, 'roster' | 'stackNamePrefix' | 'sesFromAddress'>;
+  logger: Logger;
+  cloudFormation: CloudFormationClient;
+  secretsManager: SecretsManagerClient;
+  ses: SESClient;
+  ssm: SSMClient;
+  slack: SlackPoster;
+  now: () => Date;
+}
+
+/** A seat whose link and password were both found: the only kind that gets an email. */
+interface ReadySeat {
+  member: RosterMember;
+  url: string;
+  password: string;
+}
+
+/**
+ * Emails every developer of a created run their link and password, then tells the channel
+ * which emails went out. Runs at most once per stack: a repeated job finds the run's
+ * `notified` marker and does nothing. A seat whose link, password or address is missing
+ * gets no email (never one with a blank field); the channel hears why.
+ */
+export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Promise<void> {
+  const { logger } = deps;
+  const ids = parseStackId(job.stackId);
+  if (!ids || ids.stackName !== teamStackName(deps.config.stackNamePrefix)) {
+    logger.warn('Notifier job for another stack ignored', { stackId: job.stackId });
+    return;
+  }
+  // Read before claiming: a failed read throws with nothing claimed, so a retry starts afresh.
+  const stack = await describeRunStack(deps.cloudFormation, job.stackId);
+  if (!stack?.run) {
+    logger.warn('Stack without run tags: nobody to notify', { stackId: job.stackId, found: Boolean(stack) });
+    return;
+  }
+  if (stack.status !== 'CREATE_COMPLETE') {
+    logger.info('Run no longer up: no emails sent', { stackId: job.stackId, status: stack.status });
+    return;
+  }
+  const runKey: RunKey = { prefix: deps.config.stackNamePrefix, stackUuid: ids.stackUuid };
+  if (!(await claimRunMarker(deps.ssm, runKey, 'notified', deps.now()))) {
+    logger.info('Developers already notified', { stackId: job.stackId });
+    return;
+  }
+  const { run } = stack;
+  try {
+    const seats = await emailSeats(deps, stack, run);
+    await deps.slack.postMessage(run.channel, readyMessage(run, seats));
+    logger.info('Developers notified', { stackId: job.stackId, runId: run.runId, seats: seats.length, emailed: seats.filter((seat) => seat.emailedTo).length });
+  } catch (error) {
+    const errorId = newErrorId();
+    logger.error('Notifying the developers failed', { stackId: job.stackId, runId: run.runId, errorId, error: error as Error });
+    // Some emails may have gone out: the marker stays, and the channel hears it went wrong.
+    await deps.slack.postMessage(run.channel, notifyFailedMessage(run, errorId)).catch((slackError: unknown) => {
+      logger.error('Could not tell the channel about a failure', { runId: run.runId, errorId, error: slackError as Error });
+    });
+  }
+}
+
+async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): Promise<SeatReport[]> {
+  const checked = await Promise.all(run.slots.map((slot) => checkSeat(deps, stack, slot)));
+  const reports: SeatReport[] = [];
+  // One at a time: SES caps the sending rate per account (one email a second in the sandbox).
+  for (const seat of checked) {
+    if ('problem' in seat) {
+      reports.push(seat);
+      continue;
+    }
+    const problem = await sendEmail(deps, run, seat);
+    reports.push({ slot: seat.member.slot, userId: seat.member.userId, url: seat.url, ...(problem ? { problem } : { emailedTo: seat.member.email }) });
+  }
+  return reports;
+}
+
+/** The seat's link and password, or what is missing (as a seat report for the channel). */
+async function checkSeat(deps: NotifierDeps, stack: TeamStack, slot: number): Promise<ReadySeat | (SeatReport & { problem: string })> {
+  const member = deps.config.roster.find((candidate) => candidate.slot === slot);
+  if (!member) return { slot, problem: `dev-${slot} is no longer on the roster (ROSTER setting), so there is no address to send to.` };
+  const url = stack.outputs[OUTPUT.devUrl(slot)] ?? '';
+  const seat = { slot, userId: member.userId, ...(url ? { url } : {}) };
+  if (!member.email) return { ...seat, problem: `${member.name} has no email address in the ROSTER setting: add one.` };
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    return { ...seat, problem: `the stack has no usable \`${OUTPUT.devUrl(slot)}\` output. This is a team-ide bug: the template and the notifier disagree.` };
+  }
+  const secretArn = stack.outputs[OUTPUT.devPasswordSecret(slot)];
+  if (!secretArn) {
+    return { ...seat, problem: `the stack has no \`${OUTPUT.devPasswordSecret(slot)}\` output, so I cannot read the password. This is a team-ide bug: the template and the notifier disagree.` };
+  }
+  try {
+    const { SecretString } = await deps.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) return { ...seat, problem: 'the password secret is empty. This is a team-ide bug; please report it.' };
+    return { member, url, password: SecretString };
+  } catch (error) {
+    const name = (error as Error).name;
+    deps.logger.error('Could not read a password', { slot, errorName: name });
+    const advice = /AccessDenied/.test(name)
+      ? 'the notifier may not read it: whoever deployed team-ide should check the notifier role.'
+      : 'whoever deployed team-ide can look it up in the notifier\'s logs.';
+    return { ...seat, problem: `I could not read the password (${escapeMrkdwn(name)}): ${advice}` };
+  }
+}
+
+/** Sends one developer's email; returns what to tell the lead when SES refuses it. */
+async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat): Promise<string | undefined> {
+  const endsAt = run.endsAt ? new Date(run.endsAt) : undefined;
+  const email = renderDeveloperEmail({
+    developerName: seat.member.name,
+    slot: seat.member.slot,
+    requestedByName: run.requestedByName,
+    url: seat.url,
+    password: seat.password,
+    ...(endsAt && !Number.isNaN(endsAt.getTime()) ? { endsAt } : {}),
+  });
+  try {
+    const { MessageId } = await deps.ses.send(
+      new SendEmailCommand({
+        Source: deps.config.sesFromAddress,
+        Destination: { ToAddresses: [seat.member.email] },
+        Message: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+        },
+      }),
+    );
+    deps.logger.info('Email sent', { slot: seat.member.slot, messageId: MessageId });
+    return undefined;
+  } catch (error) {
+    const { name, message } = error as Error;
+    deps.logger.warn('SES refused an email', { slot: seat.member.slot, errorName: name });
+    return `${escapeMrkdwn(seat.member.email)}: ${sesAdvice(name, message ?? '', seat.member.email, deps.config.sesFromAddress)}`;
+  }
+}
+
+/** What the lead can do about an SES refusal, by error name (and message where one name has several causes). */
+export function sesAdvice(errorName: string, message: string, recipient: string, sender: string): string {
+  if (errorName === 'MessageRejected' && /not verified/i.test(message)) {
+    return message.toLowerCase().includes(recipient.toLowerCase())
+      ? 'SES is in sandbox mode and this address is not verified: verify it in SES (Verified identities) or request production access.'
+      : `SES has not verified the sender ${escapeMrkdwn(sender)} (SES_FROM_ADDRESS): verify it in SES, and while SES is in sandbox mode verify every recipient too, or request production access.`;
+  }
+  if (errorName === 'InvalidParameterValue' && /address|domain/i.test(message)) {
+    return 'SES says the address is malformed: fix it in the ROSTER setting.';
+  }
+  if (errorName === 'MailFromDomainNotVerifiedException') {
+    return `the MAIL FROM domain of ${escapeMrkdwn(sender)} is not set up in SES: fix its DNS records or the custom MAIL FROM setting in SES.`;
+  }
+  if (errorName === 'AccountSendingPausedException') {
+    return 'sending is paused for this SES account (bounces or complaints): see the reputation page of the SES console.';
+  }
+  if (errorName === 'Throttling' || errorName === 'ThrottlingException') {
+    return /daily/i.test(message)
+      ? 'the SES daily sending quota is used up: try tomorrow, or ask AWS for a higher quota.'
+      : 'SES is sending too fast for this account\'s rate: request production access or a higher sending rate.';
+  }
+  if (/AccessDenied/.test(errorName)) {
+    return `the notifier may not send from ${escapeMrkdwn(sender)}: whoever deployed team-ide should check the notifier role.`;
+  }
+  return `SES refused it (${escapeMrkdwn(errorName)}): whoever deployed team-ide can look in the SES console.`;
+}

@@ -1,0 +1,109 @@
+import type { ActionsBlock } from '@slack/types';
+import { formatDuration } from './run-lifetime';
+import type { SlackMessage } from '../slack/slack-api';
+import { context, mention, section, slackTime } from '../slack/slack-format';
+import type { RunTags } from '../stack/team-stack';
+
+/**
+ * The cost guard's channel messages: the warning before a run's end (with its buttons), the
+ * stop at the end, and what a pressed button turns the warning into. Pure; they never hold a
+ * password.
+ */
+
+/** The `action_id`s of the warning's buttons, as functions/slack-interactions.ts listens for them. */
+export const ACTION = { extend: 'extend_run', stop: 'stop_run' } as const;
+
+/** What a button carries back: the run and the end it was shown for, so a stale press is recognised. */
+export interface ButtonTarget {
+  runId: string;
+  endsAt: string;
+}
+
+export function encodeButtonValue(target: ButtonTarget): string {
+  return JSON.stringify({ runId: target.runId, endsAt: target.endsAt });
+}
+
+/** Undefined for a value this version did not write. */
+export function decodeButtonValue(value: string | undefined): ButtonTarget | undefined {
+  try {
+    const parsed = JSON.parse(value ?? '') as Partial<ButtonTarget>;
+    if (typeof parsed.runId !== 'string' || typeof parsed.endsAt !== 'string' || Number.isNaN(new Date(parsed.endsAt).getTime())) return undefined;
+    return { runId: parsed.runId, endsAt: parsed.endsAt };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface WarningInput {
+  run: RunTags;
+  endsAt: Date;
+  now: Date;
+  /** Hours the Extend button adds; undefined when the run already ends at the longest allowed lifetime. */
+  extendHours: number | undefined;
+  maxHours: number;
+}
+
+/** Posted once per end time, `WARNING_MINUTES` before it. */
+export function warningMessage(input: WarningInput): SlackMessage {
+  const { run, endsAt, now } = input;
+  const text = `The team IDEs ${mention(run.requestedBy)} started stop in ${formatDuration(endsAt.getTime() - now.getTime())}, at ${slackTime(endsAt)}.`;
+  const value = encodeButtonValue({ runId: run.runId, endsAt: endsAt.toISOString() });
+  const buttons: ActionsBlock = {
+    type: 'actions',
+    block_id: 'run_lifetime',
+    elements: [
+      ...(input.extendHours === undefined
+        ? []
+        : [{ type: 'button' as const, action_id: ACTION.extend, text: { type: 'plain_text' as const, text: `Extend ${input.extendHours} h` }, style: 'primary' as const, value }]),
+      {
+        type: 'button',
+        action_id: ACTION.stop,
+        text: { type: 'plain_text', text: 'Stop now' },
+        style: 'danger',
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: 'Stop the team IDEs?' },
+          text: { type: 'plain_text', text: 'The host and its disks are deleted: unpushed work is lost.' },
+          confirm: { type: 'plain_text', text: 'Stop now' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+          style: 'danger',
+        },
+      },
+    ],
+  };
+  const limit = input.extendHours === undefined ? ` It cannot be extended: a run lives at most ${input.maxHours} h.` : '';
+  return {
+    text,
+    blocks: [
+      section(`:hourglass_flowing_sand: ${text} Push your work: stopping deletes the host and its disks.${limit}`),
+      buttons,
+      context('Only people allowed to start and stop team IDEs can press these.'),
+    ],
+  };
+}
+
+/** The sweeper stopped the run at its end. */
+export function runEndedMessage(run: RunTags, endsAt: Date, stillStarting: boolean): SlackMessage {
+  const starting = stillStarting ? ' It was still starting: no emails will go out.' : '';
+  const text = `The team IDEs ${mention(run.requestedBy)} started reached their end at ${slackTime(endsAt)} and are being deleted.`;
+  return { text, blocks: [section(`:alarm_clock: ${text}${starting} I'll say here when they are gone.`)] };
+}
+
+/** What the warning becomes once someone extended the run. */
+export function extendedMessage(input: { run: RunTags; userId: string; endsAt: Date; capped: boolean; maxHours: number; warningMinutes: number }): SlackMessage {
+  const text = `${mention(input.userId)} extended the team IDEs ${mention(input.run.requestedBy)} started until ${slackTime(input.endsAt)}.`;
+  const capped = input.capped ? ` That is as long as a run may live: ${input.maxHours} h from its start.` : '';
+  return { text, blocks: [section(`:hourglass: ${text}${capped}`), context(`I'll warn here again ${input.warningMinutes} minutes before it ends.`)] };
+}
+
+/** Answer to a second press, or a press on an older warning: someone extended it already. */
+export function alreadyExtendedMessage(endsAt: Date): SlackMessage {
+  const text = `Already extended: the team IDEs now run until ${slackTime(endsAt)}.`;
+  return { text, blocks: [section(text)] };
+}
+
+/** Answer to a press on the warning of a run that has stopped, or is being deleted. */
+export function alreadyStoppedMessage(): SlackMessage {
+  const text = 'These team IDEs have already stopped (or are being deleted). `/ide start` starts new ones.';
+  return { text, blocks: [section(text)] };
+}

@@ -1,0 +1,108 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Config } from '../core/config';
+import { StackStateError } from '../core/errors';
+import {
+  alreadyExtendedMessage,
+  alreadyStoppedMessage,
+  type ButtonTarget,
+  decodeButtonValue,
+  extendedMessage,
+} from './lifetime-messages';
+import type { Logger } from '../core/logger';
+import { decodeEndFate, encodeEndFate, endMarker, extendedEnd, latestEnd, readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
+import { claimRunMarker, readRunMarker, type RunKey, writeRunMarker } from './run-markers';
+import { stopRunOnce } from './run-stop';
+import type { SlackMessage } from '../slack/slack-api';
+import { slackTime } from '../slack/slack-format';
+import { stopAnnouncement } from '../slack/slack-messages';
+import { describeTeamStack, type TeamStack } from '../stack/stack-gateway';
+import { authorizeUser } from '../team/start-plan';
+import { type RunTags, teamStackName } from '../stack/team-stack';
+
+/** What the warning's buttons need; functions/slack-interactions.ts hands in real clients, tests mocked ones. */
+export interface RunButtonDeps {
+  config: Pick<Config, 'stackNamePrefix' | 'allowedUsers' | 'maxHours' | 'extendHours' | 'warningMinutes'>;
+  logger: Logger;
+  cloudFormation: CloudFormationClient;
+  ssm: SSMClient;
+  now: () => Date;
+}
+
+/** One press of a warning's button, as Slack reports it. */
+export interface ButtonPress {
+  userId: string;
+  /** The button's value: the run and the end the warning was shown for. */
+  value: string | undefined;
+}
+
+/**
+ * How to answer a press: `replace` turns the warning into the message (everyone in the
+ * channel sees the new state, and the buttons are gone); `ephemeral` shows it to the presser
+ * only and leaves the warning as it is.
+ */
+export interface ButtonReply {
+  mode: 'replace' | 'ephemeral';
+  message: SlackMessage;
+}
+
+const gone = (): ButtonReply => ({ mode: 'replace', message: alreadyStoppedMessage() });
+
+/**
+ * "Extend N h": moves the run's end once per shown end. The press claims the `end-<time>`
+ * marker of the end it was shown for, which the sweeper claims too before stopping at that
+ * end, so a double press extends once and a press racing the end either extends or finds the
+ * run stopped, never both.
+ */
+export async function pressExtend(deps: RunButtonDeps, press: ButtonPress): Promise<ButtonReply> {
+  authorizeUser(deps.config, press.userId);
+  const found = await findPressedRun(deps, press);
+  if (!found) return gone();
+  const { stack, run, runKey, target } = found;
+  const shownEnd = new Date(target.endsAt);
+  const currentEnd = await readRunEnd(deps.ssm, runKey, stack, deps.config.maxHours);
+  if (currentEnd.getTime() > shownEnd.getTime()) return { mode: 'ephemeral', message: alreadyExtendedMessage(currentEnd) };
+  const next = extendedEnd({ endsAt: shownEnd, createdAt: stack.createdAt, extendHours: deps.config.extendHours, maxHours: deps.config.maxHours });
+  if (!next) {
+    throw new StackStateError(
+      `These team IDEs already run as long as a run may: ${deps.config.maxHours} h from their start, until ${slackTime(latestEnd(stack.createdAt, deps.config.maxHours))}. Start a new run once they stop.`,
+    );
+  }
+  const marker = endMarker(shownEnd);
+  if (!(await claimRunMarker(deps.ssm, runKey, marker, deps.now(), encodeEndFate({ kind: 'extended', endsAt: next.endsAt })))) {
+    const fate = decodeEndFate(await readRunMarker(deps.ssm, runKey, marker));
+    deps.logger.info('Extend already decided', { runId: run.runId, userId: press.userId, fate: fate?.kind });
+    return fate?.kind === 'extended' ? { mode: 'ephemeral', message: alreadyExtendedMessage(fate.endsAt) } : gone();
+  }
+  await writeRunMarker(deps.ssm, runKey, 'ends-at', next.endsAt.toISOString());
+  // A stop may have been claimed while this press was on its way: then the run ends anyway.
+  if (await readRunMarker(deps.ssm, runKey, 'stopping')) return gone();
+  deps.logger.info('Run extended', { runId: run.runId, userId: press.userId, endsAt: next.endsAt.toISOString(), capped: next.capped });
+  return {
+    mode: 'replace',
+    message: extendedMessage({ run, userId: press.userId, endsAt: next.endsAt, capped: next.capped, maxHours: deps.config.maxHours, warningMinutes: deps.config.warningMinutes }),
+  };
+}
+
+/** "Stop now": deletes the run as `/ide stop` does, sharing its `stopping` claim with the sweeper and the command. */
+export async function pressStop(deps: RunButtonDeps, press: ButtonPress): Promise<ButtonReply> {
+  authorizeUser(deps.config, press.userId);
+  const found = await findPressedRun(deps, press);
+  if (!found) return gone();
+  if ((await stopRunOnce(deps, found.stack)) === 'already-stopping') {
+    deps.logger.info('Stop already under way', { runId: found.run.runId, userId: press.userId });
+    return { mode: 'ephemeral', message: alreadyStoppedMessage() };
+  }
+  return { mode: 'replace', message: stopAnnouncement(press.userId, found.stack) };
+}
+
+/** The run the button was made for, if it is still the one starting or running and nobody is stopping it. */
+async function findPressedRun(deps: RunButtonDeps, press: ButtonPress): Promise<{ stack: TeamStack; run: RunTags; runKey: RunKey; target: ButtonTarget } | undefined> {
+  const target = decodeButtonValue(press.value);
+  if (!target) return undefined;
+  const stack = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
+  const runKey = stack && runKeyOf(deps.config.stackNamePrefix, stack.stackId);
+  if (!stack?.run || !runKey || stack.run.runId !== target.runId || !SWEPT_STATUSES.includes(stack.status)) return undefined;
+  if (await readRunMarker(deps.ssm, runKey, 'stopping')) return undefined;
+  return { stack, run: stack.run, runKey, target };
+}

@@ -1,0 +1,145 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Config } from '../core/config';
+import { AppError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { NotifierJob } from '../email/notifier-job';
+import { claimRunMarker, removeStoppedRunMarkers, type RunKey, type RunMarker } from './run-markers';
+import { deleteFailedMessage, failedRunNotRemovedMessage, startFailedMessage, stoppedMessage } from './run-messages';
+import type { SlackMessage, SlackPoster } from '../slack/slack-api';
+import { deleteTeamStack, describeRunStack, type FailedResource, findFirstFailedResource } from '../stack/stack-gateway';
+import type { TeamStackStatusChange } from '../stack/stack-status-event';
+import { type RunTags, teamStackName } from '../stack/team-stack';
+
+/** What stack-events needs; tests hand in mocked clients and a recording poster. */
+export interface StackEventsDeps {
+  config: Pick<Config, 'stackNamePrefix'>;
+  logger: Logger;
+  cloudFormation: CloudFormationClient;
+  ssm: SSMClient;
+  slack: SlackPoster;
+  dispatchNotifier: (job: NotifierJob) => Promise<void>;
+  now: () => Date;
+}
+
+/** The run an event is about, and what is needed to act on it. */
+interface RunEvent {
+  change: TeamStackStatusChange;
+  run: RunTags;
+  runKey: RunKey;
+  stackName: string;
+}
+
+/**
+ * Acts on one status change of the team stack. Each side effect (a Slack post, a
+ * DeleteStack) first claims a run marker, so a redelivered event does nothing twice.
+ * Errors before a claim are thrown, for Lambda to retry the event; after a claim, failures
+ * are logged and the rest goes on, so the channel still hears what can be said.
+ */
+export async function handleStackStatusChange(deps: StackEventsDeps, change: TeamStackStatusChange): Promise<void> {
+  const logContext = { stackId: change.stackId, status: change.status };
+  if (change.status === 'CREATE_COMPLETE') {
+    // The notifier reads the stack and claims its own marker: Lambda may deliver this invocation twice as well.
+    await deps.dispatchNotifier({ stackId: change.stackId });
+    deps.logger.info('Notifier invoked', logContext);
+    return;
+  }
+  const stack = await describeRunStack(deps.cloudFormation, change.stackId);
+  if (!stack?.run) {
+    deps.logger.warn('Stack without run tags ignored', { ...logContext, found: Boolean(stack) });
+    return;
+  }
+  const event: RunEvent = {
+    change,
+    run: stack.run,
+    runKey: { prefix: deps.config.stackNamePrefix, stackUuid: change.stackUuid },
+    stackName: teamStackName(deps.config.stackNamePrefix),
+  };
+  switch (change.status) {
+    case 'ROLLBACK_IN_PROGRESS':
+    case 'CREATE_FAILED':
+    case 'ROLLBACK_COMPLETE':
+    case 'ROLLBACK_FAILED':
+      if (stack.status.startsWith('DELETE_')) {
+        // Someone typed /ide stop while the stack was being created: the stop's own messages cover it.
+        deps.logger.info('Failed start already being deleted', { ...logContext, currentStatus: stack.status });
+        return;
+      }
+      await reportFailedStart(deps, event);
+      // The rollback is still running at ROLLBACK_IN_PROGRESS; CloudFormation deletes only settled stacks.
+      if (change.status !== 'ROLLBACK_IN_PROGRESS') await removeFailedStack(deps, event);
+      return;
+    case 'DELETE_COMPLETE':
+      await reportStopped(deps, event);
+      return;
+    case 'DELETE_FAILED':
+      await reportDeleteFailed(deps, event);
+      return;
+  }
+}
+
+async function reportFailedStart(deps: StackEventsDeps, event: RunEvent): Promise<void> {
+  if (!(await claim(deps, event, 'failure-reported'))) return;
+  const failure = await findFailure(deps, event);
+  deps.logger.info('Failed start reported', { ...logFields(event), failedResource: failure?.logicalId });
+  await post(deps, event, startFailedMessage(event.run, failure, event.change.reason));
+}
+
+async function removeFailedStack(deps: StackEventsDeps, event: RunEvent): Promise<void> {
+  if (!(await claim(deps, event, 'failure-deleted'))) return;
+  try {
+    // By id, not name: by the time a late event arrives, the name may belong to the next run.
+    await deleteTeamStack(deps.cloudFormation, event.change.stackId);
+    deps.logger.info('Failed stack deletion started', logFields(event));
+  } catch (error) {
+    deps.logger.error('Could not delete the failed stack', { ...logFields(event), error: error as Error });
+    const problem = error instanceof AppError ? error.userMessage : `${(error as Error).name}: ${(error as Error).message}`;
+    await post(deps, event, failedRunNotRemovedMessage(event.run, event.stackName, problem));
+  }
+}
+
+async function reportStopped(deps: StackEventsDeps, event: RunEvent): Promise<void> {
+  if (!(await claim(deps, event, 'stopped'))) return;
+  let markers: RunMarker[] = [];
+  try {
+    markers = await removeStoppedRunMarkers(deps.ssm, event.runKey);
+  } catch (error) {
+    deps.logger.warn('Could not remove the run markers', { ...logFields(event), error: error as Error });
+  }
+  deps.logger.info('Stop reported', logFields(event));
+  await post(deps, event, stoppedMessage(event.run, markers.includes('failure-reported')));
+}
+
+async function reportDeleteFailed(deps: StackEventsDeps, event: RunEvent): Promise<void> {
+  // A second /ide stop can fail again, with its own event: one report per event, not per run.
+  if (!(await claim(deps, event, `delete-failure-${event.change.eventId}`))) return;
+  const failure = await findFailure(deps, event);
+  deps.logger.warn('Stack deletion failed', { ...logFields(event), failedResource: failure?.logicalId });
+  await post(deps, event, deleteFailedMessage(event.run, event.stackName, failure, event.change.reason));
+}
+
+async function claim(deps: StackEventsDeps, event: RunEvent, marker: RunMarker): Promise<boolean> {
+  const claimed = await claimRunMarker(deps.ssm, event.runKey, marker, deps.now());
+  if (!claimed) deps.logger.info('Event already handled', { ...logFields(event), marker });
+  return claimed;
+}
+
+/** The cause to show; without it the message falls back on the stack's own status reason. */
+async function findFailure(deps: StackEventsDeps, event: RunEvent): Promise<FailedResource | undefined> {
+  try {
+    return await findFirstFailedResource(deps.cloudFormation, event.change.stackId);
+  } catch (error) {
+    deps.logger.warn('Could not read the stack events', { ...logFields(event), error: error as Error });
+    return undefined;
+  }
+}
+
+async function post(deps: StackEventsDeps, event: RunEvent, message: SlackMessage): Promise<void> {
+  try {
+    await deps.slack.postMessage(event.run.channel, message);
+  } catch (error) {
+    deps.logger.error('Could not post to the channel', { ...logFields(event), channel: event.run.channel, error: error as Error });
+  }
+}
+
+const logFields = (event: RunEvent) => ({ stackId: event.change.stackId, status: event.change.status, runId: event.run.runId });

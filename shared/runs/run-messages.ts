@@ -1,0 +1,130 @@
+import type { KnownBlock } from '@slack/types';
+import type { SlackMessage } from '../slack/slack-api';
+import { context, escapeMrkdwn, mention, plural, section, slackTime } from '../slack/slack-format';
+import type { FailedResource } from '../stack/stack-gateway';
+import type { RunTags } from '../stack/team-stack';
+
+/**
+ * The channel messages that follow a run after the launcher's announcement: ready, failed
+ * to start, stopped, failed to stop. They never hold a password.
+ */
+
+/** One seat of a ready run, as the channel hears of it. */
+export interface SeatReport {
+  slot: number;
+  /** Undefined when the slot is no longer on the roster. */
+  userId?: string;
+  url?: string;
+  /** The address the email went to; undefined when none was sent. */
+  emailedTo?: string;
+  /** Why no email went out and what to do, in mrkdwn; set exactly when `emailedTo` is not. */
+  problem?: string;
+}
+
+// Slack refuses section text over 3,000 characters; a long seat list is split across sections.
+const SECTION_LIMIT = 2900;
+
+function sections(heading: string, lines: readonly string[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let text = heading;
+  for (const line of lines) {
+    if (text.length + line.length + 1 > SECTION_LIMIT) {
+      blocks.push(section(text));
+      text = line;
+    } else {
+      text = `${text}\n${line}`;
+    }
+  }
+  blocks.push(section(text));
+  return blocks;
+}
+
+const seatName = (seat: Pick<SeatReport, 'slot' | 'userId'>) => `dev-${seat.slot} ${seat.userId ? mention(seat.userId) : '(no longer on the roster)'}`;
+
+function endsAtLine(run: RunTags): string {
+  const endsAt = run.endsAt ? new Date(run.endsAt) : undefined;
+  const until = endsAt && !Number.isNaN(endsAt.getTime()) ? `Runs until ${slackTime(endsAt)}, then stops by itself (a warning with a button to extend comes first). ` : '';
+  return `${until}Push your work before it stops: \`/ide stop\` deletes the host and its disks.`;
+}
+
+/** The run is up: the links, and which emails went out and which did not. */
+export function readyMessage(run: RunTags, seats: readonly SeatReport[]): SlackMessage {
+  const emailed = seats.filter((seat) => seat.emailedTo !== undefined);
+  const missed = seats.filter((seat) => seat.emailedTo === undefined);
+  const tally = missed.length === 0
+    ? `every developer got an email with their password`
+    : `${plural(emailed.length, 'email', 'emails')} sent, ${missed.length} not`;
+  const text = `The team IDEs ${mention(run.requestedBy)} started are ready: ${plural(seats.length, 'seat', 'seats')}, ${tally}.`;
+  const links = seats.map((seat) => {
+    const link = seat.url ? ` — ${seat.url}` : '';
+    const email = seat.emailedTo !== undefined ? `emailed to ${escapeMrkdwn(seat.emailedTo)}` : '*no email*';
+    return `• ${seatName(seat)}${link} (${email})`;
+  });
+  const blocks = sections(`:white_check_mark: ${text}\n*Links* (each password is only in its developer's email):`, links);
+  if (missed.length > 0) {
+    blocks.push(
+      ...sections(
+        `:warning: *No email for ${plural(missed.length, 'seat', 'seats')}:*`,
+        missed.map((seat) => `• ${seatName(seat)}: ${seat.problem ?? 'not sent'}`),
+      ),
+      section(
+        'Their passwords are in AWS Secrets Manager (the stack outputs `DevPasswordSecret<N>` name the secrets): someone with console access can hand them over in a direct message. Never post a password in a channel.',
+      ),
+    );
+  }
+  blocks.push(context(endsAtLine(run)));
+  return { text, blocks };
+}
+
+function failureLine(failure: FailedResource | undefined, stackReason: string): string {
+  if (failure) return `*${escapeMrkdwn(failure.logicalId)}* (${escapeMrkdwn(failure.resourceType)}) failed: ${escapeMrkdwn(failure.reason)}`;
+  return stackReason ? `CloudFormation says: ${escapeMrkdwn(stackReason)}` : 'CloudFormation gave no reason; the stack\'s events in the CloudFormation console may tell more.';
+}
+
+/** The run failed to start; said once, as soon as the rollback begins. */
+export function startFailedMessage(run: RunTags, failure: FailedResource | undefined, stackReason: string): SlackMessage {
+  const text = `The team IDEs ${mention(run.requestedBy)} asked for could not start.`;
+  return {
+    text,
+    blocks: [
+      section(`:x: ${text}\n${failureLine(failure, stackReason)}`),
+      context('No emails went out. I am removing what was created so the next `/ide start` works, and will say here when it is gone.'),
+    ],
+  };
+}
+
+/** The failed stack could not be deleted, so the next start would find it in the way. */
+export function failedRunNotRemovedMessage(run: RunTags, stackName: string, problem: string): SlackMessage {
+  const text = `I could not remove the failed run ${mention(run.requestedBy)} started, so \`/ide start\` will find it in the way.`;
+  return plain(`:warning: ${text} ${escapeMrkdwn(problem)} Whoever deployed team-ide should delete the stack \`${stackName}\` in the CloudFormation console.`, text);
+}
+
+/** The stack is gone; after a failed start that means the next start can go ahead. */
+export function stoppedMessage(run: RunTags, afterFailure: boolean): SlackMessage {
+  const text = afterFailure
+    ? `The failed run ${mention(run.requestedBy)} started is cleaned up: \`/ide start\` works again.`
+    : `The team IDEs ${mention(run.requestedBy)} started are stopped and deleted.`;
+  return plain(`:wave: ${text}`, text);
+}
+
+/** Deleting the stack failed: the host may still be running, and costing money. */
+export function deleteFailedMessage(run: RunTags, stackName: string, failure: FailedResource | undefined, stackReason: string): SlackMessage {
+  const text = `The team IDEs ${mention(run.requestedBy)} started could not be deleted.`;
+  return {
+    text,
+    blocks: [
+      section(`:warning: ${text}\n${failureLine(failure, stackReason)}`),
+      context(`Parts of the run may still be running and cost money. \`/ide stop\` tries again; if it fails again, whoever deployed team-ide should look at the stack \`${stackName}\` in the CloudFormation console.`),
+    ],
+  };
+}
+
+/** The notifier failed in a way it could not report per seat. */
+export function notifyFailedMessage(run: RunTags, errorId: string): SlackMessage {
+  const text = `The team IDEs ${mention(run.requestedBy)} started are up, but I could not finish sending the emails.`;
+  return plain(`:warning: ${text} \`/ide status\` shows the links. If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`, text);
+}
+
+function plain(mrkdwn: string, text: string): SlackMessage {
+  return { text, blocks: [section(mrkdwn)] };
+}

@@ -1,0 +1,111 @@
+import { UsageError } from '../core/errors';
+import { MAX_SLOT } from '../team/roster';
+
+/** A person named in `/ide start @alice <@U0123|bob>`. */
+export type PersonRef = { userId: string; label: string } | { name: string; label: string };
+
+export type SeatRequest =
+  | { kind: 'all' }
+  | { kind: 'count'; count: number }
+  | { kind: 'people'; people: PersonRef[] };
+
+export type IdeCommand =
+  | { action: 'start'; seats: SeatRequest; size?: string; hours?: number }
+  | { action: 'stop' }
+  | { action: 'status' }
+  | { action: 'help' };
+
+export const USAGE = [
+  '`/ide start` — an IDE for everyone on the roster',
+  '`/ide start 5` — for the first 5 people on the roster',
+  '`/ide start @alice @bob` — for those people',
+  '   options: `--size small|medium|large|xlarge` (or an instance type such as `t3.xlarge`), `--hours N` (how long the run lives)',
+  '`/ide status` — what is running, who has which seat, the links',
+  '`/ide stop` — delete everything (developers: push your work first)',
+  '`/ide help` — this text',
+].join('\n');
+
+function usageError(problem: string): UsageError {
+  return new UsageError(`${problem}\n\n${USAGE}`);
+}
+
+/** Slack sends `<@U0123ABCD|alice>` (or `<@U0123ABCD>`) for a mention when the command escapes names. */
+const ESCAPED_MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
+const PLAIN_MENTION = /^@([a-z0-9][a-z0-9._-]*)$/i;
+const OPTION = /^--([a-z]+)(?:=(.*))?$/;
+
+/**
+ * Reads the text after `/ide`. Pure: checks only the shape of the input; whether the
+ * numbers fit this team (roster size, limits) is decided by `planStart`.
+ */
+export function parseCommand(text: string): IdeCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb, ...rest] = words;
+  switch (verb?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { action: 'help' };
+    case 'stop':
+    case 'status':
+      if (rest.length > 0) throw usageError(`\`/ide ${verb.toLowerCase()}\` takes nothing after it (I got \`${rest.join(' ')}\`).`);
+      return { action: verb.toLowerCase() as 'stop' | 'status' };
+    case 'start':
+      return parseStart(rest);
+    default:
+      throw usageError(`I don't know \`${verb}\`.`);
+  }
+}
+
+function parseStart(words: string[]): IdeCommand {
+  const command: { action: 'start'; seats: SeatRequest; size?: string; hours?: number } = { action: 'start', seats: { kind: 'all' } };
+  const people: PersonRef[] = [];
+  let count: number | undefined;
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index] as string;
+    const option = OPTION.exec(word);
+    if (option) {
+      const [, name, inlineValue] = option as unknown as [string, string, string | undefined];
+      const value = inlineValue ?? words[++index];
+      if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${name}\` needs a value.`);
+      if (name === 'size') {
+        if (command.size !== undefined) throw usageError('`--size` is given twice.');
+        command.size = value.toLowerCase();
+      } else if (name === 'hours') {
+        if (command.hours !== undefined) throw usageError('`--hours` is given twice.');
+        command.hours = parseHours(value);
+      } else {
+        throw usageError(`I don't know the option \`--${name}\`.`);
+      }
+      continue;
+    }
+    const escaped = ESCAPED_MENTION.exec(word);
+    if (escaped) {
+      const [, userId, name] = escaped as unknown as [string, string, string | undefined];
+      people.push({ userId, label: name ? `@${name}` : `<@${userId}>` });
+      continue;
+    }
+    const plain = PLAIN_MENTION.exec(word);
+    if (plain) {
+      people.push({ name: (plain[1] as string).toLowerCase(), label: word });
+      continue;
+    }
+    if (/^[+-]?\d+$/.test(word)) {
+      if (count !== undefined) throw usageError('Give one number of seats.');
+      count = Number(word);
+      if (count < 1) throw usageError(`\`${word}\` seats: start at least 1 IDE.`);
+      if (count > MAX_SLOT) throw usageError(`\`${word}\` seats is more than team-ide can run (${MAX_SLOT}).`);
+      continue;
+    }
+    throw usageError(`I could not read \`${word}\`: give a number of seats, @people, \`--size\` or \`--hours\`.`);
+  }
+  if (count !== undefined && people.length > 0) throw usageError('Give either a number of seats or @people, not both.');
+  if (count !== undefined) command.seats = { kind: 'count', count };
+  if (people.length > 0) command.seats = { kind: 'people', people };
+  return command;
+}
+
+/** Whole numbers only; whether they fit the allowed range is the plan's decision (it knows MAX_HOURS). */
+function parseHours(value: string): number {
+  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${value}\`: give a whole number of hours.`);
+  return Number(value);
+}

@@ -1,0 +1,126 @@
+import { USAGE } from './command-parser';
+import type { AppError } from '../core/errors';
+import type { CostEstimate } from '../team/instance-types';
+import type { Roster, RosterMember } from '../team/roster';
+import { formatDuration } from '../runs/run-lifetime';
+import type { SlackMessage } from './slack-api';
+import { context, mention, plural, section, slackTime } from './slack-format';
+import type { TeamStack } from '../stack/stack-gateway';
+import type { StartPlan } from '../team/start-plan';
+import { OUTPUT } from '../stack/team-stack';
+
+function plain(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}
+
+const seatList = (seats: readonly RosterMember[]) => seats.map((member) => `dev-${member.slot} ${mention(member.userId)}`).join(', ');
+
+export function helpMessage(): SlackMessage {
+  return { text: 'How to use /ide', blocks: [section('*team-ide* gives each developer a VS Code in the browser.'), section(USAGE)] };
+}
+
+export function userErrorMessage(error: AppError): SlackMessage {
+  return plain(error.userMessage);
+}
+
+export function apologyMessage(errorId: string): SlackMessage {
+  return plain(`Sorry, something went wrong on our side. If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
+}
+
+/** The ephemeral answer within Slack's 3 seconds. */
+export function acknowledgement(action: 'start' | 'stop' | 'status', plan?: StartPlan): SlackMessage {
+  if (action === 'start' && plan) {
+    return plain(`On it: starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}) for ${seatList(plan.seats)}. I'll post in this channel when they are on the way.`);
+  }
+  return plain(action === 'stop' ? 'On it: looking for the run to stop…' : 'Looking up the team IDEs…');
+}
+
+/** Visible to the channel once CloudFormation has accepted the stack. */
+export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: Date): SlackMessage {
+  const text = `${mention(requesterId)} is starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}), ready in about 3 minutes.`;
+  return {
+    text,
+    blocks: [
+      section(text),
+      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password.`),
+      context(`Runs ${plural(plan.hours, 'hour', 'hours')}, until ${slackTime(endsAt)}. \`/ide stop\` ends it sooner.`),
+    ],
+  };
+}
+
+export function stopAnnouncement(requesterId: string, stack: TeamStack): SlackMessage {
+  const startedBy = stack.run ? ` started by ${mention(stack.run.requestedBy)}` : '';
+  const whileStarting = stack.status === 'CREATE_IN_PROGRESS'
+    ? ' It was still starting: no emails will go out, and everything it created so far is being removed.'
+    : ' Unpushed work on them is lost.';
+  const text = `${mention(requesterId)} is stopping the team IDEs${startedBy}.${whileStarting} I'll say here when they are gone.`;
+  return plain(text);
+}
+
+const isFailedStart = (status: string) => status.includes('ROLLBACK') || status === 'CREATE_FAILED';
+
+/** Words for the stack states a lead can meet. */
+function describeState(status: string): string {
+  if (status === 'CREATE_IN_PROGRESS') return 'starting';
+  if (status === 'CREATE_COMPLETE' || status.startsWith('UPDATE_')) return 'running';
+  if (status === 'DELETE_IN_PROGRESS') return 'stopping';
+  if (status === 'DELETE_FAILED') return 'failed to stop (whoever deployed team-ide should look at the stack in the CloudFormation console)';
+  if (isFailedStart(status)) return 'failed to start and is being cleaned up';
+  return status.toLowerCase().replace(/_/g, ' ');
+}
+
+export function alreadyRunningMessage(stack: TeamStack): SlackMessage {
+  const who = stack.run ? ` (started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)})` : '';
+  if (stack.status === 'DELETE_IN_PROGRESS') {
+    return plain(`The team IDEs${who} are still stopping. Try again once they are gone, in a minute or two.`);
+  }
+  if (isFailedStart(stack.status)) {
+    return plain(`The last run${who} failed to start and is being cleaned up. Try again in a minute or two; if this message stays, \`/ide stop\` clears it.`);
+  }
+  if (stack.status === 'DELETE_FAILED') {
+    return plain(`The last run${who} ${describeState(stack.status)}.`);
+  }
+  return plain(`The team IDEs are already ${describeState(stack.status)}${who}. \`/ide status\` shows them; \`/ide stop\` ends them.`);
+}
+
+export function nothingRunningMessage(): SlackMessage {
+  return plain('No team IDEs are running. `/ide start` starts them.');
+}
+
+export function alreadyStoppingMessage(): SlackMessage {
+  return plain('The team IDEs are already stopping. I\'ll say in the channel when they are gone.');
+}
+
+/** What `/ide status` adds for a run that is starting or running: its current end and its cost so far. */
+export interface StatusLifetime {
+  endsAt: Date;
+  now: Date;
+  cost?: CostEstimate;
+}
+
+/** `Cost so far: about $0.42 …`, labelled an estimate, with how it was reckoned. */
+export function costLine(cost: CostEstimate): string {
+  const price = `${cost.instanceType} at $${cost.usdPerHour} an hour in ${cost.region}${cost.approximateRegion ? ' (not in the price table: the us-east-1 price)' : ''}`;
+  return `Cost so far: about $${cost.usd.toFixed(2)} (${price}, ${cost.hours.toFixed(1)} h). An estimate: the instance's on-demand price only.`;
+}
+
+export function statusMessage(stack: TeamStack, roster: Roster, lifetime?: StatusLifetime): SlackMessage {
+  const state = describeState(stack.status);
+  const lines = [`*The team IDEs are ${state}.*`];
+  if (stack.run) {
+    const ends = lifetime
+      ? `, ends ${slackTime(lifetime.endsAt)} (${formatDuration(lifetime.endsAt.getTime() - lifetime.now.getTime())} left)`
+      : stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : '';
+    lines.push(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${ends}.`);
+    if (lifetime?.cost) lines.push(costLine(lifetime.cost));
+    const seats = stack.run.slots.map((slot) => {
+      const member = roster.find((candidate) => candidate.slot === slot);
+      const holder = member ? mention(member.userId) : '(no longer on the roster)';
+      const url = stack.outputs[OUTPUT.devUrl(slot)];
+      return `• dev-${slot} ${holder}${url ? ` — ${url}` : ''}`;
+    });
+    lines.push(`*Seats:*\n${seats.join('\n')}`);
+  }
+  if (stack.statusReason && stack.status !== 'CREATE_COMPLETE') lines.push(`_${stack.statusReason}_`);
+  return { text: `The team IDEs are ${state}.`, blocks: lines.map(section) };
+}

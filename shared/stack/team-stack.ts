@@ -1,0 +1,100 @@
+import type { Parameter, Tag } from '@aws-sdk/client-cloudformation';
+import type { TeamStackSettings } from '../core/config';
+import type { InstanceType } from '../team/instance-types';
+
+/**
+ * The contract between the launcher, the team template and the stack-events / notifier
+ * functions: the stack's name, the tags that carry a run's ids (never a secret), and
+ * the output keys.
+ */
+
+/** One team, one stack: a fixed name makes a second concurrent start fail with AlreadyExists. */
+export function teamStackName(prefix: string): string {
+  return `${prefix}-ides`;
+}
+
+export const TAG = {
+  runId: 'team-ide:run-id',
+  requestedBy: 'team-ide:requested-by',
+  requestedByName: 'team-ide:requested-by-name',
+  channel: 'team-ide:channel',
+  /** Space-separated: commas are not allowed in the tag values of every service the tags propagate to. */
+  slots: 'team-ide:slots',
+  hours: 'team-ide:hours',
+  endsAt: 'team-ide:ends-at',
+} as const;
+
+/** What a run records about itself in its stack tags. */
+export interface RunTags {
+  runId: string;
+  /** Slack user id of who started the run. */
+  requestedBy: string;
+  /** Their Slack handle, for emails, where a user id means nothing. */
+  requestedByName: string;
+  channel: string;
+  slots: number[];
+  hours: number;
+  endsAt: string;
+}
+
+export function runTagsToStackTags(run: RunTags): Tag[] {
+  return [
+    { Key: TAG.runId, Value: run.runId },
+    { Key: TAG.requestedBy, Value: run.requestedBy },
+    { Key: TAG.requestedByName, Value: run.requestedByName },
+    { Key: TAG.channel, Value: run.channel },
+    { Key: TAG.slots, Value: run.slots.join(' ') },
+    { Key: TAG.hours, Value: String(run.hours) },
+    { Key: TAG.endsAt, Value: run.endsAt },
+  ];
+}
+
+/** Reads a run's tags back; undefined when the stack was not created by the launcher. */
+export function stackTagsToRunTags(tags: readonly Tag[] | undefined): RunTags | undefined {
+  const value = (key: string) => tags?.find((tag) => tag.Key === key)?.Value;
+  const runId = value(TAG.runId);
+  const requestedBy = value(TAG.requestedBy);
+  const channel = value(TAG.channel);
+  const slots = value(TAG.slots);
+  if (!runId || !requestedBy || !channel || !slots) return undefined;
+  return {
+    runId,
+    requestedBy,
+    requestedByName: value(TAG.requestedByName) ?? requestedBy,
+    channel,
+    slots: slots.split(' ').filter(Boolean).map(Number),
+    hours: Number(value(TAG.hours) ?? 0),
+    endsAt: value(TAG.endsAt) ?? '',
+  };
+}
+
+export const OUTPUT = {
+  devUrl: (slot: number) => `DevUrl${slot}`,
+  devPasswordSecret: (slot: number) => `DevPasswordSecret${slot}`,
+  dashboardUrl: 'DashboardUrl',
+  instanceId: 'InstanceId',
+  publicIp: 'PublicIp',
+} as const;
+
+/** The team template's parameters for one run. */
+export function teamStackParameters(settings: TeamStackSettings, run: { runId: string; slots: readonly number[]; instanceType: InstanceType }): Parameter[] {
+  const values: Record<string, string> = {
+    Slots: run.slots.join(','),
+    RunId: run.runId,
+    InstanceType: run.instanceType,
+    DomainName: settings.domainName,
+    HostedZoneId: settings.hostedZoneId,
+    VpcId: settings.vpcId,
+    SubnetId: settings.subnetId,
+    SourceIP: settings.sourceCidr,
+    ExposedPort: String(settings.exposedPort),
+    TraefikDashboardPort: String(settings.dashboardPort),
+    CertificateParameterName: settings.certificateParameter,
+    PrivateKeyParameterName: settings.privateKeyParameter,
+    DashboardUsersParameterName: settings.dashboardUsersParameter,
+    RootVolumeDimension: String(settings.rootVolumeGb),
+    KeyPairName: settings.keyPairName,
+    InstanceProfileName: settings.instanceProfileName,
+  };
+  return Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}

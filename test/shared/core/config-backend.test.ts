@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { announceBackend } from '../../../shared/core/cold-start';
+import { loadConfig, SANDBOX_ENDPOINT_VARIABLES } from '../../../shared/core/config';
+import { configProblems, validEnv } from '../../fixtures';
+import { recordingLogger } from '../../helpers/run-fixtures';
+
+/** What `npm start` gives the functions: every AWS service and Slack pointed at local stand-ins. */
+const sandboxEnv = (overrides: Record<string, string | undefined> = {}) =>
+  validEnv({
+    IDE_BACKEND: 'sandbox',
+    ...Object.fromEntries(SANDBOX_ENDPOINT_VARIABLES.map((name) => [name, 'http://127.0.0.1:3004'])),
+    SLACK_API_URL: 'http://127.0.0.1:3004/api',
+    ...overrides,
+  });
+
+describe('IDE_BACKEND: the backend is never chosen silently', () => {
+  it('is aws unless set, with AWS and Slack\'s own endpoints', () => {
+    expect(loadConfig(validEnv()).backend).toBe('aws');
+    expect(loadConfig(validEnv({ SLACK_API_URL: 'https://slack-gov.com/api' })).backend).toBe('aws');
+  });
+
+  it('refuses an AWS endpoint or a Slack API elsewhere unless IDE_BACKEND is sandbox, naming each', () => {
+    const problems = configProblems(validEnv({ AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:3004', AWS_ENDPOINT_URL: 'http://localhost:4566', SLACK_API_URL: 'http://127.0.0.1:3004/api' }));
+
+    expect(problems).toEqual([
+      'AWS_ENDPOINT_URL is set (http://localhost:4566), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
+      'AWS_ENDPOINT_URL_CLOUDFORMATION is set (http://127.0.0.1:3004), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
+      'SLACK_API_URL (http://127.0.0.1:3004/api) is not Slack\'s API: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
+    ]);
+  });
+
+  it('takes the sandbox with every endpoint pointed at it', () => {
+    expect(loadConfig(sandboxEnv()).backend).toBe('sandbox');
+  });
+
+  it('refuses a sandbox that would still reach AWS or Slack', () => {
+    const problems = configProblems(sandboxEnv({ AWS_ENDPOINT_URL_SES: undefined, SLACK_API_URL: undefined }));
+
+    expect(problems).toEqual([
+      'AWS_ENDPOINT_URL_SES is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with `npm start`, which sets it',
+      'SLACK_API_URL is Slack\'s own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with `npm start`, which points it at its stand-in',
+    ]);
+  });
+
+  it('refuses a backend it does not know', () => {
+    expect(configProblems(validEnv({ IDE_BACKEND: 'localstack' }))).toEqual(['IDE_BACKEND must be aws (the default) or sandbox (the local stand-ins `npm start` runs)']);
+  });
+});
+
+describe('announceBackend', () => {
+  it('says at cold start that the function talks to the sandbox, and nothing on AWS', () => {
+    const onSandbox = recordingLogger();
+    const onAws = recordingLogger();
+
+    announceBackend(loadConfig(sandboxEnv()), onSandbox);
+    announceBackend(loadConfig(validEnv()), onAws);
+
+    expect(onSandbox.entries).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^IDE_BACKEND=sandbox: AWS and Slack calls go to the local sandbox/) })]);
+    expect(onAws.entries).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/core/config';
+import { configProblems, validEnv } from '../../fixtures';
+
+describe('loadConfig', () => {
+  it('reads a complete environment, with defaults for optional settings', () => {
+    const config = loadConfig(validEnv({ KEY_PAIR_NAME: undefined, SOURCE_CIDR: undefined, DEFAULT_SIZE: undefined }));
+
+    expect(config.stackNamePrefix).toBe('team-ide-test');
+    expect(config.roster).toHaveLength(4);
+    expect(config.allowedUsers).toEqual(['U0000LEAD', 'U0000AAA1']);
+    expect(config.maxSeats).toBe(4);
+    expect(config.defaultSize).toBe('medium');
+    expect(config.defaultHours).toBe(8);
+    expect(config.slackApiUrl).toBe('https://slack.com/api');
+    expect(config.team).toMatchObject({ exposedPort: 443, dashboardPort: 8090, sourceCidr: '0.0.0.0/0', keyPairName: '', rootVolumeGb: 30 });
+  });
+
+  it('treats an empty optional setting as unset, as serverless.yml passes it', () => {
+    expect(loadConfig(validEnv({ MAX_SEATS: '', SOURCE_CIDR: ' ' })).team.sourceCidr).toBe('0.0.0.0/0');
+  });
+
+  it('accepts * to allow any user or channel', () => {
+    const config = loadConfig(validEnv({ ALLOWED_USERS: '*', ALLOWED_CHANNELS: '*' }));
+
+    expect(config.allowedUsers).toBe('*');
+    expect(config.allowedChannels).toBe('*');
+  });
+
+  it('names every missing setting, and what to set it to', () => {
+    const problems = configProblems(validEnv({ ROSTER: undefined, DOMAIN_NAME: undefined, LAUNCHER_FUNCTION_NAME: '' }));
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ROSTER is missing: set it to slot:SlackUserId:name:email/),
+        expect.stringMatching(/^DOMAIN_NAME is missing: set it to the domain/),
+        expect.stringMatching(/^LAUNCHER_FUNCTION_NAME is missing/),
+      ]),
+    );
+  });
+
+  it.each([
+    ['MAX_SEATS', '0', 'MAX_SEATS must be a whole number from 1 to 50'],
+    ['DEFAULT_SIZE', 'huge', 'DEFAULT_SIZE must be one of small, medium, large, xlarge'],
+    ['DOMAIN_NAME', 'https://code.example.com', 'DOMAIN_NAME must be a domain name'],
+    ['HOSTED_ZONE_ID', 'zone', 'HOSTED_ZONE_ID must be a Route 53 hosted zone id'],
+    ['VPC_ID', 'vpc-1', 'VPC_ID must be a VPC id'],
+    ['SUBNET_ID', 'subnet-xyz', 'SUBNET_ID must be a subnet id'],
+    ['SOURCE_CIDR', '300.0.0.0/8', 'SOURCE_CIDR must be an IPv4 CIDR'],
+    ['EXPOSED_PORT', '70000', 'EXPOSED_PORT must be a whole number from 1 to 65535'],
+    ['ALLOWED_CHANNELS', 'general', 'ALLOWED_CHANNELS has general, which is not a Slack id'],
+    ['SES_FROM_ADDRESS', 'ide', 'SES_FROM_ADDRESS must be an email address'],
+    ['SLACK_API_URL', 'https://slack.com/api/', 'SLACK_API_URL must be an http(s) URL without a trailing slash'],
+    ['ROSTER', '1:U0000AAA1:alice', 'ROSTER entry "1:U0000AAA1:alice" has 3 fields'],
+    ['TEAM_STACK_ROLE_ARN', 'team-ide-role', 'TEAM_STACK_ROLE_ARN must be an IAM role ARN'],
+    ['STACK_NAME_PREFIX', 'team_ide', 'STACK_NAME_PREFIX must start with a letter'],
+    ['WARNING_MINUTES', '0', 'WARNING_MINUTES must be a whole number from 1 to 120'],
+    ['WARNING_MINUTES', '121', 'WARNING_MINUTES must be a whole number from 1 to 120'],
+    ['EXTEND_HOURS', '1.5', 'EXTEND_HOURS must be a whole number from 1 to 24'],
+  ])('refuses %s=%j', (name, value, problem) => {
+    expect(configProblems(validEnv({ [name]: value })).join('\n')).toContain(problem);
+  });
+
+  it('warns 15 minutes before a run\'s end and extends by 2 hours unless told otherwise', () => {
+    expect(loadConfig(validEnv())).toMatchObject({ warningMinutes: 15, extendHours: 2 });
+    expect(loadConfig(validEnv({ WARNING_MINUTES: '1', EXTEND_HOURS: '4' }))).toMatchObject({ warningMinutes: 1, extendHours: 4 });
+  });
+
+  it('refuses a default lifetime longer than the maximum', () => {
+    expect(configProblems(validEnv({ DEFAULT_HOURS: '30', MAX_HOURS: '24' })).join('\n')).toContain('DEFAULT_HOURS (30) is more than MAX_HOURS (24)');
+  });
+
+  it('refuses a dashboard port equal to the IDE port', () => {
+    expect(configProblems(validEnv({ DASHBOARD_PORT: '443' })).join('\n')).toContain('EXPOSED_PORT and DASHBOARD_PORT must differ');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createSlackPoster, createSlackResponder, SlackApiError } from '../../../shared/slack/slack-api';
+
+function fakeFetch(status: number, body: unknown) {
+  return vi.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response(JSON.stringify(body), { status }));
+}
+
+describe('createSlackPoster', () => {
+  it('posts with the bot token and the channel', async () => {
+    const fetch = fakeFetch(200, { ok: true, ts: '1.2' });
+    const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch });
+
+    await poster.postMessage('C0000TEAM', { text: 'hello' });
+
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('http://127.0.0.1:9/api/chat.postMessage');
+    expect(init?.headers).toMatchObject({ Authorization: 'Bearer xoxb-fake' });
+    expect(JSON.parse(String(init?.body))).toMatchObject({ channel: 'C0000TEAM', text: 'hello' });
+  });
+
+  it('throws Slack\'s error code when Slack answers ok: false', async () => {
+    const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch: fakeFetch(200, { ok: false, error: 'not_in_channel' }) });
+
+    await expect(poster.postMessage('C0000TEAM', { text: 'hello' })).rejects.toThrow(new SlackApiError('chat.postMessage', 'not_in_channel'));
+  });
+});
+
+describe('createSlackResponder', () => {
+  it('posts the message with its visibility to the response_url', async () => {
+    const fetch = fakeFetch(200, {});
+    const responder = createSlackResponder({ fetch });
+
+    await responder.respond('https://hooks.slack.com/commands/1', { visibility: 'in_channel', text: 'hi' });
+
+    expect(JSON.parse(String(fetch.mock.calls[0]?.[1]?.body))).toEqual({ response_type: 'in_channel', text: 'hi' });
+  });
+
+  it('throws when the response_url is spent', async () => {
+    const responder = createSlackResponder({ fetch: fakeFetch(404, 'expired_url') });
+
+    await expect(responder.respond('https://hooks.slack.com/commands/1', { visibility: 'ephemeral', text: 'hi' })).rejects.toThrow('http_404');
+  });
+});
