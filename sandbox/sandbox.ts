@@ -67,7 +67,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const env = serverlessEnvironment(settingsEnv, ports, urls);
   const [service, templateBody] = await Promise.all([resolveService(env), buildTeamTemplateBody()]);
   const config = functionsConfig({ ...service.environment, ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('AWS_'))) });
-  checkBundledTemplate(templateBody, config);
+  checkLauncherTemplate(templateBody, config);
   // The target of the EventBridge rule: its deployed name is what Lambda Invoke takes.
   const stackEventsFunction = service.functionNames.stackEvents;
   if (!stackEventsFunction) throw new SandboxSetupError('serverless.yml has no stackEvents function, which the stack status changes go to');
@@ -130,8 +130,12 @@ function functionsConfig(environment: Record<string, string>): Config {
   }
 }
 
-/** The launcher's template with the parameters the launcher would give it for the whole roster. */
-function checkBundledTemplate(templateBody: string, config: Config): void {
+/**
+ * The launcher's template with the parameters the launcher would give it for the whole roster:
+ * what `npm start` checks before it starts anything, so a template CloudFormation would
+ * refuse stops it with one line.
+ */
+export function checkLauncherTemplate(templateBody: string, config: Config): void {
   const stackName = teamStackName(config.stackNamePrefix);
   try {
     checkTemplate(

@@ -80,8 +80,11 @@ describe('team stack template', () => {
       expect(constrained !== undefined || awsTyped, `${name} has a constraint`).toBe(true);
     }
     expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^[1-9][0-9]?$' });
-    expect(parameters.VpcId?.Type).toBe('AWS::EC2::VPC::Id');
-    expect(parameters.SubnetId?.Type).toBe('AWS::EC2::Subnet::Id');
+    // AWS-specific types would be checked with the launcher's credentials: only the AMI is one.
+    expect(Object.keys(parameters).filter((name) => String(parameters[name]?.Type).startsWith('AWS::'))).toEqual(['ImageId']);
+    expect(parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: '^vpc-[0-9a-f]{8,17}$' });
+    expect(parameters.SubnetId).toMatchObject({ Type: 'String', AllowedPattern: '^subnet-[0-9a-f]{8,17}$' });
+    expect(parameters.HostedZoneId).toMatchObject({ Type: 'String', AllowedPattern: '^Z[A-Z0-9]{1,32}$' });
     expect(parameters.SourceIP?.Default).toBe('0.0.0.0/0');
     expect(parameters.ExposedPort?.Default).toBe(443);
     expect(parameters.TraefikDashboardPort?.Default).toBe(8090);
@@ -352,6 +355,9 @@ describe('team stack template', () => {
       ],
     });
     expect(outputs.DevPasswordSecret5?.Value).toEqual({ Ref: 'DevPassword5' });
+    // Output descriptions must be plain strings once expanded: no literal ${Slot} left.
+    expect((outputs.DevPasswordSecret5 as { Description?: unknown }).Description).toBe('ARN of the Secrets Manager secret whose value is the password of slot 5');
+    expect((outputs.DevUrl5 as { Description?: unknown }).Description).toBe('URL of the IDE of slot 5');
     expect(outputs.DashboardUrl?.Value).toEqual({
       'Fn::Sub': 'https://monitor.${DomainName}:${TraefikDashboardPort}/dashboard/',
     });
@@ -415,23 +421,52 @@ describe('template validator', () => {
     ]);
   });
 
-  it('expands Fn::ForEach in keys, strings and Refs to the identifier', () => {
+  it('expands Fn::ForEach as cfn-lint models the transform: keys, Fn::Sub and a Ref to the identifier, not other strings', () => {
     // Prepare
     const fragment = {
       Resources: {
-        'Fn::ForEach::Topics': ['Name', { Ref: 'Names' }, { 'Topic${Name}': { Properties: { A: { Ref: 'Name' }, B: 'x-${Name}', C: '&{Name}' } } }],
+        'Fn::ForEach::Topics': ['Name', { Ref: 'Names' }, {
+          'Topic${Name}': {
+            Properties: {
+              A: { Ref: 'Name' },
+              B: 'x-${Name}',
+              C: { 'Fn::Sub': '&{Name}' },
+              D: { Ref: { 'Fn::Sub': 'Queue${Name}' } },
+              E: { 'Fn::GetAtt': [{ 'Fn::Sub': 'Queue${Name}' }, 'Arn'] },
+              F: { 'Fn::Sub': '${Name}.${DomainName}' },
+              G: { Ref: 'Queue${Name}' },
+            },
+          },
+        }],
       },
     };
 
     // Act
-    const expanded = expandForEach(fragment, { Names: ['a-1', 'b'] });
+    const expanded = expandForEach(fragment, { Names: ['a-1', 'b'] }) as { Resources: Record<string, { Properties: Record<string, unknown> }> };
 
     // Assess
-    expect(expanded).toEqual({
-      Resources: {
-        'Topica-1': { Properties: { A: 'a-1', B: 'x-a-1', C: 'a1' } },
-        Topicb: { Properties: { A: 'b', B: 'x-b', C: 'b' } },
-      },
+    expect(Object.keys(expanded.Resources)).toEqual(['Topica-1', 'Topicb']);
+    expect(expanded.Resources['Topica-1']?.Properties).toEqual({
+      A: 'a-1',
+      B: 'x-${Name}',
+      C: 'a1',
+      D: { Ref: 'Queuea-1' },
+      E: { 'Fn::GetAtt': ['Queuea-1', 'Arn'] },
+      F: { 'Fn::Sub': 'a-1.${DomainName}' },
+      G: { Ref: 'Queue${Name}' },
     });
+  });
+
+  it('expands nested loops, and refuses a loop whose output key lacks its identifier', () => {
+    // Prepare
+    const nested = { 'Fn::ForEach::Outer': ['X', ['a', 'b'], { 'Fn::ForEach::Inner': ['Y', ['1', '2'], { 'K${X}${Y}': { V: { 'Fn::Sub': '${X}-${Y}' } } }] }] };
+    const keyless = { 'Fn::ForEach::Loop': ['X', ['a'], { Fixed: {} }] };
+
+    // Act
+    const expanded = expandForEach(nested, {});
+
+    // Assess
+    expect(expanded).toEqual({ Ka1: { V: 'a-1' }, Ka2: { V: 'a-2' }, Kb1: { V: 'b-1' }, Kb2: { V: 'b-2' } });
+    expect(() => expandForEach(keyless, {})).toThrow('the output key Fixed must contain ${X} or &{X}');
   });
 });

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../sandbox/sandbox';
+import { teamTemplateBody } from '../../infra/team-template';
+import { checkLauncherTemplate, startSandbox } from '../../sandbox/sandbox';
+import { loadConfig } from '../../shared/core/config';
+import { validEnv } from '../fixtures';
 import { serverlessProblem } from '../../sandbox/serverless-offline';
 import { parseEnvFile, readPorts, SandboxSetupError } from '../../sandbox/settings';
 import { freePorts } from '../helpers/local-servers';
@@ -45,6 +48,20 @@ describe('starting the sandbox with bad input', () => {
   it('names a wrong setting of the functions and where to change it', async () => {
     expect(await setupProblem(await shell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 50 (in .env.sandbox or the shell)');
   }, 30_000);
+
+  it('refuses a template whose Fn::ForEach refers to Name${Slot} in a plain Ref, as cfn-lint does', () => {
+    // Prepare
+    const config = loadConfig(validEnv());
+    const plainRef = teamTemplateBody.replace("Ref: !Sub 'DevPassword${Slot}'", "Ref: 'DevPassword${Slot}'");
+
+    // Act
+    const act = () => checkLauncherTemplate(plainRef, config);
+
+    // Assess
+    expect(() => checkLauncherTemplate(teamTemplateBody, config)).not.toThrow();
+    expect(act).toThrow(SandboxSetupError);
+    expect(act).toThrow(/^infra\/team-stack\.yaml is broken: .*Unresolved resource dependencies \[DevPassword\$\{Slot\}\]/);
+  });
 
   it.each([
     [{ SANDBOX_HTTP_PORT: 'http' }, 'SANDBOX_HTTP_PORT must be a port number from 1 to 65535, not "http"'],

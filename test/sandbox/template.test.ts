@@ -54,7 +54,7 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
     ['a value outside AllowedValues', launcherParameters([1], { InstanceType: 't2.nano' }), 'Parameter \'InstanceType\' must have values from the AllowedValues list'],
     ['a number under MinValue', launcherParameters([1], { RootVolumeDimension: '4' }), 'Parameter \'RootVolumeDimension\' failed to satisfy constraint: Must be from 8 to 1024 GiB.'],
     ['a Number that is not one', launcherParameters([1], { ExposedPort: 'https' }), 'Parameter \'ExposedPort\' must be a number'],
-    ['a VPC id of the wrong form', launcherParameters([1], { VpcId: 'my-vpc' }), 'Parameter validation failed: parameter value my-vpc for parameter name VpcId does not exist.'],
+    ['a VPC id of the wrong form', launcherParameters([1], { VpcId: 'my-vpc' }), 'Parameter \'VpcId\' failed to satisfy constraint: Must be a VPC id such as vpc-0123456789abcdef0.'],
   ])('refuses %s with CloudFormation\'s message', (_case, given, message) => {
     expect(problemOf(() => resolveParameters(template, given))).toBe(message);
   });
@@ -99,6 +99,22 @@ describe('planStack (what CloudFormation works out once it accepted the stack)',
 
     expect(act).toThrow(TemplateProcessingError);
     expect(problemOf(act)).toMatch(/^Transform AWS::LanguageExtensions failed with: .*DevPassword1 twice/);
+  });
+
+  it('rolls back a loop that refers to Name${Id} in a plain string, as cfn-lint refuses it (E6101)', () => {
+    // Prepare: the form cfn-lint refuses; the transform substitutes only keys, Fn::Sub and Refs to the identifier.
+    const plainRef = teamTemplateBody.replace("Ref: !Sub 'DevPassword${Slot}'", "Ref: 'DevPassword${Slot}'");
+
+    // Act
+    const act = () => checkTemplate(plainRef, launcherParameters([1, 2]), CAPABILITIES, CONTEXT);
+
+    // Assess
+    expect(plainRef).not.toBe(teamTemplateBody);
+    expect(act).toThrow(TemplateProcessingError);
+    expect(problemOf(act)).toBe(
+      'Template error: Outputs/DevPasswordSecret1/Value/Ref: Unresolved resource dependencies [DevPassword${Slot}] in the template'
+        + " (Fn::ForEach replaces ${Id} only in keys, inside Fn::Sub and in a Ref to the identifier itself: write Ref: !Sub 'DevPassword${Slot}')",
+    );
   });
 
   it('reports a broken template: a syntax error at once, a dangling reference once accepted', () => {

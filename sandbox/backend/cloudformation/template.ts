@@ -422,7 +422,9 @@ class Evaluator {
     if (name in this.parameters) return this.parameters[name];
     const resource = this.resources[name];
     if (resource) return resource.ref;
-    throw new Error(`${where}: Unresolved resource dependencies [${name}] in the template`);
+    // cfn-lint reports the same reference as E6101; the hint is the sandbox's own.
+    const hint = /[$&]\{/.test(name) ? ` (Fn::ForEach replaces \${Id} only in keys, inside Fn::Sub and in a Ref to the identifier itself: write Ref: !Sub '${name}')` : '';
+    throw new Error(`${where}: Unresolved resource dependencies [${name}] in the template${hint}`);
   }
 
   private attribute(logicalId: string, attribute: string, where: string): string {
