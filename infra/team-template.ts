@@ -1,5 +1,6 @@
 import templateSource from './team-stack.yaml';
 import bootScript from './host/boot.sh';
+import images from './host/images.sh';
 import traefikStatic from './host/traefik.yaml';
 import traefikDynamic from './host/dynamic.yaml';
 
@@ -27,6 +28,8 @@ export interface TeamTemplateParts {
   traefikStatic: string;
   /** infra/host/dynamic.yaml (Traefik file provider) */
   traefikDynamic: string;
+  /** infra/host/images.sh: the pinned image tags boot.sh sources */
+  images: string;
 }
 
 /** Thrown when the parts cannot make a valid template. */
@@ -59,6 +62,7 @@ export function renderHostScript(parts: Omit<TeamTemplateParts, 'template'>): st
     `install -d -m 0755 "\${HOST_ROOT:-}${HOST_FILES_DIR}"\n`,
     heredoc(`${HOST_FILES_DIR}/traefik.yaml`, parts.traefikStatic, '0644'),
     heredoc(`${HOST_FILES_DIR}/dynamic.yaml`, parts.traefikDynamic, '0644'),
+    heredoc(`${HOST_FILES_DIR}/images.sh`, parts.images, '0644'),
     heredoc(`${HOST_FILES_DIR}/boot.sh`, parts.bootScript, '0755'),
     `exec /bin/bash "\${HOST_ROOT:-}${HOST_FILES_DIR}/boot.sh"\n`,
   ].join('');
@@ -95,4 +99,5 @@ export const teamTemplateBody: string = assembleTeamTemplate({
   bootScript,
   traefikStatic,
   traefikDynamic,
+  images,
 });

@@ -18,12 +18,12 @@ set -Eeuo pipefail
 : "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}"
 : "${CERTIFICATE_PARAMETER:?}" "${PRIVATE_KEY_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER:?}"
 
-# Pinned so that a run today boots what the tests saw; 3.6.1 is the first
-# Traefik that negotiates the API version with Docker 29.
-readonly TRAEFIK_IMAGE=traefik:v3.6.20
-readonly CODE_SERVER_IMAGE=codercom/code-server:4.143.1
 readonly NETWORK=team-ide
 readonly HOST_FILES="${HOST_ROOT:-}/opt/team-ide"
+# The pinned image tags, written beside this file by the user data.
+# shellcheck source=infra/host/images.sh
+source "${HOST_FILES}/images.sh"
+: "${TRAEFIK_IMAGE:?}" "${CODE_SERVER_IMAGE:?}"
 readonly TRAEFIK_DIR="${HOST_ROOT:-}/etc/team-ide/traefik"
 readonly ENV_DIR="${HOST_ROOT:-}/etc/team-ide/env"
 readonly PROJECTS_DIR="${HOST_ROOT:-}/srv/team-ide"

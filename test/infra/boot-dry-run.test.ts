@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -8,12 +10,15 @@ import {
   labelsOf,
   optionValue,
   optionValues,
+  pinnedImages,
   runBootDryRun,
   type DryRunResult,
   type StubCall,
 } from './boot-dry-run';
 
 const SLOTS = ['1', '2', '5'];
+const IMAGES = pinnedImages();
+const runShell = (script: string) => promisify(execFile)('bash', ['-c', script], { cwd: path.resolve(__dirname, '..', '..') });
 
 function callsOf(result: DryRunResult, command: string, subcommand?: string): StubCall[] {
   return result.calls.filter(
@@ -67,11 +72,7 @@ describe('boot dry run for slots 1,2,5', () => {
     // Assess
     expect(callsOf(result, 'dnf')).toEqual([{ command: 'dnf', args: ['install', '--assumeyes', '--quiet', 'docker'] }]);
     expect(callsOf(result, 'systemctl')).toEqual([{ command: 'systemctl', args: ['enable', '--now', 'docker'] }]);
-    expect(pulls).toHaveLength(2);
-    const traefik = pulls.find((image) => image?.startsWith('traefik:')) ?? '';
-    const [, patch] = /^traefik:v3\.6\.(\d+)$/.exec(traefik) ?? [];
-    expect(Number(patch), traefik).toBeGreaterThanOrEqual(1);
-    expect(pulls).toContainEqual(expect.stringMatching(/^codercom\/code-server:4\.\d+\.\d+$/));
+    expect(pulls.sort()).toEqual([IMAGES.CODE_SERVER_IMAGE, IMAGES.TRAEFIK_IMAGE]);
   });
 
   it('fetches the certificate, the key and the dashboard users with decryption, into files only root reads', async () => {
@@ -128,7 +129,7 @@ describe('boot dry run for slots 1,2,5', () => {
       '/var/run/docker.sock:/var/run/docker.sock:ro',
       '/etc/team-ide/traefik:/etc/traefik:ro',
     ]);
-    expect(args.slice(-2)).toEqual(['traefik:v3.6.20', '--configFile=/etc/traefik/traefik.yaml']);
+    expect(args.slice(-2)).toEqual([IMAGES.TRAEFIK_IMAGE, '--configFile=/etc/traefik/traefik.yaml']);
     expect(labelsOf(traefik as StubCall)).toEqual({
       'traefik.enable': 'true',
       'traefik.http.routers.dashboard.rule': 'Host(`monitor.code.example.com`)',
@@ -308,5 +309,22 @@ describe('boot dry run failures', () => {
     } finally {
       await result.cleanup();
     }
+  });
+});
+
+describe('pinned images (infra/host/images.sh)', () => {
+  it('pins one Traefik v3.6 patch and one code-server 4.x release, by exact tag', () => {
+    // Assess: the README says how to bump them; a tag like "latest" or a range would boot something untested.
+    expect(Object.keys(IMAGES).sort()).toEqual(['CODE_SERVER_IMAGE', 'TRAEFIK_IMAGE']);
+    expect(IMAGES.TRAEFIK_IMAGE).toMatch(/^traefik:v3\.6\.([1-9]|[1-9]\d)$/);
+    expect(IMAGES.CODE_SERVER_IMAGE).toMatch(/^codercom\/code-server:4\.\d+\.\d+$/);
+  });
+
+  it('reads as shell, the way a script takes the code-server version from it', async () => {
+    // Act
+    const { stdout } = await runShell('. infra/host/images.sh && echo "${CODE_SERVER_IMAGE#*:}"');
+
+    // Assess
+    expect(stdout.trim()).toBe(IMAGES.CODE_SERVER_IMAGE?.split(':')[1]);
   });
 });

@@ -9,12 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import images from '../../infra/host/images.sh';
 import { teamTemplateBody } from '../../infra/team-template';
 import { parseCloudFormationYaml } from './cfn-yaml';
 import { isObject } from './schema-validation';
 
 export const STUB_COMMANDS = ['docker', 'curl', 'aws', 'dnf', 'systemctl', 'chown'] as const;
 export const STUB_SCRIPT = path.resolve(__dirname, 'stubs', 'command-stub.sh');
+
+/** The pinned images of infra/host/images.sh, by variable name. */
+export function pinnedImages(text = images): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map(([, name, image]) => [name as string, image as string]));
+}
 
 /** Sample values of the run, as CloudFormation would put them in the header. */
 export const SAMPLE = {

@@ -9,6 +9,7 @@ import templateSource from '../../infra/team-stack.yaml';
 import bootScript from '../../infra/host/boot.sh';
 import traefikStatic from '../../infra/host/traefik.yaml';
 import traefikDynamic from '../../infra/host/dynamic.yaml';
+import images from '../../infra/host/images.sh';
 import {
   HOST_SCRIPT_PLACEHOLDER,
   TeamTemplateError,
@@ -22,7 +23,7 @@ import { userDataParts } from './boot-dry-run';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..');
-const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic };
+const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic, images };
 
 describe('assembleTeamTemplate', () => {
   it('puts the host script in place of the placeholder as one YAML string', () => {
@@ -43,6 +44,7 @@ describe('assembleTeamTemplate', () => {
     expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/boot.sh" <<'TEAM_IDE_EOF'\n${bootScript}TEAM_IDE_EOF\n`);
     expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikStatic}TEAM_IDE_EOF\n`);
     expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikDynamic}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/images.sh" <<'TEAM_IDE_EOF'\n${images}TEAM_IDE_EOF\n`);
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /bin/bash "${HOST_ROOT:-}/opt/team-ide/boot.sh"');
   });
 
@@ -78,7 +80,7 @@ describe('assembleTeamTemplate', () => {
 
   it('keeps the host files ASCII, so no encoding can change them on the way', () => {
     // Assess
-    for (const [name, text] of Object.entries({ bootScript, traefikStatic, traefikDynamic })) {
+    for (const [name, text] of Object.entries({ bootScript, traefikStatic, traefikDynamic, images })) {
       expect(/^[\x09\x0a\x20-\x7e]*$/.test(text), name).toBe(true);
     }
   });
@@ -100,6 +102,7 @@ describe('assembleTeamTemplate', () => {
     expect(Object.keys(result.metafile.inputs).sort()).toEqual([
       'infra/host/boot.sh',
       'infra/host/dynamic.yaml',
+      'infra/host/images.sh',
       'infra/host/traefik.yaml',
       'infra/team-stack.yaml',
       'infra/team-template.ts',
