@@ -1,29 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { validateResources } from './cfn-template';
+import { packagedDeployment, type PackagedTemplate } from './packaged-deployment';
 import type { JsonObject } from './schema-validation';
 
 /** What `serverless package` makes of serverless.yml and infra/deploy-*.yml, offline, with .env.ci's fake settings. */
-let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
-let outDir: string;
+let template: PackagedTemplate;
 
-beforeAll(() => {
-  outDir = mkdtempSync(path.join(tmpdir(), 'team-ide-package-'));
-  execFileSync('npx', ['serverless', 'package', '--stage', 'ci', '--package', outDir], {
-    cwd: path.resolve(__dirname, '../..'),
-    // Only .env.ci's settings: the test environment's own (test/setup-env.ts) must not leak in.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS', AWS_SECRET_ACCESS_KEY: 'fake', AWS_REGION: 'eu-west-1' },
-    stdio: 'pipe',
-  });
-  template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
-}, 120_000);
-
-afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
-});
+beforeAll(async () => {
+  ({ template } = await packagedDeployment());
+}, 240_000);
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
