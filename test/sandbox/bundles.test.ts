@@ -32,6 +32,8 @@ async function bundledInputs(entry: string): Promise<string[]> {
 }
 
 const sandboxCode = (inputs: string[]) => inputs.filter((input) => input.startsWith('sandbox/'));
+/** Test-only code: the tests' helpers, and the AGPL-3.0 IAM simulator that must never ship. */
+const testOnlyCode = (inputs: string[]) => inputs.filter((input) => input.startsWith('test/') || input.includes('node_modules/@cloud-copilot/'));
 
 describe('the production bundles', () => {
   it('hold no sandbox code: the functions reach the sandbox only through their settings', async () => {
@@ -43,6 +45,11 @@ describe('the production bundles', () => {
     expect(inputs.every(([, files]) => files.includes('shared/core/config.ts'))).toBe(true);
     expect(entries).toEqual(expect.arrayContaining(['functions/slack-command.ts', 'functions/launcher.ts', 'functions/stack-events.ts', 'functions/notifier.ts']));
     expect(Object.fromEntries(bundles)).toEqual(Object.fromEntries(entries.map((entry) => [entry, []])));
+    expect(inputs.flatMap(([, files]) => testOnlyCode(files))).toEqual([]);
+  }, 30_000);
+
+  it('would notice test-only code: a bundle of the IAM simulation helper lists the simulator', async () => {
+    expect(testOnlyCode(await bundledInputs('test/infra/iam/simulate.ts'))).toEqual(expect.arrayContaining([expect.stringContaining('node_modules/@cloud-copilot/iam-simulate/')]));
   }, 30_000);
 
   it('would notice sandbox code: a bundle of the sandbox CLI lists it', async () => {

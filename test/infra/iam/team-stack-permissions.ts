@@ -1,0 +1,159 @@
+/**
+ * What the CloudFormation service role must be allowed to create and delete a team stack:
+ * for each resource type the stack holds, the create and delete permissions of the
+ * registry schemas (../shared/schemas/cloudformation-registry), or a hand-kept list for
+ * the types that publish none, each turned into the IAM requests CloudFormation's handler
+ * makes, with the ARNs and request context AWS gives them.
+ *
+ * Later resources extend the tables here: a new type needs its hand-kept list (if it has
+ * no handlers), and a new action its requests in `requestsFor`, or the test says so.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TAG } from '../../../shared/stack/team-stack';
+import { REPO_ROOT } from '../packaged-deployment';
+import type { DeploymentContext } from './deployment-context';
+import type { IamRequest } from './simulate';
+
+export const REGISTRY_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'schemas', 'cloudformation-registry');
+
+/** The operations a team stack goes through: created, then deleted (never updated in place). */
+const OPERATIONS = ['create', 'delete'] as const;
+
+/**
+ * The types AWS publishes no handler permissions for (the registry README), with what they
+ * need, kept by hand from the Service Authorization Reference and common practice.
+ */
+export const HAND_KEPT_PERMISSIONS: Record<string, { permissions: string[]; source: string }> = {
+  'AWS::CloudFormation::WaitCondition': { permissions: [], source: 'handled inside CloudFormation, which names no IAM action for it' },
+  'AWS::CloudFormation::WaitConditionHandle': { permissions: [], source: 'handled inside CloudFormation (a presigned URL), which names no IAM action for it' },
+  'AWS::Route53::RecordSet': {
+    // The template gives HostedZoneId, so no ListHostedZones(ByName) to find the zone by name.
+    permissions: ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'],
+    source: 'Service Authorization Reference (ChangeResourceRecordSets); GetChange and ListResourceRecordSets by common practice, to check against CloudTrail',
+  },
+  'AWS::Route53::RecordSetGroup': {
+    permissions: ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'],
+    source: 'as AWS::Route53::RecordSet',
+  },
+  'AWS::DLM::LifecyclePolicy': {
+    permissions: ['dlm:CreateLifecyclePolicy', 'dlm:TagResource', 'iam:PassRole', 'dlm:DeleteLifecyclePolicy', 'dlm:GetLifecyclePolicy'],
+    source: 'Service Authorization Reference, operations table of Amazon Data Lifecycle Manager',
+  },
+};
+
+/**
+ * Permissions a registry schema lists that the team stack does not need, because they
+ * belong to a property the template does not set (the test checks it does not).
+ */
+export const NOT_NEEDED: Record<string, Record<string, { property: string; why: string }>> = {
+  'AWS::EC2::Instance': {
+    'ssm:CreateAssociation': { property: 'SsmAssociations', why: 'Systems Manager documents associated at launch' },
+    'ec2:AttachVolume': { property: 'Volumes', why: 'extra EBS volumes attached after launch; the root volume comes with RunInstances' },
+    'ec2:DetachVolume': { property: 'Volumes', why: 'extra EBS volumes, detached on update or delete' },
+  },
+  'AWS::SecretsManager::Secret': {
+    'secretsmanager:ReplicateSecretToRegions': { property: 'ReplicaRegions', why: 'copies of the secret in other regions' },
+  },
+};
+
+/** The create and delete permissions of a type, from its registry schema or the hand-kept list. */
+export function permissionsOf(type: string): string[] {
+  const handKept = HAND_KEPT_PERMISSIONS[type];
+  if (handKept) return handKept.permissions;
+  const file = path.join(REGISTRY_DIR, `${type.toLowerCase().replace(/::/g, '-')}.json`);
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as { handlers?: Record<string, { permissions?: string[] }> };
+  if (!schema.handlers) throw new Error(`${type} publishes no handler permissions: add it to HAND_KEPT_PERMISSIONS with its source`);
+  return [...new Set(OPERATIONS.flatMap((operation) => schema.handlers?.[operation]?.permissions ?? []))].sort();
+}
+
+/** What the type needs in this stack: its permissions less the commented exceptions. */
+export function requiredPermissions(type: string): string[] {
+  const exceptions = NOT_NEEDED[type] ?? {};
+  return permissionsOf(type).filter((action) => !(action in exceptions));
+}
+
+/** The tags the launcher puts on the stack, which CloudFormation passes on to what it creates. */
+function requestTags(d: DeploymentContext): Record<string, string | string[]> {
+  const tags = { Name: `team-ide ${d.teamStackName}`, [TAG.runId]: 'run-1', [TAG.requestedBy]: 'U0000LEAD' };
+  return { ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])), 'aws:TagKeys': Object.keys(tags) };
+}
+
+/** The host as RunInstances launches it (infra/team-stack.yaml, Instance). */
+function launchedInstance(d: DeploymentContext): Record<string, string | string[]> {
+  return {
+    'ec2:InstanceType': 't3.large',
+    'ec2:InstanceProfile': d.instanceProfileArn('HostInstanceProfile'),
+    'ec2:MetadataHttpTokens': 'required',
+    'ec2:MetadataHttpPutResponseHopLimit': '1',
+    'ec2:MetadataHttpEndpoint': 'enabled',
+    ...requestTags(d),
+  };
+}
+
+/** The host once launched: it carries the stack's tags. */
+function existingInstance(d: DeploymentContext): Record<string, string | string[]> {
+  return { ...d.stack.stackTag, 'ec2:InstanceProfile': d.instanceProfileArn('HostInstanceProfile'), 'ec2:InstanceType': 't3.large' };
+}
+
+function existingGroup(d: DeploymentContext): Record<string, string | string[]> {
+  return { ...d.stack.stackTag, 'ec2:Vpc': d.stack.vpcArn, 'ec2:SecurityGroupID': d.stack.securityGroupArn.split('/')[1] as string };
+}
+
+/** The records the template creates, as Route 53 normalizes their names. */
+export function stackRecordNames(d: DeploymentContext): string[] {
+  return [`dev-1.${d.stack.domainName}`, `dev-42.${d.stack.domainName}`, `monitor.${d.stack.domainName}`, `i-0123456789abcdef0.${d.stack.domainName}`];
+}
+
+/**
+ * The requests CloudFormation's handler makes for one permission of one type: the ARN it
+ * names and the request context AWS sets. Throws for a permission nobody described yet.
+ */
+export function requestsFor(type: string, action: string, d: DeploymentContext, wildcardOnly: boolean): Omit<IamRequest, 'action'>[] {
+  const { stack } = d;
+  switch (`${type} ${action}`) {
+    case 'AWS::EC2::Instance ec2:RunInstances':
+      return [
+        { resource: stack.instanceArn, context: launchedInstance(d) },
+        { resource: stack.subnetArn, context: { 'ec2:Vpc': stack.vpcArn } },
+        { resource: stack.networkInterfaceArn, context: { 'ec2:Subnet': stack.subnetArn, 'ec2:Vpc': stack.vpcArn, 'ec2:AssociatePublicIpAddress': 'true', ...requestTags(d) } },
+        { resource: stack.securityGroupArn, context: existingGroup(d) },
+        { resource: stack.volumeArn, context: { 'ec2:Encrypted': 'true', 'ec2:VolumeType': 'gp3', 'ec2:VolumeSize': '30' } },
+        { resource: stack.imageArn, context: { 'ec2:Owner': 'amazon', 'ec2:Public': 'true' } },
+        { resource: stack.keyPairArn, context: {} },
+      ];
+    case 'AWS::EC2::Instance ec2:CreateTags':
+      return [
+        ...[stack.instanceArn, stack.volumeArn, stack.networkInterfaceArn].map((resource) => ({ resource, context: { 'ec2:CreateAction': 'RunInstances', ...requestTags(d) } })),
+        { resource: stack.instanceArn, context: { ...existingInstance(d), ...requestTags(d) } },
+      ];
+    case 'AWS::EC2::Instance iam:PassRole':
+      return [{ resource: d.roleArn('HostRole'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }];
+    case 'AWS::EC2::Instance ssm:DescribeAssociation':
+      return [{ resource: stack.instanceArn, context: {} }];
+    case 'AWS::EC2::SecurityGroup ec2:CreateSecurityGroup':
+      return [
+        { resource: stack.vpcArn, context: { 'ec2:VpcID': stack.vpcArn.split('/')[1] as string } },
+        { resource: stack.securityGroupArn, context: requestTags(d) },
+      ];
+    case 'AWS::EC2::SecurityGroup ec2:CreateTags':
+      return [{ resource: stack.securityGroupArn, context: { 'ec2:CreateAction': 'CreateSecurityGroup', ...requestTags(d) } }];
+    case 'AWS::Route53::RecordSet route53:ChangeResourceRecordSets':
+      return stackRecordNames(d).flatMap((name) =>
+        ['CREATE', 'DELETE'].map((change) => ({
+          resource: stack.hostedZoneArn,
+          context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name], 'route53:ChangeResourceRecordSetsRecordTypes': ['A'], 'route53:ChangeResourceRecordSetsActions': [change] },
+        })),
+      );
+    case 'AWS::Route53::RecordSet route53:GetChange':
+      return [{ resource: stack.changeArn }];
+    case 'AWS::Route53::RecordSet route53:ListResourceRecordSets':
+      return [{ resource: stack.hostedZoneArn }];
+    default:
+  }
+  if (type === 'AWS::EC2::Instance' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.instanceArn, context: existingInstance(d) }];
+  if (type === 'AWS::EC2::SecurityGroup' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.securityGroupArn, context: existingGroup(d) }];
+  if (action.startsWith('secretsmanager:') && !wildcardOnly) return [{ resource: stack.secretArn, context: { ...requestTags(d) } }];
+  if (wildcardOnly) return [{ resource: '*' }];
+  throw new Error(`no request described for ${action} of ${type}: add how CloudFormation calls it to requestsFor (test/infra/iam/team-stack-permissions.ts)`);
+}
