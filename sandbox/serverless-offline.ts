@@ -31,6 +31,7 @@ export function serverlessEnvironment(settingsEnv: Record<string, string | undef
   const endpoints: Record<(typeof SANDBOX_ENDPOINT_VARIABLES)[number], string> = {
     AWS_ENDPOINT_URL_CLOUDFORMATION: urls.backend,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
+    AWS_ENDPOINT_URL_ROUTE_53: urls.backend,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.backend,
     AWS_ENDPOINT_URL_SES: urls.inbox,
     AWS_ENDPOINT_URL_SSM: urls.backend,

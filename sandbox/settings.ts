@@ -4,7 +4,7 @@
  * them), and the fixed fake values that make it self-contained.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { parseRoster, type RosterMember } from '../shared/team/roster';
 
@@ -152,4 +152,22 @@ export function defaultSender(env: Record<string, string | undefined>): SandboxS
   if (!member) throw new SandboxSetupError(`nobody on ROSTER is in ALLOWED_USERS: add one of their ids to ALLOWED_USERS in ${SANDBOX.envFile}`);
   const channels = (env.ALLOWED_CHANNELS ?? '*').split(',').map((id) => id.trim()).filter((id) => id !== '*');
   return { member, channelId: channels[0] ?? 'C0SANDBOX1' };
+}
+
+/** `count` distinct ports nothing listens on now: held open together, so none is handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, SANDBOX.host, resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => (server.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }

@@ -22,7 +22,7 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     VPC_ID: 'vpc-0123456789abcdef0',
     SUBNET_ID: 'subnet-0123456789abcdef0',
     CERTIFICATE_PARAMETER: '/team-ide/test/tls-certificate',
-    PRIVATE_KEY_PARAMETER: '/team-ide/test/tls-private-key',
+    ACME_ACCOUNT_KEY_PARAMETER: '/team-ide/test/acme-account-key',
     DASHBOARD_USERS_PARAMETER: '/team-ide/test/dashboard-users',
     INSTANCE_PROFILE_NAME: 'team-ide-test-host',
     ...overrides,

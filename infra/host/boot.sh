@@ -16,7 +16,7 @@ set -Eeuo pipefail
 
 : "${STACK_NAME:?}" "${RUN_ID:?}" "${DOMAIN_NAME:?}" "${SLOTS:?}"
 : "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}"
-: "${CERTIFICATE_PARAMETER:?}" "${PRIVATE_KEY_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER:?}"
+: "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER:?}"
 
 readonly NETWORK=team-ide
 readonly HOST_FILES="${HOST_ROOT:-}/opt/team-ide"
@@ -81,6 +81,19 @@ fetch_parameter() {
   aws ssm get-parameter --name "${name}" --with-decryption \
     --query Parameter.Value --output text >"${destination}"
   grep -qE -- "${expected}" "${destination}"
+}
+
+# The certificate parameter holds the chain (leaf first) and then its private
+# key, written in one PutParameter by the certificate function (or by hand),
+# so a boot during a renewal reads a matching pair. Traefik wants them in two
+# files: the CERTIFICATE blocks go to cert.pem, the PRIVATE KEY block to key.pem.
+fetch_tls() {
+  local bundle="${TRAEFIK_DIR}/tls/bundle.pem"
+  fetch_parameter "${CERTIFICATE_PARAMETER}" "${bundle}" '^-----BEGIN CERTIFICATE-----'
+  tr -d '\r' <"${bundle}" | awk '/^-----BEGIN CERTIFICATE-----/ { inside = 1 } inside { print } /^-----END CERTIFICATE-----/ { inside = 0 }' >"${TRAEFIK_DIR}/tls/cert.pem"
+  tr -d '\r' <"${bundle}" | awk '/^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ { inside = 1 } inside { print } /^-----END ([A-Z]+ )?PRIVATE KEY-----/ { inside = 0 }' >"${TRAEFIK_DIR}/tls/key.pem"
+  rm -f "${bundle}"
+  grep -qE -- '^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "${TRAEFIK_DIR}/tls/key.pem"
 }
 
 fetch_password() {
@@ -201,9 +214,7 @@ main() {
   umask 077
 
   begin fetch-certificate
-  fetch_parameter "${CERTIFICATE_PARAMETER}" "${TRAEFIK_DIR}/tls/cert.pem" '^-----BEGIN CERTIFICATE-----'
-  begin fetch-private-key
-  fetch_parameter "${PRIVATE_KEY_PARAMETER}" "${TRAEFIK_DIR}/tls/key.pem" '^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----'
+  fetch_tls
   begin fetch-dashboard-users
   # An htpasswd bcrypt line: user:$2y$...
   fetch_parameter "${DASHBOARD_USERS_PARAMETER}" "${TRAEFIK_DIR}/dashboard-users" "^[^:[:space:]]+:[$]2[aby][$]"

@@ -1,6 +1,6 @@
 /**
- * The sandbox backend: one local HTTP server standing in for CloudFormation, Secrets
- * Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>) and Slack
+ * The sandbox backend: one local HTTP server standing in for CloudFormation, Route 53,
+ * Secrets Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>) and Slack
  * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
  * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
  */
@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
 import { AwsServiceError, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
+import { type PublishedRecordSet, SandboxRoute53 } from './route53';
 import { SandboxSecretsManager } from './secrets-manager';
 import { SandboxSlack, type SandboxSlackMessage } from './slack';
 import { SandboxParameterStore } from './ssm';
@@ -27,6 +28,12 @@ export interface BackendOptions {
   botToken: string;
   /** SSM parameters that exist before the functions start (the Slack secrets). */
   parameters: Record<string, string>;
+  /** Route 53 hosted zones that exist before the functions start. */
+  hostedZones?: { id: string; name: string }[];
+  /** How long a Route 53 change stays PENDING; default 500 ms. */
+  route53InsyncAfterMs?: number;
+  /** Where Route 53 record changes go once INSYNC: the DNS Pebble asks (sandbox/pebble.ts); nowhere by default. */
+  publishDns?: (sets: PublishedRecordSet[]) => Promise<void>;
   nameOf: (userId: string) => string | undefined;
   /** Where each stack status change goes: stack-events, through serverless-offline. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
@@ -38,6 +45,7 @@ export interface SandboxBackend {
   cloudFormation: SandboxCloudFormation;
   secretsManager: SandboxSecretsManager;
   parameterStore: SandboxParameterStore;
+  route53: SandboxRoute53;
   slack: SandboxSlack;
   close(): Promise<void>;
 }
@@ -60,6 +68,12 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
   const secretsManager = new SandboxSecretsManager();
   const parameterStore = new SandboxParameterStore(options.region, options.accountId);
   for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
+  const route53 = new SandboxRoute53({
+    insyncAfterMs: options.route53InsyncAfterMs ?? 500,
+    ...(options.publishDns ? { publish: options.publishDns } : {}),
+    log: (line) => options.log('route53', line),
+  });
+  for (const zone of options.hostedZones ?? []) route53.addZone(zone.id, zone.name);
   // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
   let lastActivityAt = Date.now();
   const cloudFormation = new SandboxCloudFormation({
@@ -87,6 +101,11 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       const answer: BackendActivity = { idleMs: Date.now() - lastActivityAt, stacksInProgress: cloudFormation.stacksInProgress() };
       return json(200, answer);
     }
+    const service = signedService(request.headers.authorization);
+    if (service === 'route53') {
+      lastActivityAt = Date.now();
+      return route53.handle(request.method ?? 'GET', url.pathname, await readBody(request));
+    }
     if (request.method !== 'POST') return json(404, { error: `The sandbox backend has no ${request.method} ${url.pathname}` });
     lastActivityAt = Date.now();
     const body = await readBody(request);
@@ -99,7 +118,6 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       const answer = slack.respond(respondTo, parseSlackBody(request, body));
       return json(answer.status, answer.body);
     }
-    const service = signedService(request.headers.authorization);
     if (service === 'cloudformation') {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
@@ -120,7 +138,10 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
         throw error;
       }
     }
-    return json(404, { error: `The sandbox backend emulates CloudFormation, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+    if (url.pathname === '/acme/directory') {
+      return json(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'The sandbox runs no ACME server: start it with SANDBOX_ACME=pebble (apt-get install -y pebble)' });
+    }
+    return json(404, { error: `The sandbox backend emulates CloudFormation, Route 53, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -142,9 +163,11 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     cloudFormation,
     secretsManager,
     parameterStore,
+    route53,
     slack,
     close: async () => {
       cloudFormation.close();
+      route53.close();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },

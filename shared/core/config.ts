@@ -40,6 +40,7 @@ export interface Config {
   notifierFunctionName: string;
   sesFromAddress: string;
   team: TeamStackSettings;
+  certificate: CertificateSettings;
 }
 
 export type Backend = 'aws' | 'sandbox';
@@ -51,6 +52,7 @@ export type Backend = 'aws' | 'sandbox';
 export const SANDBOX_ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_CLOUDFORMATION',
   'AWS_ENDPOINT_URL_LAMBDA',
+  'AWS_ENDPOINT_URL_ROUTE_53',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SES',
   'AWS_ENDPOINT_URL_SSM',
@@ -65,8 +67,8 @@ export interface TeamStackSettings {
   sourceCidr: string;
   exposedPort: number;
   dashboardPort: number;
+  /** SSM SecureString holding the PEM chain (leaf first) followed by its private key: one value, so a reader never gets a mismatched pair. */
   certificateParameter: string;
-  privateKeyParameter: string;
   dashboardUsersParameter: string;
   rootVolumeGb: number;
   keyPairName: string;
@@ -74,6 +76,32 @@ export interface TeamStackSettings {
   /** Role CloudFormation assumes to create and delete the team stack; empty: the caller's own rights. */
   serviceRoleArn: string;
 }
+
+/** Who keeps the host's TLS certificate: the deployment (`acme`, renewed by the certificate function) or the person who deploys (`own`). */
+export type CertificateMode = 'acme' | 'own';
+
+/** The certificate function's settings (shared/certificate/). */
+export interface CertificateSettings {
+  mode: CertificateMode;
+  /** ACME directory of the CA; Let's Encrypt production unless set. */
+  acmeDirectoryUrl: string;
+  /** SSM SecureString holding the ACME account key, created on the first run. */
+  accountKeyParameter: string;
+  /** SSM String the certificate function writes what it found (expiry, last failure) to; `/ide status` reads it. */
+  statusParameter: string;
+  /** Renew when fewer days than this remain. */
+  renewDays: number;
+  keyType: CertificateKeyType;
+  /** Channel the certificate function reports failures and expiry warnings to; empty: none known (ALLOWED_CHANNELS is `*`). */
+  channel: string;
+}
+
+export type CertificateKeyType = 'ecdsa' | 'rsa';
+
+export const LETS_ENCRYPT_DIRECTORY_URL = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** The status parameter sits beside the certificate's, so one name setting covers both. */
+export const certificateStatusParameter = (certificateParameter: string) => `${certificateParameter}-status`;
 
 const required = (what: string) =>
   z.string({ error: `is missing: set it to ${what}` }).trim();
@@ -153,8 +181,21 @@ const schema = z.object({
   ),
   EXPOSED_PORT: wholeNumber(443, 1, 65535),
   DASHBOARD_PORT: wholeNumber(8090, 1, 65535),
-  CERTIFICATE_PARAMETER: required('the name of the SSM SecureString holding the TLS certificate (PEM, full chain)'),
-  PRIVATE_KEY_PARAMETER: required('the name of the SSM SecureString holding the TLS private key (PEM)'),
+  CERTIFICATE_PARAMETER: required('the name of the SSM SecureString holding the TLS certificate chain and its private key (PEM)'),
+  TLS_CERTIFICATE: optional('acme').refine((text) => text === 'acme' || text === 'own', {
+    error: 'must be acme (the deployment obtains and renews the certificate) or own (you put yours in CERTIFICATE_PARAMETER)',
+  }),
+  ACME_DIRECTORY_URL: optional(LETS_ENCRYPT_DIRECTORY_URL).refine((text) => /^https:\/\/[^\s]+$/.test(text) || (isLoopback(text) && !/\s/.test(text)), {
+    error: `must be the https URL of an ACME directory, e.g. ${LETS_ENCRYPT_DIRECTORY_URL}`,
+  }),
+  ACME_ACCOUNT_KEY_PARAMETER: required('the name of the SSM SecureString the ACME account key is kept in'),
+  CERTIFICATE_RENEW_DAYS: wholeNumber(30, 1, 60),
+  CERTIFICATE_KEY_TYPE: optional('ecdsa').refine((text) => text === 'ecdsa' || text === 'rsa', {
+    error: 'must be ecdsa (P-256, the default) or rsa (2048 bits, for old clients)',
+  }),
+  CERTIFICATE_CHANNEL: optional('').refine((text) => text === '' || /^[CG][A-Z0-9]{2,}$/.test(text), {
+    error: 'must be a Slack channel id like C0123ABCD',
+  }),
   DASHBOARD_USERS_PARAMETER: required('the name of the SSM SecureString holding the Traefik dashboard htpasswd line'),
   ROOT_VOLUME_GB: wholeNumber(30, 8, 1024),
   KEY_PAIR_NAME: optional(''),
@@ -187,7 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (settings.EXPOSED_PORT === settings.DASHBOARD_PORT || [settings.EXPOSED_PORT, settings.DASHBOARD_PORT].includes(80)) {
     problems.push('EXPOSED_PORT and DASHBOARD_PORT must differ from each other and from 80 (the HTTP redirect)');
   }
-  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, settings.SLACK_API_URL));
+  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, settings.SLACK_API_URL, settings.ACME_DIRECTORY_URL));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region: settings.AWS_REGION,
@@ -219,12 +260,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       exposedPort: settings.EXPOSED_PORT,
       dashboardPort: settings.DASHBOARD_PORT,
       certificateParameter: settings.CERTIFICATE_PARAMETER,
-      privateKeyParameter: settings.PRIVATE_KEY_PARAMETER,
       dashboardUsersParameter: settings.DASHBOARD_USERS_PARAMETER,
       rootVolumeGb: settings.ROOT_VOLUME_GB,
       keyPairName: settings.KEY_PAIR_NAME,
       instanceProfileName: settings.INSTANCE_PROFILE_NAME,
       serviceRoleArn: settings.TEAM_STACK_ROLE_ARN,
+    },
+    certificate: {
+      mode: settings.TLS_CERTIFICATE as CertificateMode,
+      acmeDirectoryUrl: settings.ACME_DIRECTORY_URL,
+      accountKeyParameter: settings.ACME_ACCOUNT_KEY_PARAMETER,
+      statusParameter: certificateStatusParameter(settings.CERTIFICATE_PARAMETER),
+      renewDays: settings.CERTIFICATE_RENEW_DAYS,
+      keyType: settings.CERTIFICATE_KEY_TYPE as CertificateKeyType,
+      channel: settings.CERTIFICATE_CHANNEL || (settings.ALLOWED_CHANNELS === '*' ? '' : (settings.ALLOWED_CHANNELS[0] ?? '')),
     },
   };
 }
@@ -237,12 +286,13 @@ const isSlackHost = (url: string) => /^https:\/\/([a-z0-9-]+\.)*(slack|slack-gov
  * IDE_BACKEND=sandbox, and the sandbox needs every endpoint pointed at its stand-ins, so
  * a half-configured sandbox cannot reach a real AWS account or Slack workspace.
  */
-function backendProblems(backend: Backend, given: Record<string, string | undefined>, slackApiUrl: string): string[] {
+function backendProblems(backend: Backend, given: Record<string, string | undefined>, slackApiUrl: string, acmeDirectoryUrl: string): string[] {
   const redirected = Object.keys(given).filter((name) => name.startsWith('AWS_ENDPOINT_URL')).sort();
   if (backend === 'aws') {
     return [
       ...redirected.map((name) => `${name} is set (${given[name]}), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox`),
       ...(isSlackHost(slackApiUrl) ? [] : [`SLACK_API_URL (${slackApiUrl}) is not Slack's API: unset it, or set IDE_BACKEND=sandbox for the local sandbox`]),
+      ...(isLoopback(acmeDirectoryUrl) ? [`ACME_DIRECTORY_URL (${acmeDirectoryUrl}) is on this machine, which no CA is: unset it for Let's Encrypt, or set IDE_BACKEND=sandbox for the local sandbox`] : []),
     ];
   }
   const global = given.AWS_ENDPOINT_URL !== undefined;
@@ -251,5 +301,11 @@ function backendProblems(backend: Backend, given: Record<string, string | undefi
       (name) => `${name} is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with \`npm start\`, which sets it`,
     ),
     ...(isSlackHost(slackApiUrl) ? [`SLACK_API_URL is Slack's own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with \`npm start\`, which points it at its stand-in`] : []),
+    ...(isLoopback(acmeDirectoryUrl) ? [] : [`ACME_DIRECTORY_URL (${acmeDirectoryUrl}) is a real CA, so IDE_BACKEND=sandbox would ask it for certificates: start the sandbox with \`npm start\`, which points it at a local one`]),
   ];
+}
+
+/** A CA on this machine (the sandbox's Pebble, or its stand-in saying there is none): never a real one. */
+function isLoopback(url: string): boolean {
+  return /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(`${url}/`);
 }

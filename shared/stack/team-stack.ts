@@ -90,7 +90,6 @@ export function teamStackParameters(settings: TeamStackSettings, run: { runId: s
     ExposedPort: String(settings.exposedPort),
     TraefikDashboardPort: String(settings.dashboardPort),
     CertificateParameterName: settings.certificateParameter,
-    PrivateKeyParameterName: settings.privateKeyParameter,
     DashboardUsersParameterName: settings.dashboardUsersParameter,
     RootVolumeDimension: String(settings.rootVolumeGb),
     KeyPairName: settings.keyPairName,

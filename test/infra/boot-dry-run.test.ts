@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,13 +75,13 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(pulls.sort()).toEqual([IMAGES.CODE_SERVER_IMAGE, IMAGES.TRAEFIK_IMAGE]);
   });
 
-  it('fetches the certificate, the key and the dashboard users with decryption, into files only root reads', async () => {
+  it('fetches the certificate with its key and the dashboard users with decryption, into files only root reads', async () => {
     // Prepare
     const traefikDir = path.join(result.hostRoot, 'etc', 'team-ide', 'traefik');
     const names = callsOf(result, 'aws', 'ssm').map((call) => optionValue(call.args, '--name'));
 
     // Assess
-    expect(names).toEqual([SAMPLE.certificateParameter, SAMPLE.privateKeyParameter, SAMPLE.dashboardUsersParameter]);
+    expect(names).toEqual([SAMPLE.certificateParameter, SAMPLE.dashboardUsersParameter]);
     for (const call of callsOf(result, 'aws', 'ssm')) {
       expect(call.args.slice(0, 2)).toEqual(['ssm', 'get-parameter']);
       expect(call.args).toContain('--with-decryption');
@@ -93,6 +93,7 @@ describe('boot dry run for slots 1,2,5', () => {
       expect((await stat(path.join(traefikDir, file))).mode & 0o777, file).toBe(0o600);
     }
     expect((await stat(traefikDir)).mode & 0o777).toBe(0o700);
+    expect(await readdir(path.join(traefikDir, 'tls'))).toEqual(['cert.pem', 'key.pem']);
   });
 
   it('reads each password from this run’s secret', () => {
@@ -280,6 +281,39 @@ describe('boot dry run with secrets created after the host asks', () => {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(callsOf(result, 'aws', 'secretsmanager')).toHaveLength(2);
       expect(signals(result).map((signal) => signal.status)).toEqual(['SUCCESS']);
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
+
+describe('boot dry run of the TLS parameter', () => {
+  it('splits a bundle written by hand, key first and with CRLF line ends, into the chain and the key', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['1'], tlsBundle: ({ certificate, privateKey }) => `${privateKey}\n${certificate}\n`.replace(/\n/g, '\r\n') });
+
+    try {
+      // Assess
+      const tls = path.join(result.hostRoot, 'etc', 'team-ide', 'traefik', 'tls');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(await readFile(path.join(tls, 'cert.pem'), 'utf8')).toBe(`${result.secrets.certificate}\n`);
+      expect(await readFile(path.join(tls, 'key.pem'), 'utf8')).toBe(`${result.secrets.privateKey}\n`);
+    } finally {
+      await result.cleanup();
+    }
+  });
+
+  it('fails at fetch-certificate when the parameter holds a chain without its key (the format before one parameter held both)', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['1'], tlsBundle: ({ certificate }) => certificate });
+
+    try {
+      // Assess
+      expect(result.exitCode).not.toBe(0);
+      expect(signals(result)).toEqual([
+        { status: 'FAILURE', reason: expect.stringContaining('failed at step fetch-certificate (exit '), url: SAMPLE.waitHandleUrl },
+      ]);
+      expect(callsOf(result, 'docker', 'run')).toEqual([]);
     } finally {
       await result.cleanup();
     }

@@ -29,7 +29,6 @@ export const SAMPLE = {
   runId: '51af3dc0-da77-11e4-872e-1234567db123',
   domainName: 'code.example.com',
   certificateParameter: '/team-ide/tls/cert',
-  privateKeyParameter: '/team-ide/tls/key',
   dashboardUsersParameter: 'team-ide-dashboard-users',
   waitHandleUrl:
     'https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/arn%3Aaws%3Acloudformation/WaitHandle?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f0f',
@@ -46,11 +45,14 @@ export interface DryRunOptions {
   dashboardPort?: number;
   /** Makes one kind of stub call fail (see command-stub.sh). */
   fail?: string;
+  /** The certificate parameter's value; default: the chain, then the key, as the certificate function writes it. */
+  tlsBundle?: (secrets: DryRunSecrets) => string;
   healthTimeoutSeconds?: number;
   secretTimeoutSeconds?: number;
 }
 
 export interface DryRunSecrets {
+  /** The chain: leaf and intermediate. */
   certificate: string;
   privateKey: string;
   dashboardUsers: string;
@@ -118,7 +120,6 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     ExposedPort: String(options.exposedPort ?? 443),
     TraefikDashboardPort: String(options.dashboardPort ?? 8090),
     CertificateParameterName: SAMPLE.certificateParameter,
-    PrivateKeyParameterName: SAMPLE.privateKeyParameter,
     DashboardUsersParameterName: SAMPLE.dashboardUsersParameter,
     WaitHandle: SAMPLE.waitHandleUrl,
   };
@@ -163,14 +164,14 @@ export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResul
   await Promise.all(STUB_COMMANDS.map((command) => symlink(STUB_SCRIPT, path.join(binDir, command))));
 
   const secrets: DryRunSecrets = {
-    certificate: fakePem('CERTIFICATE'),
+    certificate: `${fakePem('CERTIFICATE')}\n${fakePem('CERTIFICATE')}`,
     privateKey: fakePem('PRIVATE KEY'),
     dashboardUsers: `admin:$2y$05$${fakePassword(53).replace(/[^A-Za-z0-9./]/g, '.')}`,
     passwords: Object.fromEntries(options.slots.map((slot) => [slot, fakePassword()])),
   };
   const ssm = path.join(fixtures, 'ssm');
-  await writeFile(path.join(ssm, fixtureName(SAMPLE.certificateParameter)), secrets.certificate);
-  await writeFile(path.join(ssm, fixtureName(SAMPLE.privateKeyParameter)), secrets.privateKey);
+  const tlsBundle = options.tlsBundle ?? ((given: DryRunSecrets) => `${given.certificate}\n${given.privateKey}`);
+  await writeFile(path.join(ssm, fixtureName(SAMPLE.certificateParameter)), tlsBundle(secrets));
   await writeFile(path.join(ssm, fixtureName(SAMPLE.dashboardUsersParameter)), secrets.dashboardUsers);
   for (const [slot, password] of Object.entries(secrets.passwords)) {
     const secretId = `${SAMPLE.stackName}/${SAMPLE.runId}/dev-${slot}`;

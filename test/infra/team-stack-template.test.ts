@@ -172,7 +172,6 @@ describe('team stack template', () => {
       ExposedPort: '65535',
       TraefikDashboardPort: '65535',
       CertificateParameterName: 'c'.repeat(256),
-      PrivateKeyParameterName: 'k'.repeat(256),
       DashboardUsersParameterName: 'u'.repeat(256),
       WaitHandle: 'w'.repeat(1024),
     });
@@ -209,7 +208,7 @@ describe('team stack template', () => {
     expect(resource(expandedTemplate(), 'DevPassword5').DeletionPolicy).toBeUndefined();
   });
 
-  it('scopes the instance role to the three parameters and this run’s secrets', () => {
+  it('scopes the instance role to the two parameters and this run’s secrets', () => {
     // Prepare
     const role = properties(expandedTemplate(), 'Role');
     const statements = role.Policies[0].PolicyDocument.Statement as Record<string, any>[];
@@ -219,7 +218,7 @@ describe('team stack template', () => {
     expect(statements).toHaveLength(2);
     expect(parameters?.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
     expect(JSON.stringify(parameters?.Resource)).not.toContain('*');
-    for (const name of ['CertificateParameterName', 'PrivateKeyParameterName', 'DashboardUsersParameterName']) {
+    for (const name of ['CertificateParameterName', 'DashboardUsersParameterName']) {
       expect(JSON.stringify(parameters?.Resource)).toContain(
         `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/\${${name}}`,
       );

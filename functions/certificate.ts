@@ -1,0 +1,38 @@
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { type CertificateDeps, type CertificateOutcome, checkCertificate } from '../shared/certificate/certificate-check';
+import { coldStart } from '../shared/core/cold-start';
+import { botPosterFor } from '../shared/slack/bot-poster';
+
+/**
+ * Keeps the hosts' HTTPS certificate (shared/certificate/certificate-check.ts). Run daily by
+ * an EventBridge schedule and once by `npm run deploy` right after the deployment
+ * (scripts/serverless-certificate-hook.cjs); the event carries nothing it needs, so any
+ * caller may invoke it with anything. What it did is returned; a renewal that failed has
+ * already told the channel. Anything else is logged and thrown: the next day is the retry.
+ */
+export function makeHandler(deps: CertificateDeps) {
+  return async (_event?: unknown): Promise<CertificateOutcome> => {
+    try {
+      return await checkCertificate(deps);
+    } catch (error) {
+      deps.logger.error('Certificate check failed', { error: error as Error });
+      throw error;
+    }
+  };
+}
+
+function defaultDeps(): CertificateDeps {
+  const { config, logger } = coldStart('certificate');
+  const ssm = new SSMClient({ region: config.region });
+  return {
+    config,
+    logger,
+    ssm,
+    route53: new Route53Client({ region: config.region }),
+    slack: botPosterFor(ssm, config),
+    now: () => new Date(),
+  };
+}
+
+export const handler = makeHandler(defaultDeps());

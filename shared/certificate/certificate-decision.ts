@@ -1,0 +1,60 @@
+import type { CertificateSettings } from '../core/config';
+import { type CertificateFacts, coversDomain, daysLeft, wantedNames } from './certificate-bundle';
+
+/** With `TLS_CERTIFICATE=own`, the channel is warned from this many days before the certificate expires. */
+export const OWN_CERTIFICATE_WARNING_DAYS = 14;
+
+/** What the certificate parameter holds now. */
+export type StoredCertificate =
+  | { state: 'missing' }
+  | { state: 'unusable'; problem: string }
+  | { state: 'found'; facts: CertificateFacts };
+
+export type CertificateDecision =
+  /** Nothing to do: the certificate is good for longer than the renewal margin (or, for `own`, the warning margin). */
+  | { action: 'keep'; facts: CertificateFacts }
+  /** `acme`: obtain a new certificate, for this reason (shown in the logs and the channel if it fails). */
+  | { action: 'renew'; reason: string }
+  /** `own`: tell the channel that the certificate someone keeps by hand needs them. */
+  | { action: 'warn'; problem: OwnCertificateProblem };
+
+export type OwnCertificateProblem =
+  | { kind: 'missing' }
+  | { kind: 'unusable'; problem: string }
+  | { kind: 'expiring'; facts: CertificateFacts; daysLeft: number };
+
+/**
+ * Decides what the daily run does with the certificate it found. Pure: the settings, what
+ * the parameter holds, and the clock.
+ */
+export function decideCertificate(
+  settings: Pick<CertificateSettings, 'mode' | 'renewDays' | 'keyType'>,
+  domainName: string,
+  stored: StoredCertificate,
+  now: Date,
+): CertificateDecision {
+  if (settings.mode === 'own') return decideOwn(stored, now);
+  if (stored.state === 'missing') return { action: 'renew', reason: 'there is no certificate yet' };
+  if (stored.state === 'unusable') return { action: 'renew', reason: `the stored value is unusable: ${stored.problem}` };
+  const { facts } = stored;
+  const wanted = wantedNames(domainName);
+  if (!coversDomain(facts, wanted)) {
+    return { action: 'renew', reason: `the certificate is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}` };
+  }
+  if (facts.keyType !== settings.keyType) {
+    return { action: 'renew', reason: `its key is ${facts.keyType}, and CERTIFICATE_KEY_TYPE asks for ${settings.keyType}` };
+  }
+  const left = daysLeft(facts, now);
+  if (left < settings.renewDays) {
+    return { action: 'renew', reason: `it expires in ${left} days, fewer than CERTIFICATE_RENEW_DAYS (${settings.renewDays})` };
+  }
+  return { action: 'keep', facts };
+}
+
+function decideOwn(stored: StoredCertificate, now: Date): CertificateDecision {
+  if (stored.state === 'missing') return { action: 'warn', problem: { kind: 'missing' } };
+  if (stored.state === 'unusable') return { action: 'warn', problem: { kind: 'unusable', problem: stored.problem } };
+  const left = daysLeft(stored.facts, now);
+  if (left < OWN_CERTIFICATE_WARNING_DAYS) return { action: 'warn', problem: { kind: 'expiring', facts: stored.facts, daysLeft: left } };
+  return { action: 'keep', facts: stored.facts };
+}

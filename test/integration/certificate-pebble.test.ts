@@ -1,0 +1,279 @@
+/**
+ * The certificate function, unchanged and in a process of its own, against Let's Encrypt's
+ * test CA (Pebble, validating DNS-01 for real through pebble-challtestsrv) and the
+ * sandbox's SSM and Route 53 stand-ins, whose changes reach that DNS once INSYNC.
+ */
+import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_ENDPOINT_VARIABLES } from '../../shared/core/config';
+import { parseBundle } from '../../shared/certificate/certificate-bundle';
+import type { CertificateOutcome } from '../../shared/certificate/certificate-check';
+import type { PublishedRecordSet } from '../../sandbox/backend/route53';
+import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import { PEBBLE_INSTALL_HINT, pebbleInstalled, type RunningPebble, startPebble } from '../../sandbox/pebble';
+import { validEnv } from '../fixtures';
+import { OUTCOME_MARKER } from '../helpers/invoke-handler';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const available = pebbleInstalled();
+const inCi = Boolean(process.env.CI);
+
+if (!available && !inCi) {
+  console.warn(`Pebble is not installed: skipping the certificate function's integration test (${PEBBLE_INSTALL_HINT}). CI fails instead.`);
+}
+
+const ZONE = { id: 'Z0PEBBLEEXAMPLECOM', name: 'example.com' };
+const OTHER_ZONE = { id: 'Z0PEBBLEEXAMPLEORG', name: 'example.org' };
+const REFUSED_ZONE = { id: 'Z0PEBBLEEXAMPLENET', name: 'example.net' };
+const CHANNEL = 'C0CERTS01';
+const BOT_TOKEN = 'xoxb-certificate-test';
+
+let pebble: RunningPebble;
+let backend: SandboxBackend;
+/** A second backend whose Route 53 never reaches Pebble's DNS. */
+let silentBackend: SandboxBackend;
+let workDir: string;
+let parameterCount = 0;
+
+/** A certificate parameter of the test's own, so the cases do not see each other's. */
+const newCertificateParameter = () => `/team-ide/pebble-test/tls-${++parameterCount}`;
+
+async function startTestBackend(publishDns?: (sets: PublishedRecordSet[]) => Promise<void>): Promise<SandboxBackend> {
+  return startBackend({
+    host: '127.0.0.1',
+    port: 0,
+    region: 'eu-west-1',
+    accountId: '000000000000',
+    stackDelayMs: 0,
+    botToken: BOT_TOKEN,
+    parameters: { '/team-ide/test/slack-bot-token': BOT_TOKEN },
+    hostedZones: [ZONE, OTHER_ZONE, REFUSED_ZONE],
+    route53InsyncAfterMs: 300,
+    ...(publishDns ? { publishDns } : {}),
+    nameOf: () => undefined,
+    publish: async () => undefined,
+    log: () => undefined,
+  });
+}
+
+/** Runs functions/certificate.ts as Lambda would, with these settings over the test's own. */
+async function runCertificateFunction(settings: Record<string, string>, target = backend): Promise<CertificateOutcome> {
+  const endpoints = Object.fromEntries(SANDBOX_ENDPOINT_VARIABLES.map((name) => [name, target.url]));
+  const env = {
+    ...validEnv({ ALLOWED_CHANNELS: CHANNEL, HOSTED_ZONE_ID: ZONE.id, ...settings }),
+    ...endpoints,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    IDE_BACKEND: 'sandbox',
+    SLACK_API_URL: `${target.url}/api`,
+    ACME_DIRECTORY_URL: pebble.directoryUrl,
+    NODE_EXTRA_CA_CERTS: pebble.listenerCaFile,
+    AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  };
+  const { stdout } = await promisify(execFile)(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['test/helpers/invoke-handler.ts', 'functions/certificate.ts'], { cwd: repoRoot, env, timeout: 90_000 });
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith(OUTCOME_MARKER));
+  if (!line) throw new Error(`the certificate function printed no outcome:\n${stdout}`);
+  return JSON.parse(line.slice(OUTCOME_MARKER.length)) as CertificateOutcome;
+}
+
+/** A certificate for the names, signed by a CA of its own, that expires in `days`: what a renewal replaces. */
+async function certificateExpiringIn(days: number, names: string[]): Promise<string> {
+  const key = path.join(workDir, `old-${days}-key.pem`);
+  const cert = path.join(workDir, `old-${days}-cert.pem`);
+  await promisify(execFile)('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', String(days),
+    '-keyout', key, '-out', cert, '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`,
+  ]);
+  return `${await readFile(cert, 'utf8')}${await readFile(key, 'utf8')}`;
+}
+
+function storedBundle(name: string, target = backend) {
+  const value = target.parameterStore.peek(name)?.value ?? '';
+  const parsed = parseBundle(value);
+  if ('problem' in parsed) throw new Error(`${name} holds no usable bundle: ${parsed.problem}`);
+  return parsed.bundle;
+}
+
+const challengeRecords = (target = backend) => target.route53.recordSets(ZONE.id).filter((set) => set.name.startsWith('_acme-challenge.'));
+
+describe('the certificate function against Pebble', () => {
+  it.runIf(inCi)('has Pebble installed in CI', () => {
+    expect(available, `CI must install Pebble: ${PEBBLE_INSTALL_HINT}`).toBe(true);
+  });
+
+  describe.skipIf(!available)('with Pebble', () => {
+    beforeAll(async () => {
+      workDir = await mkdtemp(path.join(tmpdir(), 'team-ide-certificate-'));
+      pebble = await startPebble({ blockedDomains: ['refused.example.net'] });
+      backend = await startTestBackend((sets) => pebble.publishDns(sets));
+      silentBackend = await startTestBackend();
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([backend?.close(), silentBackend?.close()]);
+      await pebble?.stop();
+      if (workDir) await rm(workDir, { recursive: true, force: true });
+    });
+
+    describe('on a first deploy', () => {
+      const certificateParameter = newCertificateParameter();
+      let first: CertificateOutcome;
+
+      beforeAll(async () => {
+        first = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });
+      }, 120_000);
+
+      it('obtains a certificate that Pebble issued after looking up the DNS-01 TXT record', async () => {
+        // Assess
+        expect(first).toEqual({ action: 'renewed', names: ['*.code.example.com', 'code.example.com'], notAfter: expect.any(String), reason: 'there is no certificate yet' });
+        const questions = await pebble.dnsQuestions('_acme-challenge.code.example.com');
+        expect(questions).toContainEqual({ name: '_acme-challenge.code.example.com.', type: 16 });
+      });
+
+      it('stores a chain that verifies up to Pebble’s root, for the wildcard and the apex, with its P-256 key', async () => {
+        // Prepare
+        const bundle = storedBundle(certificateParameter);
+        const [leaf, ...intermediates] = bundle.chain.map((pem) => new X509Certificate(pem));
+        const root = new X509Certificate(await pebble.rootCertificate());
+
+        // Assess
+        const chain = [leaf, ...intermediates, root] as X509Certificate[];
+        for (let index = 0; index < chain.length - 1; index++) {
+          expect(chain[index]?.verify((chain[index + 1] as X509Certificate).publicKey), `certificate ${index} is signed by the next`).toBe(true);
+        }
+        expect(root.verify(root.publicKey)).toBe(true);
+        expect(leaf?.subjectAltName).toBe('DNS:*.code.example.com, DNS:code.example.com');
+        expect(leaf?.checkPrivateKey(createPrivateKey(bundle.privateKey))).toBe(true);
+        expect(leaf?.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+        const days = (new Date(leaf?.validTo ?? 0).getTime() - Date.now()) / 86_400_000;
+        expect(days).toBeGreaterThan(89);
+        expect(backend.parameterStore.peek(certificateParameter)?.tier).toBe('Standard');
+      });
+
+      it('removes the _acme-challenge record afterwards', () => {
+        expect(challengeRecords()).toEqual([]);
+      });
+
+      it('keeps the ACME account key and the status /ide status reads', () => {
+        expect(backend.parameterStore.peek('/team-ide/test/acme-account-key')?.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+        const status = JSON.parse(backend.parameterStore.peek(`${certificateParameter}-status`)?.value ?? '{}') as Record<string, unknown>;
+        expect(status).toEqual({ mode: 'acme', names: ['*.code.example.com', 'code.example.com'], notAfter: first.action === 'renewed' ? first.notAfter : '', issuer: expect.stringContaining('Pebble'), renewedAt: expect.any(String) });
+      });
+
+      it('renews nothing on the next run, with the same account', async () => {
+        // Prepare
+        const before = backend.parameterStore.peek(certificateParameter);
+        const accountKey = backend.parameterStore.peek('/team-ide/test/acme-account-key');
+
+        // Act
+        const second = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });
+
+        // Assess
+        expect(second).toEqual({ action: 'kept', names: ['*.code.example.com', 'code.example.com'], notAfter: first.action === 'renewed' ? first.notAfter : '' });
+        expect(backend.parameterStore.peek(certificateParameter)).toEqual(before);
+        expect(backend.parameterStore.peek('/team-ide/test/acme-account-key')).toEqual(accountKey);
+      }, 60_000);
+    });
+
+    it('renews a certificate 10 days from its expiry', async () => {
+      // Prepare
+      const certificateParameter = newCertificateParameter();
+      backend.parameterStore.put(certificateParameter, await certificateExpiringIn(10, ['*.code.example.com', 'code.example.com']));
+
+      // Act
+      const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });
+
+      // Assess
+      expect(outcome).toMatchObject({ action: 'renewed', reason: expect.stringContaining('expires in 9 days') });
+      const leaf = new X509Certificate(storedBundle(certificateParameter).chain[0] as string);
+      expect(leaf.issuer).toContain('Pebble');
+      expect(new Date(leaf.validTo).getTime() - Date.now()).toBeGreaterThan(89 * 86_400_000);
+      expect(challengeRecords()).toEqual([]);
+    }, 120_000);
+
+    it('puts an RSA chain and key in the tier their size needs', async () => {
+      // Prepare
+      const certificateParameter = newCertificateParameter();
+
+      // Act
+      const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, CERTIFICATE_KEY_TYPE: 'rsa' });
+
+      // Assess
+      expect(outcome.action).toBe('renewed');
+      const stored = backend.parameterStore.peek(certificateParameter);
+      expect(new X509Certificate(storedBundle(certificateParameter).chain[0] as string).publicKey.asymmetricKeyType).toBe('rsa');
+      expect(stored?.tier).toBe(Buffer.byteLength(stored?.value ?? '') > 4096 ? 'Advanced' : 'Standard');
+    }, 120_000);
+
+    describe('when something is wrong', () => {
+      it('says the hosted zone does not hold the domain, and orders nothing', async () => {
+        // Prepare
+        const certificateParameter = newCertificateParameter();
+        const old = await certificateExpiringIn(5, ['*.code.example.com', 'code.example.com']);
+        backend.parameterStore.put(certificateParameter, old);
+        const after = backend.slack.list(0).length;
+
+        // Act
+        const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, HOSTED_ZONE_ID: OTHER_ZONE.id });
+
+        // Assess
+        expect(outcome).toMatchObject({ action: 'failed', step: 'hosted-zone', message: `Hosted zone ${OTHER_ZONE.id} is example.org, which does not hold code.example.com` });
+        expect(backend.parameterStore.peek(certificateParameter)?.value).toBe(old);
+        const posted = backend.slack.list(after);
+        expect(posted.map((message) => message.channel)).toEqual([CHANNEL]);
+        expect(JSON.stringify(posted[0])).toContain('Set HOSTED_ZONE_ID');
+      }, 60_000);
+
+      it('reports the CA’s refusal in its own words, with a hint', async () => {
+        // Prepare
+        const certificateParameter = newCertificateParameter();
+        const after = backend.slack.list(0).length;
+
+        // Act
+        const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, DOMAIN_NAME: 'refused.example.net', HOSTED_ZONE_ID: REFUSED_ZONE.id });
+
+        // Assess
+        expect(outcome).toMatchObject({ action: 'failed', step: 'acme-order', message: expect.stringContaining('forbidden by policy'), hint: expect.stringContaining('refuses to issue for refused.example.net') });
+        expect(backend.parameterStore.peek(certificateParameter)).toBeUndefined();
+        expect(JSON.stringify(backend.slack.list(after))).toContain('forbidden by policy');
+      }, 60_000);
+
+      it('fails validation when the record never reaches the DNS the CA asks, and removes it', async () => {
+        // Prepare
+        const certificateParameter = newCertificateParameter();
+
+        // Act
+        const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter }, silentBackend);
+
+        // Assess
+        expect(outcome).toMatchObject({ action: 'failed', step: 'validation', hint: expect.stringContaining('did not find the TXT record') });
+        expect(silentBackend.parameterStore.peek(certificateParameter)).toBeUndefined();
+        expect(challengeRecords(silentBackend)).toEqual([]);
+      }, 120_000);
+
+      it('leaves the old certificate in place when SSM refuses the write', async () => {
+        // Prepare
+        const certificateParameter = newCertificateParameter();
+        const old = await certificateExpiringIn(3, ['*.code.example.com', 'code.example.com']);
+        backend.parameterStore.put(certificateParameter, old);
+        backend.parameterStore.denyWrites(certificateParameter);
+
+        // Act
+        const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });
+
+        // Assess
+        expect(outcome).toMatchObject({ action: 'failed', step: 'store', message: expect.stringContaining('is not authorized to perform: ssm:PutParameter'), hint: expect.stringContaining('may not write') });
+        expect(backend.parameterStore.peek(certificateParameter)?.value).toBe(old);
+        expect(challengeRecords()).toEqual([]);
+      }, 120_000);
+    });
+  });
+});
