@@ -1,10 +1,13 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { certificateStatusLine } from '../certificate/certificate-messages';
+import { readCertificateStatus } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { estimateCost } from '../team/instance-types';
 import type { SlackRequester } from './launcher-job';
 import type { Logger } from '../core/logger';
-import type { SlackResponder } from '../slack/slack-api';
+import type { SlackMessage, SlackResponder } from '../slack/slack-api';
+import { context } from '../slack/slack-format';
 import {
   alreadyRunningMessage,
   alreadyStoppingMessage,
@@ -83,7 +86,16 @@ export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester):
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
   const message = existing ? statusMessage(existing, deps.config.roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
-  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...message });
+  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, message)) });
+}
+
+/** Adds the certificate's expiry (and a failed renewal) as the last line; a status that cannot be read leaves the answer as it was. */
+async function withCertificateStatus(deps: TeamRunDeps, message: SlackMessage): Promise<SlackMessage> {
+  const status = await readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
+    deps.logger.warn('Could not read the certificate status', { statusParameter: deps.config.certificate.statusParameter, error: error as Error });
+    return undefined;
+  });
+  return status ? { ...message, blocks: [...(message.blocks ?? []), context(certificateStatusLine(status, deps.now()))] } : message;
 }
 
 /** The current end (an extension included) and the cost so far, for a run that is starting or running. */

@@ -242,6 +242,31 @@ describe('launcher', () => {
       expect(shown).toContain('Cost so far: about $0.23 (t3.large at $0.0912 an hour in eu-west-1, 2.5 h). An estimate');
     });
 
+    it('shows the certificate’s expiry and its last failed renewal, running or not', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      const status = { mode: 'acme', names: ['*.code.example.com', 'code.example.com'], notAfter: '2027-01-20T09:00:00.000Z', problem: { at: '2026-11-27T04:00:00.000Z', message: 'CAA record for example.com prevents issuance' } };
+      const { slack, run } = setup({ markers: { '/team-ide/test/tls-certificate-status': JSON.stringify(status) } });
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess
+      const shown = JSON.stringify(slack.responses[0]?.blocks);
+      expect(shown).toContain('HTTPS certificate (*.code.example.com, code.example.com): valid until <!date^1800435600^{date_short_pretty} {time}|2027-01-20T09:00:00Z> (53 days left), renewed automatically.');
+      expect(shown).toContain('CAA record for example.com prevents issuance');
+    });
+
+    it('answers without the certificate line when its status cannot be read', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      const { slack, run } = setup();
+
+      await run({ action: 'status', requester });
+
+      expect(slack.responses[0]?.text).toBe('The team IDEs are running.');
+      expect(JSON.stringify(slack.responses[0]?.blocks)).not.toContain('HTTPS certificate');
+    });
+
     it('says nothing runs when there is no stack', async () => {
       cloudFormation.on(DescribeStacksCommand).rejects(notFound);
       const { slack, run } = setup();

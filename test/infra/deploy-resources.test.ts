@@ -11,6 +11,8 @@ beforeAll(async () => {
   ({ template } = await packagedDeployment());
 }, 240_000);
 
+const resourcesOfLauncher = (action: string) => statementsOf('LauncherRole').filter((statement) => actions(statement).includes(action)).map((statement) => JSON.stringify(statement.Resource));
+
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function statementsOf(roleId: string): Statement[] {
@@ -56,7 +58,7 @@ describe('the deployment (serverless.yml)', () => {
     const slackCommand = statementsOf('SlackCommandRole').flatMap(actions);
     const launcher = statementsOf('LauncherRole').flatMap(actions);
 
-    expect(functionRoles.sort()).toEqual(['LauncherRole', 'NotifierRole', 'SlackCommandRole', 'SlackInteractionsRole', 'StackEventsRole', 'SweeperRole']);
+    expect(functionRoles.sort()).toEqual(['CertificateRole', 'LauncherRole', 'NotifierRole', 'SlackCommandRole', 'SlackInteractionsRole', 'StackEventsRole', 'SweeperRole']);
     expect(slackCommand.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']);
     expect(launcher).not.toContain('ec2:RunInstances');
     expect(JSON.stringify(statementsOf('SlackCommandRole'))).not.toContain('slack-bot-token');
@@ -86,15 +88,35 @@ describe('the deployment (serverless.yml)', () => {
     const schedules = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.ScheduleExpression);
     const routes = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route').map((resource) => resource.Properties.RouteKey);
 
-    expect(schedules.map((rule) => [rule.Properties.ScheduleExpression, JSON.stringify(rule.Properties.Targets)])).toEqual([['rate(1 minute)', expect.stringContaining('SweeperLambdaFunction')]]);
+    expect(schedules.map((rule) => [rule.Properties.ScheduleExpression, JSON.stringify(rule.Properties.Targets)])).toEqual([
+      ['rate(1 minute)', expect.stringContaining('SweeperLambdaFunction')],
+      ['rate(1 day)', expect.stringContaining('CertificateLambdaFunction')],
+    ]);
     expect(routes.sort()).toEqual(['POST /slack/commands', 'POST /slack/interactions']);
   });
 
-  it('lets the host read only the three boot parameters and the runs\' passwords', () => {
+  it('lets the certificate function change only the _acme-challenge TXT record, and keep its certificate, status and account key', () => {
+    const statements = statementsOf('CertificateRole');
+    const route53 = statements.filter((statement) => actions(statement).some((action) => action.startsWith('route53:')));
+    const change = route53.find((statement) => actions(statement).includes('route53:ChangeResourceRecordSets'));
+    const ssmWrites = statements.filter((statement) => actions(statement).includes('ssm:PutParameter')).map((statement) => JSON.stringify(statement.Resource));
+
+    expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone']);
+    expect(JSON.stringify(change?.Resource)).toContain(':hostedzone/Z0123456789ABCDEFGHIJ');
+    expect(change?.Condition).toEqual({
+      'ForAllValues:StringEqualsIgnoreCase': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com'] },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+    });
+    expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
+    expect(statements.flatMap(actions)).not.toContain('ec2:RunInstances');
+    expect(resourcesOfLauncher('ssm:GetParameter')).toContainEqual(expect.stringContaining('parameter/team-ide/ci/tls-certificate-status'));
+  });
+
+  it('lets the host read only its two boot parameters and the runs\' passwords', () => {
     const resources = statementsOf('HostRole').map((statement) => JSON.stringify(statement.Resource));
 
     expect(resources.join('\n')).toContain('parameter/team-ide/ci/tls-certificate');
-    expect(resources.join('\n')).toContain('parameter/team-ide/ci/tls-private-key');
+    expect(resources.join('\n')).not.toContain('acme-account-key');
     expect(resources.join('\n')).toContain('parameter/team-ide/ci/dashboard-users');
     expect(resources.join('\n')).toContain('secret:team-ide-ci-ides/*');
     expect(resources.join('\n')).not.toContain('slack');

@@ -1,0 +1,152 @@
+import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
+import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/certificate';
+import { formatBundle } from '../../shared/certificate/certificate-bundle';
+import { loadConfig } from '../../shared/core/config';
+import { validEnv } from '../fixtures';
+import { recordingLogger, recordingPoster } from '../helpers/run-fixtures';
+import { selfSignedCertificate } from '../helpers/test-certificates';
+
+const ssm = mockClient(SSMClient);
+const route53 = mockClient(Route53Client);
+const CERTIFICATE = '/team-ide/test/tls-certificate';
+const STATUS = '/team-ide/test/tls-certificate-status';
+const names = ['*.code.example.com', 'code.example.com'];
+
+function bundleExpiringIn(days: number): string {
+  const { certificate, privateKey } = selfSignedCertificate({ names, days });
+  return formatBundle({ chain: [certificate], privateKey });
+}
+
+/** The certificate function with SSM answering `parameters` (name → value) to GetParameters. */
+function setup(options: { parameters?: Record<string, string>; env?: Record<string, string> } = {}) {
+  const parameters = options.parameters ?? {};
+  ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+    Parameters: input.Names.filter((name) => parameters[name] !== undefined).map((Name) => ({ Name, Value: parameters[Name], Type: 'SecureString' })),
+    InvalidParameters: input.Names.filter((name) => parameters[name] === undefined),
+  }));
+  ssm.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Standard' });
+  const slack = recordingPoster();
+  const logger = recordingLogger();
+  const handler = makeHandler({
+    config: loadConfig(validEnv(options.env)),
+    logger,
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    route53: new Route53Client({ region: 'eu-west-1' }),
+    slack,
+    now: () => new Date(),
+  });
+  return { slack, logger, run: () => handler({}) };
+}
+
+const statusWrites = () => ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input).filter((input) => input.Name === STATUS);
+
+describe('certificate function', () => {
+  beforeEach(() => {
+    ssm.reset();
+    route53.reset();
+  });
+
+  it('with 60 days left, makes one SSM call and nothing else', async () => {
+    // Prepare
+    const bundle = bundleExpiringIn(60);
+    const { run: first } = setup({ parameters: { [CERTIFICATE]: bundle } });
+    await first();
+    const status = statusWrites()[0]?.Value ?? '';
+    ssm.reset();
+    const { slack, run } = setup({ parameters: { [CERTIFICATE]: bundle, [STATUS]: status } });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toEqual({ action: 'kept', names, notAfter: expect.any(String) });
+    expect(ssm.calls()).toHaveLength(1);
+    expect(ssm).toHaveReceivedCommandWith(GetParametersCommand, { Names: [CERTIFICATE, STATUS], WithDecryption: true });
+    expect(route53.calls()).toHaveLength(0);
+    expect(slack.posts).toEqual([]);
+    expect(JSON.parse(status)).toEqual({ mode: 'acme', names, notAfter: outcome.action === 'kept' ? outcome.notAfter : '', issuer: '*.code.example.com' });
+  });
+
+  it('reports a hosted zone that does not exist to the channel, and writes no certificate', async () => {
+    // Prepare
+    route53.on(GetHostedZoneCommand).rejects(new NoSuchHostedZone({ message: 'No hosted zone found with ID: Z0123456789ABCDEFGHIJ', $metadata: {} }));
+    const { slack, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) } });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toEqual({ action: 'failed', step: 'hosted-zone', message: 'Route 53 has no hosted zone Z0123456789ABCDEFGHIJ in this account', hint: expect.stringContaining('Set HOSTED_ZONE_ID') });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Name)).toEqual([STATUS]);
+    expect(slack.posts.map((post) => post.channel)).toEqual(['C0000TEAM']);
+    expect(slack.text()).toContain('Could not renew the HTTPS certificate for *.code.example.com, code.example.com (checking the hosted zone)');
+    expect(slack.text()).toContain('The current certificate stays in place, valid until');
+    expect(JSON.parse(statusWrites()[0]?.Value ?? '{}').problem).toEqual({ at: expect.any(String), message: 'Route 53 has no hosted zone Z0123456789ABCDEFGHIJ in this account', hint: expect.stringContaining('HOSTED_ZONE_ID') });
+  });
+
+  it('refuses a private hosted zone before asking any CA', async () => {
+    route53.on(GetHostedZoneCommand).resolves({ HostedZone: { Id: '/hostedzone/Z0123456789ABCDEFGHIJ', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: true } } });
+    const { run } = setup();
+
+    expect(await run()).toMatchObject({ action: 'failed', step: 'hosted-zone', message: expect.stringContaining('is private') });
+  });
+
+  describe('with TLS_CERTIFICATE=own', () => {
+    it('warns the channel in the last 14 days, and renews nothing', async () => {
+      // Prepare
+      const { slack, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(10) }, env: { TLS_CERTIFICATE: 'own', CERTIFICATE_CHANNEL: 'C0000CERT' } });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome).toEqual({ action: 'warned', problem: 'expiring' });
+      expect(route53.calls()).toHaveLength(0);
+      expect(slack.posts.map((post) => post.channel)).toEqual(['C0000CERT']);
+      expect(slack.posts[0]?.message.text).toBe('The HTTPS certificate for *.code.example.com, code.example.com expires in 9 days.');
+      expect(slack.text()).toContain('cat fullchain.pem privkey.pem');
+      expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Name)).toEqual([STATUS]);
+    });
+
+    it('stays quiet with more than 14 days left', async () => {
+      const { slack, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) }, env: { TLS_CERTIFICATE: 'own' } });
+
+      expect(await run()).toMatchObject({ action: 'kept' });
+      expect(slack.posts).toEqual([]);
+    });
+
+    it('says when the parameter still holds only the chain (the format before one parameter held both)', async () => {
+      const { slack, run } = setup({ parameters: { [CERTIFICATE]: selfSignedCertificate({ names, days: 90 }).certificate }, env: { TLS_CERTIFICATE: 'own' } });
+
+      expect(await run()).toEqual({ action: 'warned', problem: 'unusable' });
+      expect(slack.posts[0]?.message.text).toContain('holds the certificate but not its private key');
+    });
+  });
+
+  it('with ALLOWED_CHANNELS=* and no CERTIFICATE_CHANNEL, logs what it would have said', async () => {
+    route53.on(GetHostedZoneCommand).rejects(new NoSuchHostedZone({ message: 'No hosted zone found', $metadata: {} }));
+    const { slack, logger, run } = setup({ env: { ALLOWED_CHANNELS: '*' } });
+
+    await run();
+
+    expect(slack.posts).toEqual([]);
+    expect(logger.entries).toContainEqual({ level: 'warn', message: 'No channel to report to: set CERTIFICATE_CHANNEL', fields: { text: expect.stringContaining('Could not renew') } });
+  });
+
+  it('never logs or posts the private key', async () => {
+    const bundle = bundleExpiringIn(10);
+    const { slack, logger, run } = setup({ parameters: { [CERTIFICATE]: bundle }, env: { TLS_CERTIFICATE: 'own' } });
+
+    await run();
+
+    const keyLines = bundle.split('\n').slice(bundle.split('\n').indexOf('-----BEGIN PRIVATE KEY-----') + 1, -2);
+    for (const line of keyLines) {
+      expect(logger.text()).not.toContain(line);
+      expect(slack.text()).not.toContain(line);
+    }
+  });
+});
