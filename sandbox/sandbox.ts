@@ -1,18 +1,23 @@
 /**
  * The whole flow on one machine: the functions in serverless-offline, a local SES with its
  * inbox page (aws-ses-v2-local), and the sandbox backend standing in for CloudFormation,
- * Secrets Manager, SSM and Slack. `npm start` runs it (start.ts); the end-to-end test
- * starts and stops it as a function.
+ * Route 53, Secrets Manager, SSM and Slack; with SANDBOX_ACME=pebble, Pebble as the CA of
+ * the certificate function. `npm start` runs it (start.ts); the end-to-end test starts and
+ * stops it as a function.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import startLocalSes from 'aws-ses-v2-local';
+import { X509Certificate } from 'node:crypto';
 import type { Server } from 'node:http';
 import { buildTeamTemplateBody } from '../scripts/build-template';
 import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { SIZES } from '../shared/team/instance-types';
 import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
+import { parseBundle } from '../shared/certificate/certificate-bundle';
+import type { CertificateOutcome } from '../shared/certificate/certificate-check';
 import { checkTemplate } from './backend/cloudformation/template';
+import { type RunningPebble, startPebble } from './pebble';
 import { type SandboxBackend, startBackend } from './backend/server';
 import { type OfflineProcess, resolveService, serverlessEnvironment, startOffline } from './serverless-offline';
 import {
@@ -21,6 +26,7 @@ import {
   readFailSlot,
   readPorts,
   readRunSeconds,
+  readSandboxAcme,
   readSandboxEnv,
   readStackDelayMs,
   readSweepSeconds,
@@ -47,8 +53,17 @@ export interface RunningSandbox {
   /** Who `npm run slack` sends as by default. */
   sender: SandboxSender;
   backend: SandboxBackend;
+  /** With SANDBOX_ACME=pebble: the certificate the certificate function obtained from Pebble at start. */
+  certificate?: SandboxCertificate;
   /** Stops serverless-offline, the backend and SES; safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface SandboxCertificate {
+  subject: string;
+  names: string;
+  issuer: string;
+  notAfter: string;
 }
 
 /** What the launcher passes to CreateStack (shared/stack/stack-gateway.ts). */
@@ -62,10 +77,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const runSeconds = readRunSeconds(settingsEnv);
   const sweepSeconds = readSweepSeconds(settingsEnv);
   const sender = defaultSender(settingsEnv);
+  const acme = readSandboxAcme(settingsEnv);
   await assertPortsFree(ports);
   const urls = sandboxUrls(ports);
-  const env = serverlessEnvironment(settingsEnv, ports, urls);
-  const [service, templateBody] = await Promise.all([resolveService(env), buildTeamTemplateBody()]);
+  const pebble = acme === 'pebble' ? await startPebble({ log: options.log }) : undefined;
+  // Without Pebble the certificate function's CA is a stand-in that says there is none; it is not run.
+  const env = {
+    ...serverlessEnvironment(settingsEnv, ports, urls),
+    ACME_DIRECTORY_URL: pebble?.directoryUrl ?? `${urls.backend}/acme/directory`,
+    ...(pebble ? { NODE_EXTRA_CA_CERTS: pebble.listenerCaFile } : {}),
+  };
+  const resolved = await Promise.all([resolveService(env), buildTeamTemplateBody()]).catch(async (error: unknown) => {
+    await pebble?.stop();
+    throw error;
+  });
+  const [service, templateBody] = resolved;
   const config = functionsConfig({ ...service.environment, ...Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('AWS_'))) });
   checkLauncherTemplate(templateBody, config);
   // The target of the EventBridge rule: its deployed name is what Lambda Invoke takes.
@@ -73,11 +99,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (!stackEventsFunction) throw new SandboxSetupError('serverless.yml has no stackEvents function, which the stack status changes go to');
   const sweeperFunction = service.functionNames.sweeper;
   if (!sweeperFunction) throw new SandboxSetupError('serverless.yml has no sweeper function, which ends runs on time');
+  const certificateFunction = service.functionNames.certificate;
+  if (!certificateFunction) throw new SandboxSetupError('serverless.yml has no certificate function, which keeps the TLS certificate');
 
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne();
   };
+  if (pebble) stoppers.push(() => pebble.stop());
   try {
     const ses = await startLocalSes({ host: SANDBOX.host, port: ports.ses });
     stoppers.push(() => closeServer(ses));
@@ -93,6 +122,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(runSeconds !== undefined ? { runSeconds } : {}),
       botToken: SANDBOX.botToken,
       parameters: { [config.slackSigningSecretParameter]: SANDBOX.signingSecret, [config.slackBotTokenParameter]: SANDBOX.botToken },
+      hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],
+      ...(pebble ? { publishDns: (sets) => pebble.publishDns(sets) } : {}),
       nameOf: (userId) => names.get(userId),
       // EventBridge's rule target: stack-events, invoked asynchronously as EventBridge does.
       publish: async (event) => {
@@ -110,7 +141,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       });
     }, sweepSeconds * 1000);
     stoppers.push(async () => clearInterval(sweeps));
-    return { ports, urls, config, sender, backend, stop };
+    const certificate = pebble ? await obtainCertificate(lambda, certificateFunction, backend, config, pebble) : undefined;
+    return { ports, urls, config, sender, backend, stop, ...(certificate ? { certificate } : {}) };
   } catch (error) {
     await stop();
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
@@ -118,6 +150,28 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     }
     throw error;
   }
+}
+
+/** The sandbox's hosted zone: the parent of DOMAIN_NAME (example.com for code.example.com), as a deployment usually has. */
+function zoneOf(domainName: string): string {
+  const labels = domainName.split('.');
+  return labels.length > 2 ? labels.slice(1).join('.') : domainName;
+}
+
+/**
+ * Runs the certificate function once, as the deploy does, against Pebble through the
+ * sandbox's Route 53 and SSM, and reads back what it stored.
+ */
+async function obtainCertificate(lambda: LambdaClient, functionName: string, backend: SandboxBackend, config: Config, pebble: RunningPebble): Promise<SandboxCertificate> {
+  const { Payload, FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse' }));
+  const answer = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString('utf8') || 'null') as CertificateOutcome & { errorMessage?: string };
+  if (FunctionError || (answer.action !== 'renewed' && answer.action !== 'kept')) {
+    throw new SandboxSetupError(`the certificate function got no certificate from Pebble (${pebble.directoryUrl}): ${answer?.errorMessage ?? JSON.stringify(answer)}`);
+  }
+  const parsed = parseBundle(backend.parameterStore.peek(config.team.certificateParameter)?.value ?? '');
+  if ('problem' in parsed) throw new SandboxSetupError(`the certificate function stored no usable certificate: ${parsed.problem}`);
+  const leaf = new X509Certificate(parsed.bundle.chain[0] as string);
+  return { subject: leaf.subject.replace(/\n/g, ', '), names: leaf.subjectAltName ?? '', issuer: leaf.issuer.replace(/\n/g, ', '), notAfter: new Date(leaf.validTo).toISOString() };
 }
 
 /** The functions' settings, checked as they check them at cold start. */

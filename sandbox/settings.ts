@@ -32,7 +32,7 @@ export const SANDBOX = {
 export const PORT_SETTINGS = {
   http: { variable: 'SANDBOX_HTTP_PORT', fallback: 3000, serves: 'the Slack command endpoint (serverless-offline)' },
   lambda: { variable: 'SANDBOX_LAMBDA_PORT', fallback: 3002, serves: 'Lambda Invoke (serverless-offline)' },
-  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, Secrets Manager, SSM and Slack' },
+  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, Route 53, Secrets Manager, SSM and Slack' },
   ses: { variable: 'SANDBOX_SES_PORT', fallback: 8005, serves: 'SES and its inbox page (aws-ses-v2-local)' },
 } as const;
 
@@ -119,6 +119,14 @@ export function readRunSeconds(env: Record<string, string | undefined>): number 
  * schedule fires on minute boundaries too, which is slow to watch a 2-minute run with.
  */
 export const readSweepSeconds = (env: Record<string, string | undefined>) => wholeNumber(env, 'SANDBOX_SWEEP_SECONDS', 10, 1, 3600, 'a number of seconds');
+
+/** SANDBOX_ACME=pebble runs Pebble (Let's Encrypt's test CA) and lets the certificate function obtain a certificate from it at start. */
+export function readSandboxAcme(env: Record<string, string | undefined>): 'pebble' | undefined {
+  const value = env.SANDBOX_ACME?.trim();
+  if (!value) return undefined;
+  if (value !== 'pebble') throw new SandboxSetupError(`SANDBOX_ACME must be pebble (or unset), not "${value}"`);
+  return value;
+}
 
 /** SANDBOX_FAIL_SLOT=N makes every run that seats dev-N fail to boot, to show a failed start. */
 export function readFailSlot(env: Record<string, string | undefined>): number | undefined {

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   console.log('Starting the team-ide sandbox (stage "sandbox")…');
   const sandbox = await startSandbox({ shellEnv: process.env, log: (line) => console.log(line) });
-  const { urls, sender } = sandbox;
+  const { urls, sender, certificate } = sandbox;
   console.log(
     [
       '',
@@ -21,6 +21,9 @@ async function main(): Promise<void> {
       `  Emails (inbox page)      ${urls.inbox}`,
       `  Slack messages           ${urls.slackMessages}`,
       `  Commands are signed as   @${sender.member.name} (${sender.member.userId}) in ${sender.channelId}`,
+      ...(certificate
+        ? [`  TLS certificate (Pebble) ${certificate.subject}, ${certificate.names}`, `                           issued by ${certificate.issuer}, valid until ${certificate.notAfter}`]
+        : ['  TLS certificate          not obtained (SANDBOX_ACME=pebble gets one from Pebble, Let\'s Encrypt\'s test CA)']),
       '',
       'In another terminal:  npm run slack -- "/ide start 3"   then "/ide status", "/ide stop"',
       'Ctrl-C stops everything.',

@@ -10,6 +10,7 @@ const sandboxEnv = (overrides: Record<string, string | undefined> = {}) =>
     IDE_BACKEND: 'sandbox',
     ...Object.fromEntries(SANDBOX_ENDPOINT_VARIABLES.map((name) => [name, 'http://127.0.0.1:3004'])),
     SLACK_API_URL: 'http://127.0.0.1:3004/api',
+    ACME_DIRECTORY_URL: 'https://127.0.0.1:14000/dir',
     ...overrides,
   });
 
@@ -40,6 +41,16 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
       'AWS_ENDPOINT_URL_SES is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with `npm start`, which sets it',
       'SLACK_API_URL is Slack\'s own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with `npm start`, which points it at its stand-in',
     ]);
+  });
+
+  it('keeps each side to its own CA: no real CA from the sandbox, no local one from AWS', () => {
+    expect(configProblems(sandboxEnv({ ACME_DIRECTORY_URL: undefined }))).toEqual([
+      'ACME_DIRECTORY_URL (https://acme-v02.api.letsencrypt.org/directory) is a real CA, so IDE_BACKEND=sandbox would ask it for certificates: start the sandbox with `npm start`, which points it at a local one',
+    ]);
+    expect(configProblems(validEnv({ ACME_DIRECTORY_URL: 'https://localhost:14000/dir' }))).toEqual([
+      'ACME_DIRECTORY_URL (https://localhost:14000/dir) is on this machine, which no CA is: unset it for Let\'s Encrypt, or set IDE_BACKEND=sandbox for the local sandbox',
+    ]);
+    expect(loadConfig(sandboxEnv({ ACME_DIRECTORY_URL: 'http://127.0.0.1:3004/acme/directory' })).certificate.acmeDirectoryUrl).toBe('http://127.0.0.1:3004/acme/directory');
   });
 
   it('refuses a backend it does not know', () => {

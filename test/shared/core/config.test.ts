@@ -57,6 +57,12 @@ describe('loadConfig', () => {
     ['WARNING_MINUTES', '0', 'WARNING_MINUTES must be a whole number from 1 to 120'],
     ['WARNING_MINUTES', '121', 'WARNING_MINUTES must be a whole number from 1 to 120'],
     ['EXTEND_HOURS', '1.5', 'EXTEND_HOURS must be a whole number from 1 to 24'],
+    ['TLS_CERTIFICATE', 'letsencrypt', 'TLS_CERTIFICATE must be acme (the deployment obtains and renews the certificate) or own'],
+    ['ACME_DIRECTORY_URL', 'http://acme.example.com/directory', 'ACME_DIRECTORY_URL must be the https URL of an ACME directory'],
+    ['CERTIFICATE_RENEW_DAYS', '90', 'CERTIFICATE_RENEW_DAYS must be a whole number from 1 to 60'],
+    ['CERTIFICATE_KEY_TYPE', 'ed25519', 'CERTIFICATE_KEY_TYPE must be ecdsa (P-256, the default) or rsa'],
+    ['CERTIFICATE_CHANNEL', '#general', 'CERTIFICATE_CHANNEL must be a Slack channel id like C0123ABCD'],
+    ['ACME_ACCOUNT_KEY_PARAMETER', '', 'ACME_ACCOUNT_KEY_PARAMETER is missing'],
   ])('refuses %s=%j', (name, value, problem) => {
     expect(configProblems(validEnv({ [name]: value })).join('\n')).toContain(problem);
   });
@@ -64,6 +70,20 @@ describe('loadConfig', () => {
   it('warns 15 minutes before a run\'s end and extends by 2 hours unless told otherwise', () => {
     expect(loadConfig(validEnv())).toMatchObject({ warningMinutes: 15, extendHours: 2 });
     expect(loadConfig(validEnv({ WARNING_MINUTES: '1', EXTEND_HOURS: '4' }))).toMatchObject({ warningMinutes: 1, extendHours: 4 });
+  });
+
+  it('gets the certificate from Let\'s Encrypt by default, renews 30 days before its end, reports to the first allowed channel', () => {
+    expect(loadConfig(validEnv()).certificate).toEqual({
+      mode: 'acme',
+      acmeDirectoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+      accountKeyParameter: '/team-ide/test/acme-account-key',
+      statusParameter: '/team-ide/test/tls-certificate-status',
+      renewDays: 30,
+      keyType: 'ecdsa',
+      channel: 'C0000TEAM',
+    });
+    expect(loadConfig(validEnv({ ALLOWED_CHANNELS: '*' })).certificate.channel).toBe('');
+    expect(loadConfig(validEnv({ ALLOWED_CHANNELS: '*', CERTIFICATE_CHANNEL: 'C0000CERT', TLS_CERTIFICATE: 'own' })).certificate).toMatchObject({ channel: 'C0000CERT', mode: 'own' });
   });
 
   it('refuses a default lifetime longer than the maximum', () => {
