@@ -70,6 +70,10 @@ describe('starting the sandbox with bad input', () => {
     expect(() => readPorts(env)).toThrow(message);
   });
 
+  it('names a CA it cannot run, before starting anything', async () => {
+    expect(await setupProblem(await shell({ SANDBOX_ACME: 'letsencrypt' }))).toBe('SANDBOX_ACME must be pebble (or unset), not "letsencrypt"');
+  });
+
   it('turns serverless\'s report of a missing variable into the setting to add', () => {
     const stderr = 'Environment: linux, node 20.20.2, osls 4.3.1 (local)\n\nError:\nCannot resolve serverless.yml: Variables resolution errored with:\n  - Cannot resolve variable at "provider.environment.ROSTER": Value not found at "env" source\n';
 
