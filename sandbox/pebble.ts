@@ -8,13 +8,12 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PublishedRecordSet } from './backend/route53';
 import { txtData } from './backend/route53';
-import { freePorts, SANDBOX, SandboxSetupError } from './settings';
+import { freePorts, portAcceptsConnections, SANDBOX, SandboxSetupError } from './settings';
 
 export const PEBBLE_INSTALL_HINT = 'apt-get install -y pebble (Debian and Ubuntu: Pebble and pebble-challtestsrv)';
 
@@ -174,15 +173,7 @@ async function waitForPort(port: number, children: ChildProcess[]): Promise<void
       if (/address already in use/i.test(output)) throw new PortTakenError(output);
       throw new SandboxSetupError(`${exited.spawnfile} stopped while starting: ${output || `exit ${exited.exitCode}`}`);
     }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, SANDBOX.host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await portAcceptsConnections(port)) return;
     if (Date.now() > deadline) throw new SandboxSetupError(`Pebble did not open port ${port} within 15 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -5,12 +5,11 @@
  * serverless-offline passes on to every function (it copies all AWS_* variables).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { SANDBOX_ENDPOINT_VARIABLES } from '../shared/core/config';
-import { REPO_ROOT, SANDBOX, SandboxSetupError, type SandboxPorts, type SandboxUrls } from './settings';
+import { portAcceptsConnections, REPO_ROOT, SANDBOX, SandboxSetupError, type SandboxPorts, type SandboxUrls } from './settings';
 
 const SERVERLESS = path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
@@ -127,15 +126,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function waitForPort(port: number, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, SANDBOX.host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await portAcceptsConnections(port)) return;
     await delay(150);
   }
 }

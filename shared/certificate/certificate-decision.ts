@@ -46,7 +46,7 @@ export function decideCertificate(
   }
   const left = daysLeft(facts, now);
   if (left < settings.renewDays) {
-    return { action: 'renew', reason: `it expires in ${left} days, fewer than CERTIFICATE_RENEW_DAYS (${settings.renewDays})` };
+    return { action: 'renew', reason: left < 0 ? `it expired ${-left} days ago` : `it expires in ${left} days, fewer than CERTIFICATE_RENEW_DAYS (${settings.renewDays})` };
   }
   return { action: 'keep', facts };
 }

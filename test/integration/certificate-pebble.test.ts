@@ -14,10 +14,11 @@ import { SANDBOX_ENDPOINT_VARIABLES } from '../../shared/core/config';
 import { parseBundle } from '../../shared/certificate/certificate-bundle';
 import type { CertificateOutcome } from '../../shared/certificate/certificate-check';
 import type { PublishedRecordSet } from '../../sandbox/backend/route53';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import type { SandboxBackend } from '../../sandbox/backend/server';
 import { PEBBLE_INSTALL_HINT, pebbleInstalled, type RunningPebble, startPebble } from '../../sandbox/pebble';
 import { validEnv } from '../fixtures';
 import { OUTCOME_MARKER } from '../helpers/invoke-handler';
+import { startTestBackend } from '../helpers/sandbox-backend';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const available = pebbleInstalled();
@@ -43,21 +44,14 @@ let parameterCount = 0;
 /** A certificate parameter of the test's own, so the cases do not see each other's. */
 const newCertificateParameter = () => `/team-ide/pebble-test/tls-${++parameterCount}`;
 
-async function startTestBackend(publishDns?: (sets: PublishedRecordSet[]) => Promise<void>): Promise<SandboxBackend> {
-  return startBackend({
-    host: '127.0.0.1',
-    port: 0,
-    region: 'eu-west-1',
-    accountId: '000000000000',
-    stackDelayMs: 0,
+/** The sandbox backend with the zones; its Route 53 changes reach `publishDns` once INSYNC. */
+function startZonesBackend(publishDns?: (sets: PublishedRecordSet[]) => Promise<void>): Promise<SandboxBackend> {
+  return startTestBackend({
     botToken: BOT_TOKEN,
     parameters: { '/team-ide/test/slack-bot-token': BOT_TOKEN },
     hostedZones: [ZONE, OTHER_ZONE, REFUSED_ZONE],
     route53InsyncAfterMs: 300,
     ...(publishDns ? { publishDns } : {}),
-    nameOf: () => undefined,
-    publish: async () => undefined,
-    log: () => undefined,
   });
 }
 
@@ -113,8 +107,8 @@ describe('the certificate function against Pebble', () => {
     beforeAll(async () => {
       workDir = await mkdtemp(path.join(tmpdir(), 'team-ide-certificate-'));
       pebble = await startPebble({ blockedDomains: ['refused.example.net'] });
-      backend = await startTestBackend((sets) => pebble.publishDns(sets));
-      silentBackend = await startTestBackend();
+      backend = await startZonesBackend((sets) => pebble.publishDns(sets));
+      silentBackend = await startZonesBackend();
     }, 60_000);
 
     afterAll(async () => {

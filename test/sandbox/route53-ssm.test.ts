@@ -16,7 +16,8 @@ import {
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedRecordSet } from '../../sandbox/backend/route53';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import type { SandboxBackend } from '../../sandbox/backend/server';
+import { startTestBackend } from '../helpers/sandbox-backend';
 import { waitFor } from '../helpers/local-servers';
 
 const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
@@ -30,22 +31,12 @@ let published: PublishedRecordSet[][];
 
 beforeEach(async () => {
   published = [];
-  backend = await startBackend({
-    host: '127.0.0.1',
-    port: 0,
-    region: 'eu-west-1',
-    accountId: '000000000000',
-    stackDelayMs: 0,
-    botToken: 'xoxb-test',
-    parameters: {},
+  backend = await startTestBackend({
     hostedZones: [{ id: ZONE, name: 'example.com' }],
     route53InsyncAfterMs: 50,
     publishDns: async (sets) => {
       published.push(sets);
     },
-    nameOf: () => undefined,
-    publish: async () => undefined,
-    log: () => undefined,
   });
   route53 = new Route53Client({ region: 'eu-west-1', endpoint: backend.url, credentials, maxAttempts: 1 });
   ssm = new SSMClient({ region: 'eu-west-1', endpoint: backend.url, credentials, maxAttempts: 1 });

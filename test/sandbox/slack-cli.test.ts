@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import type { SandboxBackend } from '../../sandbox/backend/server';
 import type { SandboxSlackMessage } from '../../sandbox/backend/slack';
 import { followCommand, SandboxNotRunningError, sendSlashCommand, splitCommandLine } from '../../sandbox/slack-cli';
 import { freePorts } from '../helpers/local-servers';
+import { startTestBackend } from '../helpers/sandbox-backend';
 
 describe('splitCommandLine', () => {
   it.each([
@@ -18,18 +19,7 @@ describe('npm run slack', () => {
   let backend: SandboxBackend;
 
   beforeEach(async () => {
-    backend = await startBackend({
-      host: '127.0.0.1',
-      port: 0,
-      region: 'eu-west-1',
-      accountId: '000000000000',
-      stackDelayMs: 10,
-      botToken: 'xoxb-cli-test',
-      parameters: {},
-      nameOf: () => undefined,
-      publish: async () => {},
-      log: () => {},
-    });
+    backend = await startTestBackend({ stackDelayMs: 10, botToken: 'xoxb-cli-test' });
   });
 
   afterEach(() => backend.close());

@@ -23,7 +23,7 @@ describe('decideCertificate', () => {
     ['nothing is stored', { state: 'missing' as const }, 'there is no certificate yet'],
     ['the value is unusable', { state: 'unusable' as const, problem: 'it holds no PEM certificate' }, 'the stored value is unusable: it holds no PEM certificate'],
     ['it expires within the margin', { state: 'found' as const, facts: facts({ notAfter: inDays(10) }) }, 'it expires in 10 days, fewer than CERTIFICATE_RENEW_DAYS (30)'],
-    ['it has expired', { state: 'found' as const, facts: facts({ notAfter: inDays(-3) }) }, 'it expires in -3 days'],
+    ['it has expired', { state: 'found' as const, facts: facts({ notAfter: inDays(-3) }) }, 'it expired 3 days ago'],
     ['it is for another domain', { state: 'found' as const, facts: facts({ names: ['*.old.example.com'] }) }, 'the certificate is for *.old.example.com, not *.code.example.com and code.example.com'],
     ['its key is not the type asked for', { state: 'found' as const, facts: facts({ keyType: 'rsa' }) }, 'its key is rsa, and CERTIFICATE_KEY_TYPE asks for ecdsa'],
   ])('renews when %s', (_case, stored, reason) => {
