@@ -83,17 +83,14 @@ fetch_parameter() {
   grep -qE -- "${expected}" "${destination}"
 }
 
-# The certificate parameter holds the chain (leaf first) and then its private
-# key, written in one PutParameter by the certificate function (or by hand),
-# so a boot during a renewal reads a matching pair. Traefik wants them in two
-# files: the CERTIFICATE blocks go to cert.pem, the PRIVATE KEY block to key.pem.
+# One value holds the chain, then its key (a boot during a renewal reads a
+# matching pair); Traefik wants them in two files.
 fetch_tls() {
-  local bundle="${TRAEFIK_DIR}/tls/bundle.pem"
-  fetch_parameter "${CERTIFICATE_PARAMETER}" "${bundle}" '^-----BEGIN CERTIFICATE-----'
-  tr -d '\r' <"${bundle}" | awk '/^-----BEGIN CERTIFICATE-----/ { inside = 1 } inside { print } /^-----END CERTIFICATE-----/ { inside = 0 }' >"${TRAEFIK_DIR}/tls/cert.pem"
-  tr -d '\r' <"${bundle}" | awk '/^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ { inside = 1 } inside { print } /^-----END ([A-Z]+ )?PRIVATE KEY-----/ { inside = 0 }' >"${TRAEFIK_DIR}/tls/key.pem"
-  rm -f "${bundle}"
-  grep -qE -- '^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "${TRAEFIK_DIR}/tls/key.pem"
+  local tls="${TRAEFIK_DIR}/tls"
+  fetch_parameter "${CERTIFICATE_PARAMETER}" "${tls}/all.pem" '^-----BEGIN CERTIFICATE-----'
+  tr -d '\r' <"${tls}/all.pem" | awk -v d="${tls}" '/^-----BEGIN/ { f = d (/PRIVATE KEY/ ? "/key.pem" : "/cert.pem") } f { print > f } /^-----END/ { f = "" }'
+  rm -f "${tls}/all.pem"
+  grep -q 'PRIVATE KEY-----' "${tls}/key.pem"
 }
 
 fetch_password() {

@@ -200,14 +200,14 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
             continue;
           }
           for (const resource of need.resources(d, fn)) {
-            const verdict = await simulate(d.roleArn(fn.roleId), policiesOf(fn.roleId), { action: need.action, resource }, d);
+            const verdict = await simulate(d.roleArn(fn.roleId), policiesOf(fn.roleId), { action: need.action, resource, ...(need.context ? { context: need.context(d) } : {}) }, d);
             if (verdict.outcome !== 'Allowed') gaps.push(`${fn.sourceFile} (${fn.roleId}) sends ${command}: ${describeVerdict(verdict)}`);
           }
         }
       }
 
       // Assess
-      expect(functions).toHaveLength(6);
+      expect(functions).toHaveLength(7);
       expect(gaps).toEqual([]);
     }, 60_000);
 
@@ -236,7 +236,58 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         NotifierRole: denied,
         SweeperRole: denied,
         SlackInteractionsRole: denied,
+        CertificateRole: denied,
       });
+    });
+  });
+
+  describe('the certificate function\'s role', () => {
+    it('changes only the _acme-challenge TXT record of DOMAIN_NAME, with UPSERT and DELETE, in its zone', async () => {
+      // Prepare
+      const { stack } = d;
+      const domain = stack.domainName;
+      const challenge = `_acme-challenge.${domain}`;
+      const change = (names: string[], options: { types?: string[]; actions?: string[]; zone?: string } = {}): IamRequest => ({
+        action: 'route53:ChangeResourceRecordSets',
+        resource: options.zone ?? stack.hostedZoneArn,
+        context: {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+          'route53:ChangeResourceRecordSetsRecordTypes': options.types ?? ['TXT'],
+          'route53:ChangeResourceRecordSetsActions': options.actions ?? ['UPSERT'],
+        },
+      });
+
+      // Act
+      const results = await outcomes(d.roleArn('CertificateRole'), policiesOf('CertificateRole'), [
+        change([challenge]),
+        change([challenge], { actions: ['DELETE'] }),
+        change([challenge], { actions: ['CREATE'] }),
+        change([challenge], { types: ['A'] }),
+        change([challenge], { types: ['CNAME'] }),
+        change([`dev-1.${domain}`], { types: ['A'] }),
+        change([domain]),
+        change([`_acme-challenge.dev-1.${domain}`]),
+        change([challenge, `dev-1.${domain}`]),
+        change(['_acme-challenge.example.org']),
+        change([challenge], { zone: 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE' }),
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', ...Array(9).fill('ImplicitlyDenied')]);
+    });
+
+    it('writes only its certificate, status and account key, and reads no other secret', async () => {
+      const results = await outcomes(d.roleArn('CertificateRole'), policiesOf('CertificateRole'), [
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-certificate') },
+        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
+        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/team-ide/ci/slack-signing-secret') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/dashboard-users') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide-ci/runs/51af3dc0-da77-11e4-872e-1234567db123/stopping') },
+        { action: 'secretsmanager:GetSecretValue', resource: d.stack.secretArn },
+      ], d);
+
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', ...Array(5).fill('ImplicitlyDenied')]);
     });
   });
 
@@ -274,7 +325,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
   });
 
   describe('the host role', () => {
-    it('reads only the team stack\'s secrets and its three boot parameters', async () => {
+    it('reads only the team stack\'s secrets and its two boot parameters', async () => {
       // Prepare
       const secret = (name: string) => `arn:aws:secretsmanager:${region}:${d.accountId}:secret:${name}-AbCdEf`;
 
@@ -282,16 +333,19 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       const results = await outcomes(d.roleArn('HostRole'), policiesOf('HostRole'), [
         { action: 'secretsmanager:GetSecretValue', resource: d.stack.secretArn },
         { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-certificate') },
-        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-private-key') },
         { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/dashboard-users') },
         { action: 'secretsmanager:GetSecretValue', resource: secret('team-ide-prod-ides/run-1/dev-1') },
         { action: 'secretsmanager:GetSecretValue', resource: secret('database/password') },
         { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
         { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-signing-secret') },
+        // The certificate function's: the host gains nothing from it.
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/acme-account-key') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-certificate') },
+        { action: 'route53:ChangeResourceRecordSets', resource: d.stack.hostedZoneArn, context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_acme-challenge.${d.stack.domainName}`], 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT'] } },
       ], d);
 
       // Assess
-      expect(results.map((line) => line.split(': ').at(-1))).toEqual([...Array(4).fill('Allowed'), ...Array(4).fill('ImplicitlyDenied')]);
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual([...Array(3).fill('Allowed'), ...Array(7).fill('ImplicitlyDenied')]);
     });
   });
 });

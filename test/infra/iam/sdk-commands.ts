@@ -26,8 +26,14 @@ export async function commandsSentBy(sourceFile: string): Promise<string[]> {
   const code = result.outputFiles[0]?.text ?? '';
   const sent = [...code.matchAll(/new (?:[\w$]+\.)?(\w+Command)\(/g)].map((match) => match[1] as string);
   const paginated = [...code.matchAll(/\bpaginate(\w+)\(/g)].map((match) => `${match[1] as string}Command`);
-  return [...new Set([...sent, ...paginated])].sort();
+  const waited = [...code.matchAll(/\bwaitUntil(\w+)\(/g)].map((match) => WAITERS[match[1] as string] ?? `waitUntil${match[1] as string} (unknown waiter: add it to WAITERS)`);
+  return [...new Set([...sent, ...paginated, ...waited])].sort();
 }
+
+/** The command an SDK waiter polls with (the waiter's code is in the SDK, outside the bundle). */
+const WAITERS: Record<string, string> = {
+  ResourceRecordSetsChanged: 'GetChangeCommand',
+};
 
 /** A run's marker parameter, as shared/runs/run-markers.ts names it. */
 const marker = (d: DeploymentContext) => d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/stopping`);
@@ -41,7 +47,16 @@ const SLACK_SECRET_READ_BY: Record<string, string> = {
   'stack-events': 'SLACK_BOT_TOKEN_PARAMETER',
   notifier: 'SLACK_BOT_TOKEN_PARAMETER',
   sweeper: 'SLACK_BOT_TOKEN_PARAMETER',
+  certificate: 'SLACK_BOT_TOKEN_PARAMETER',
 };
+
+/** The certificate function's own parameters: the certificate with its key, its status, the ACME account key. */
+function certificateParameters(d: DeploymentContext, fn: DeployedFunction): { certificate: string; status: string; accountKey: string } {
+  const certificate = fn.environment.CERTIFICATE_PARAMETER as string;
+  return { certificate: d.ssmParameterArn(certificate), status: d.ssmParameterArn(`${certificate}-status`), accountKey: d.ssmParameterArn(fn.environment.ACME_ACCOUNT_KEY_PARAMETER as string) };
+}
+
+const isCertificateFunction = (fn: DeployedFunction) => functionBase(fn) === 'certificate';
 
 /** Which function a function hands work to. */
 const INVOKES: Record<string, string> = {
@@ -59,6 +74,8 @@ function fromEnvironment(fn: DeployedFunction, table: Record<string, string>, co
 export interface CommandNeed {
   action: string;
   resources: (d: DeploymentContext, fn: DeployedFunction) => string[];
+  /** The request context AWS sets for the call, where the role's conditions read it. */
+  context?: (d: DeploymentContext) => Record<string, string[]>;
 }
 
 /** Every SDK command the functions send: the IAM action it is authorized as, and the ARNs it names. */
@@ -67,9 +84,38 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   DeleteStackCommand: { action: 'cloudformation:DeleteStack', resources: (d) => [d.stack.arn] },
   DescribeStacksCommand: { action: 'cloudformation:DescribeStacks', resources: (d) => [d.stack.arn] },
   DescribeStackEventsCommand: { action: 'cloudformation:DescribeStackEvents', resources: (d) => [d.stack.arn] },
-  GetParametersCommand: { action: 'ssm:GetParameters', resources: (d, fn) => [d.ssmParameterArn(fromEnvironment(fn, SLACK_SECRET_READ_BY, 'GetParametersCommand'))] },
-  GetParameterCommand: { action: 'ssm:GetParameter', resources: (d) => [marker(d)] },
-  PutParameterCommand: { action: 'ssm:PutParameter', resources: (d) => [marker(d)] },
+  GetParametersCommand: {
+    action: 'ssm:GetParameters',
+    resources: (d, fn) => [
+      d.ssmParameterArn(fromEnvironment(fn, SLACK_SECRET_READ_BY, 'GetParametersCommand')),
+      // The certificate function reads its certificate and status in one call.
+      ...(isCertificateFunction(fn) ? [certificateParameters(d, fn).certificate, certificateParameters(d, fn).status] : []),
+    ],
+  },
+  GetParameterCommand: {
+    action: 'ssm:GetParameter',
+    resources: (d, fn) => {
+      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey];
+      // /ide status shows the certificate's status.
+      if (functionBase(fn) === 'launcher') return [marker(d), d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
+      return [marker(d)];
+    },
+  },
+  PutParameterCommand: { action: 'ssm:PutParameter', resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : [marker(d)]) },
+  // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
+  DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
+  GetHostedZoneCommand: { action: 'route53:GetHostedZone', resources: (d) => [d.stack.hostedZoneArn] },
+  ChangeResourceRecordSetsCommand: {
+    action: 'route53:ChangeResourceRecordSets',
+    resources: (d) => [d.stack.hostedZoneArn],
+    // shared/certificate/dns-challenge.ts: the DNS-01 record, written and then deleted.
+    context: (d) => ({
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_acme-challenge.${d.stack.domainName}`],
+      'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'],
+      'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+    }),
+  },
+  GetChangeCommand: { action: 'route53:GetChange', resources: (d) => [d.stack.changeArn] },
   DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d) => [marker(d)] },
   DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d) => [marker(d)] },
   // Authorized on the path itself (run-markers.ts asks for everything under /<prefix>/runs).
