@@ -4,24 +4,40 @@ import { randomUUID } from 'node:crypto';
 import { teamTemplateBody } from '../infra/team-template';
 import { coldStart } from '../shared/core/cold-start';
 import { answerForError } from '../shared/slack/error-answer';
-import type { LauncherJob } from '../shared/runs/launcher-job';
-import { createSlackResponder } from '../shared/slack/slack-api';
+import { readLauncherJob } from '../shared/runs/launcher-job';
+import { createSlackResponder, isSlackResponseUrl } from '../shared/slack/slack-api';
 import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/runs/team-runs';
+import { authorize, planStart } from '../shared/team/start-plan';
 
 /**
- * Invoked asynchronously by slack-command with a checked job. Whatever happens, the
- * person who typed the command hears about it through the response_url.
+ * Invoked asynchronously by slack-command. It trusts nothing in the job: it checks who
+ * asks against its own allowlists and plans a start again from its own settings, so a job
+ * invoked by anything else cannot create a run slack-command would have refused. Whatever
+ * happens, the person who typed the command hears about it through the response_url.
  */
 export function makeHandler(deps: TeamRunDeps) {
-  return async (job: LauncherJob): Promise<void> => {
-    const logContext = { action: job.action, userId: job.requester.userId, channelId: job.requester.channelId };
+  return async (event: unknown): Promise<void> => {
+    const read = readLauncherJob(event);
+    if ('problem' in read) {
+      // Nowhere trustworthy to answer: the event is not a job slack-command would send.
+      deps.logger.warn('Launcher event refused', { problem: read.problem });
+      return;
+    }
+    const { job } = read;
+    const { requester } = job;
+    const logContext = { action: job.action, teamId: requester.teamId, userId: requester.userId, channelId: requester.channelId };
+    if (!isSlackResponseUrl(requester.responseUrl, deps.config)) {
+      deps.logger.warn('Launcher job with a response_url that is not Slack\'s refused', logContext);
+      return;
+    }
     try {
-      if (job.action === 'start') await startTeamRun(deps, job.requester, job.plan);
-      else if (job.action === 'stop') await stopTeamRun(deps, job.requester);
-      else await reportTeamStatus(deps, job.requester);
+      authorize(deps.config, requester);
+      if (job.action === 'start') await startTeamRun(deps, requester, planStart(job.request, deps.config));
+      else if (job.action === 'stop') await stopTeamRun(deps, requester);
+      else await reportTeamStatus(deps, requester);
     } catch (error) {
       const answer = answerForError(error, deps.logger, logContext);
-      await deps.slack.respond(job.requester.responseUrl, { visibility: 'ephemeral', ...answer }).catch((slackError: unknown) => {
+      await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...answer }).catch((slackError: unknown) => {
         deps.logger.error('Could not tell the user about a failure', { ...logContext, error: slackError as Error });
       });
     }

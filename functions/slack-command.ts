@@ -12,7 +12,7 @@ import type { Logger } from '../shared/core/logger';
 import { acknowledgement, helpMessage } from '../shared/slack/slack-messages';
 import type { SlackMessage } from '../shared/slack/slack-api';
 import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
-import { authorize, planStart } from '../shared/team/start-plan';
+import { authorize, authorizeWorkspace, planStart } from '../shared/team/start-plan';
 
 export interface SlackCommandDeps {
   config: Config;
@@ -23,12 +23,13 @@ export interface SlackCommandDeps {
 
 /**
  * POST /slack/commands. Bolt checks the signature and answers 401 to anything unsigned,
- * tampered or older than 5 minutes. The listener reads and checks the command, hands
+ * tampered or more than 5 minutes from now (shared/slack/bolt-app.ts). The listener
+ * refuses other workspaces, reads and checks the command, hands
  * the slow part to the launcher, and acknowledges: bolt returns the HTTP response
  * only after the listener finishes, so nothing slow may run here.
  */
 export function makeHandler(deps: SlackCommandDeps): AwsHandler {
-  return boltHandlerBuiltOnce(() => buildBoltHandler(deps));
+  return boltHandlerBuiltOnce(() => buildBoltHandler(deps), deps.logger);
 }
 
 async function buildBoltHandler(deps: SlackCommandDeps): Promise<AwsHandler> {
@@ -52,18 +53,22 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
     return undefined;
   }
   try {
+    authorizeWorkspace(config, command.team_id);
     const parsed = parseCommand(command.text);
     if (parsed.action === 'help') return helpMessage();
-    authorize(config, command.user_id, command.channel_id);
     const requester: SlackRequester = {
+      teamId: command.team_id,
       userId: command.user_id,
       userName: command.user_name,
       channelId: command.channel_id,
       responseUrl: command.response_url,
     };
+    authorize(config, requester);
     if (parsed.action === 'start') {
-      const plan = planStart(parsed, config);
-      await deps.dispatch({ action: 'start', requester, plan });
+      const { action, ...request } = parsed;
+      // Planned here too, so the answer within Slack's 3 seconds already says what is wrong.
+      const plan = planStart(request, config);
+      await deps.dispatch({ action, requester, request });
       logger.info('Start dispatched', { ...logContext, seats: plan.seats.length, instanceType: plan.instanceType, hours: plan.hours });
       return acknowledgement('start', plan);
     }

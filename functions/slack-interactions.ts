@@ -36,14 +36,19 @@ export function makeHandler(deps: SlackInteractionsDeps): AwsHandler {
     });
     app.action<BlockAction<ButtonAction>>(ACTION.extend, async ({ ack, body, action, respond }) => {
       await ack();
-      await answer(deps, respond, 'extend', body, () => pressExtend(deps, { userId: body.user.id, value: action.value }));
+      await answer(deps, respond, 'extend', body, () => pressExtend(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
     });
     app.action<BlockAction<ButtonAction>>(ACTION.stop, async ({ ack, body, action, respond }) => {
       await ack();
-      await answer(deps, respond, 'stop', body, () => pressStop(deps, { userId: body.user.id, value: action.value }));
+      await answer(deps, respond, 'stop', body, () => pressStop(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
     });
     return receiver.start();
-  });
+  }, deps.logger);
+}
+
+/** The presser's workspace: the payload's team, or the user's when Slack leaves the team out (an org-wide app in Enterprise Grid). */
+function teamOf(body: BlockAction): string | undefined {
+  return body.team?.id ?? body.user.team_id;
 }
 
 async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {

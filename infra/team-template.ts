@@ -40,20 +40,34 @@ export class TeamTemplateError extends Error {
   }
 }
 
+/**
+ * The file without its comment lines (a shebang stays): the user data is capped at 16 KB
+ * and the host needs no comments; the sources in infra/host keep them. Only whole lines
+ * starting with `#` go, which in these files are never inside a multi-line string.
+ */
+export function withoutCommentLines(content: string): string {
+  return content
+    .split('\n')
+    .filter((line, index) => !/^\s*#/.test(line) || (index === 0 && line.startsWith('#!')))
+    .join('\n');
+}
+
 function heredoc(destination: string, content: string, mode: string): string {
   if (content.split('\n').includes(HEREDOC_DELIMITER)) {
     throw new TeamTemplateError(
       `${destination} contains the line ${HEREDOC_DELIMITER}, which would end its heredoc early. Rename that line.`,
     );
   }
-  const body = content.endsWith('\n') ? content : `${content}\n`;
+  const stripped = withoutCommentLines(content);
+  const body = stripped.endsWith('\n') ? stripped : `${stripped}\n`;
   const path = `"\${HOST_ROOT:-}${destination}"`;
   return `cat >${path} <<'${HEREDOC_DELIMITER}'\n${body}${HEREDOC_DELIMITER}\nchmod ${mode} ${path}\n`;
 }
 
 /**
  * The part of the user data that follows the CloudFormation header: writes
- * the host files and runs boot.sh. Quoted heredocs keep every `$` literal.
+ * the host files, without their comment lines, and runs boot.sh. Quoted
+ * heredocs keep every `$` literal.
  */
 export function renderHostScript(parts: Omit<TeamTemplateParts, 'template'>): string {
   return [

@@ -150,6 +150,8 @@ export async function assertPortsFree(ports: SandboxPorts): Promise<void> {
 export interface SandboxSender {
   member: RosterMember;
   channelId: string;
+  /** The workspace the functions answer (SLACK_TEAM_ID). */
+  teamId: string;
 }
 
 export function defaultSender(env: Record<string, string | undefined>): SandboxSender {
@@ -159,7 +161,8 @@ export function defaultSender(env: Record<string, string | undefined>): SandboxS
   const member = roster.find((candidate) => allowed.includes('*') || allowed.includes(candidate.userId));
   if (!member) throw new SandboxSetupError(`nobody on ROSTER is in ALLOWED_USERS: add one of their ids to ALLOWED_USERS in ${SANDBOX.envFile}`);
   const channels = (env.ALLOWED_CHANNELS ?? '*').split(',').map((id) => id.trim()).filter((id) => id !== '*');
-  return { member, channelId: channels[0] ?? 'C0SANDBOX1' };
+  if (!env.SLACK_TEAM_ID) throw new SandboxSetupError(`SLACK_TEAM_ID is not set: restore it in ${SANDBOX.envFile} (the sandbox's workspace, e.g. T0SANDBOX1)`);
+  return { member, channelId: channels[0] ?? 'C0SANDBOX1', teamId: env.SLACK_TEAM_ID };
 }
 
 /** `count` distinct ports nothing listens on now: held open together, so none is handed out twice. */

@@ -6,6 +6,7 @@
  *   --user U…     Slack user id to send as (default: the first roster member in ALLOWED_USERS)
  *   --name alice  their handle (default: the roster's, or the id)
  *   --channel C…  channel id (default: the first of ALLOWED_CHANNELS)
+ *   --team T…     Slack workspace id (default: SLACK_TEAM_ID; another one is refused)
  *   --wait 60     give up following after this many seconds
  */
 import { randomUUID } from 'node:crypto';
@@ -23,6 +24,8 @@ export interface SlashCommandInput {
   commandLine: string;
   user: { id: string; name: string };
   channelId: string;
+  /** The workspace the command comes from. */
+  teamId: string;
   signingSecret?: string;
   nameOf?: (userId: string) => string | undefined;
 }
@@ -55,6 +58,7 @@ export async function sendSlashCommand(input: SlashCommandInput): Promise<SlashC
     userId: input.user.id,
     userName: input.user.name,
     channelId: input.channelId,
+    teamId: input.teamId,
     responseUrl: `${input.backendUrl}/slack/respond/${responseUrlId}`,
   });
   const response = await reach(input.commandsUrl, () =>
@@ -131,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { user: { type: 'string' }, name: { type: 'string' }, channel: { type: 'string' }, wait: { type: 'string', default: '60' } },
+    options: { user: { type: 'string' }, name: { type: 'string' }, channel: { type: 'string' }, team: { type: 'string' }, wait: { type: 'string', default: '60' } },
   });
   const commandLine = positionals.join(' ');
   if (commandLine === '') throw new SandboxSetupError('give the command to send, e.g. npm run slack -- "/ide start 3"');
@@ -146,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
   const print = (text: string) => console.log(text.split('\n').map((line, index) => (index === 0 ? line : `    ${line}`)).join('\n'));
 
   console.log(`@${user.name} in ${channelId}: ${commandLine}`);
-  const result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, nameOf });
+  const teamId = values.team ?? sender.teamId;
+  const result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, teamId, nameOf });
   if (result.status !== 200) {
     throw new Error(`the command endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
   }

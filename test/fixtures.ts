@@ -12,6 +12,7 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     MAX_SEATS: '4',
     SLACK_SIGNING_SECRET_PARAMETER: '/team-ide/test/slack-signing-secret',
     SLACK_BOT_TOKEN_PARAMETER: '/team-ide/test/slack-bot-token',
+    SLACK_TEAM_ID: 'T0000TEAM',
     SLACK_BOT_ID: 'B0000BOT1',
     SLACK_BOT_USER_ID: 'U0000BOT1',
     LAUNCHER_FUNCTION_NAME: 'team-ide-test-launcher',

@@ -9,16 +9,31 @@
 # the dry run in test/infra can run it unchanged in a temporary directory with
 # stub docker, curl, aws, dnf, systemctl and chown first on PATH.
 #
+# Isolation: each IDE has a Docker network of its own, shared with Traefik
+# only, and Traefik listens only on its address in a network no IDE joins; the
+# routes are a file written here (no Docker socket in the proxy). Each IDE has
+# limits the launcher computed from the instance type and the seats.
+#
 # Secrets: the TLS key, the dashboard hash and the passwords go from the aws
 # CLI straight to files of mode 600; none is echoed, put on a command line or
 # in a label. There is no `set -x` on purpose.
 set -Eeuo pipefail
 
 : "${STACK_NAME:?}" "${RUN_ID:?}" "${DOMAIN_NAME:?}" "${SLOTS:?}"
-: "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}"
-: "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER:?}"
+: "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}" "${ADMIN_CIDR?}"
+: "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER?}"
+: "${IDE_MEMORY_MIB:?}" "${IDE_CPUS:?}" "${IDE_PIDS:?}"
 
-readonly NETWORK=team-ide
+# Docker's networks live in 172.17.0.0/16, the range of Docker's own bridge,
+# which AWS asks VPCs not to use: 172.17.0.0/24 is the edge network, where
+# Traefik alone sits and the published ports land; slot N has 172.17.N.0/24;
+# the default bridge, unused, moves to 172.17.255.0/24 (daemon.json).
+# libnetwork publishes a container's ports on its first network by name (after
+# priorities Docker 25 cannot set), so the edge network's name must sort before
+# every slot network's: team-ide-edge < team-ide-slot-N.
+readonly EDGE_NETWORK=team-ide-edge
+readonly TRAEFIK_IP=172.17.0.2
+readonly DOCKER_DIR="${HOST_ROOT:-}/etc/docker"
 readonly HOST_FILES="${HOST_ROOT:-}/opt/team-ide"
 # The pinned image tags, written beside this file by the user data.
 # shellcheck source=infra/host/images.sh
@@ -66,6 +81,8 @@ trap on_error ERR
 check_values() {
   [[ ${EXPOSED_PORT} =~ ^[0-9]{1,5}$ && ${DASHBOARD_PORT} =~ ^[0-9]{1,5}$ ]]
   [[ ${DOMAIN_NAME} =~ ^[a-z0-9.-]+$ ]]
+  [[ ${IDE_MEMORY_MIB} =~ ^[0-9]{4,5}$ && ${IDE_PIDS} =~ ^[0-9]{4,5}$ && ${IDE_CPUS} =~ ^[0-9](\.[0-9]+)?$ ]]
+  [[ -z ${ADMIN_CIDR} || ${ADMIN_CIDR} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]]
   IFS=, read -r -a slots <<<"${SLOTS}"
   ((${#slots[@]} > 0))
   local slot
@@ -113,30 +130,78 @@ fetch_password() {
   chmod 600 "${ENV_DIR}/dev-${slot}.env"
 }
 
+dashboard_on() {
+  [[ -n ${ADMIN_CIDR} ]]
+}
+
+# The static file keeps entryPoints last, so the dashboard's entry point can
+# be appended to it, and the API after it, only when there is a dashboard.
 render_traefik_config() {
-  sed -e "s/__EXPOSED_PORT__/${EXPOSED_PORT}/g" -e "s/__DASHBOARD_PORT__/${DASHBOARD_PORT}/g" \
+  sed -e "s/__TRAEFIK_IP__/${TRAEFIK_IP}/g" -e "s/__EXPOSED_PORT__/${EXPOSED_PORT}/g" \
     "${HOST_FILES}/traefik.yaml" >"${TRAEFIK_DIR}/traefik.yaml"
-  cp "${HOST_FILES}/dynamic.yaml" "${TRAEFIK_DIR}/dynamic.yaml"
+  if dashboard_on; then
+    printf '  dashboard:\n    address: "%s:%s"\n    http:\n      tls: {}\napi:\n  dashboard: true\n' \
+      "${TRAEFIK_IP}" "${DASHBOARD_PORT}" >>"${TRAEFIK_DIR}/traefik.yaml"
+  fi
+  cp "${HOST_FILES}/dynamic.yaml" "${TRAEFIK_DIR}/dynamic/dynamic.yaml"
+  write_routes >"${TRAEFIK_DIR}/dynamic/routes.yaml"
   if grep -q '__[A-Z_]*__' "${TRAEFIK_DIR}/traefik.yaml"; then
     return 1
   fi
 }
 
+# Every route is known at boot: one router and one service per slot, and the
+# dashboard's behind the admins' allow-list and basic auth.
+write_routes() {
+  local slot
+  printf 'http:\n  routers:\n'
+  for slot in "${slots[@]}"; do
+    printf "    dev-%s:\n      rule: 'Host(\`dev-%s.%s\`)'\n      entryPoints: [websecure]\n      middlewares: [hsts]\n      service: dev-%s\n      tls: {}\n" \
+      "${slot}" "${slot}" "${DOMAIN_NAME}" "${slot}"
+  done
+  if dashboard_on; then
+    printf "    dashboard:\n      rule: 'Host(\`monitor.%s\`)'\n      entryPoints: [dashboard]\n      middlewares: [admins-only, dashboard-auth]\n      service: api@internal\n      tls: {}\n" \
+      "${DOMAIN_NAME}"
+    printf '  middlewares:\n    admins-only:\n      ipAllowList:\n        sourceRange: ["%s"]\n' "${ADMIN_CIDR}"
+    printf '    dashboard-auth:\n      basicAuth:\n        usersFile: /etc/traefik/dashboard-users\n        removeHeader: true\n'
+  fi
+  printf '  services:\n'
+  for slot in "${slots[@]}"; do
+    printf '    dev-%s:\n      loadBalancer:\n        servers:\n          - url: "http://dev-%s:8080"\n' "${slot}" "${slot}"
+  done
+}
+
+# The default bridge moves out of the slot networks' way (see EDGE_NETWORK).
+configure_docker() {
+  install -d -m 0755 "${DOCKER_DIR}"
+  printf '{"bip": "172.17.255.1/24"}\n' >"${DOCKER_DIR}/daemon.json"
+}
+
+create_networks() {
+  local slot
+  docker network create --subnet 172.17.0.0/24 "${EDGE_NETWORK}"
+  for slot in "${slots[@]}"; do
+    docker network create --subnet "172.17.${slot}.0/24" "team-ide-slot-${slot}"
+  done
+}
+
+# No Docker socket: the routes are a file. Traefik needs no capability but
+# binding ports below 1024, and writes nothing.
 start_traefik() {
-  local monitor="monitor.${DOMAIN_NAME}"
-  docker run --detach --name traefik --restart unless-stopped --network "${NETWORK}" \
-    --publish 80:80 \
-    --publish "${EXPOSED_PORT}:${EXPOSED_PORT}" \
-    --publish "${DASHBOARD_PORT}:${DASHBOARD_PORT}" \
-    --volume /var/run/docker.sock:/var/run/docker.sock:ro \
-    --volume "${TRAEFIK_DIR}:/etc/traefik:ro" \
-    --label traefik.enable=true \
-    --label "traefik.http.routers.dashboard.rule=Host(\`${monitor}\`)" \
-    --label traefik.http.routers.dashboard.entryPoints=dashboard \
-    --label traefik.http.routers.dashboard.tls=true \
-    --label traefik.http.routers.dashboard.service=api@internal \
-    --label traefik.http.routers.dashboard.middlewares=dashboard-auth@file \
+  local slot
+  local -a publish=(--publish 80:80 --publish "${EXPOSED_PORT}:${EXPOSED_PORT}")
+  if dashboard_on; then
+    publish+=(--publish "${DASHBOARD_PORT}:${DASHBOARD_PORT}")
+  fi
+  docker run --detach --name traefik --restart unless-stopped \
+    --network "${EDGE_NETWORK}" --ip "${TRAEFIK_IP}" "${publish[@]}" \
+    --volume "${TRAEFIK_DIR}:/etc/traefik:ro" --read-only \
+    --cap-drop ALL --cap-add NET_BIND_SERVICE --security-opt no-new-privileges \
+    --memory 256m --memory-swap 256m --pids-limit 1024 \
     "${TRAEFIK_IMAGE}" --configFile=/etc/traefik/traefik.yaml
+  for slot in "${slots[@]}"; do
+    docker network connect "team-ide-slot-${slot}" traefik
+  done
 }
 
 # code-server checks the password itself, per container: dev-1's password
@@ -144,22 +209,32 @@ start_traefik() {
 # ENTRYPOINT already carries `--bind-addr 0.0.0.0:8080 .`; naming the same
 # entrypoint again replaces those arguments, so the project is the one folder
 # opened and every flag is visible here.
+#
+# Capabilities: Docker's defaults without NET_RAW (raw sockets: ARP spoofing,
+# sniffing), MKNOD, SETFCAP, SETPCAP and SYS_CHROOT. Developers have sudo, so
+# what stays is what sudo and root need: SETUID and SETGID to change user (sudo,
+# and fixuid, the image's setuid entrypoint), AUDIT_WRITE for sudo's audit
+# record, CHOWN, DAC_OVERRIDE, FOWNER, FSETID and KILL for package installs and
+# managing processes, NET_BIND_SERVICE for dev servers on low ports. No
+# no-new-privileges: it disables setuid binaries, and sudo and fixuid are such
+# binaries (without fixuid the container does not even start).
 start_ide() {
   local name="dev-$1"
-  local host="${name}.${DOMAIN_NAME}" project="${PROJECTS_DIR}/${name}"
+  local project="${PROJECTS_DIR}/${name}" capability
+  local -a capabilities=()
+  for capability in AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETUID; do
+    capabilities+=(--cap-add "${capability}")
+  done
   install -d -m 0755 "${project}"
   # uid 1000 is the coder user of the image.
   chown 1000:1000 "${project}"
-  docker run --detach --name "${name}" --restart unless-stopped --network "${NETWORK}" \
+  docker run --detach --name "${name}" --hostname "${name}" --restart unless-stopped \
+    --network "team-ide-slot-$1" \
+    --cap-drop ALL "${capabilities[@]}" \
+    --memory "${IDE_MEMORY_MIB}m" --memory-swap "${IDE_MEMORY_MIB}m" \
+    --cpus "${IDE_CPUS}" --pids-limit "${IDE_PIDS}" \
     --env-file "${ENV_DIR}/${name}.env" \
     --volume "${project}:/home/coder/project" \
-    --label traefik.enable=true \
-    --label "traefik.docker.network=${NETWORK}" \
-    --label "traefik.http.routers.${name}.rule=Host(\`${host}\`)" \
-    --label "traefik.http.routers.${name}.entryPoints=websecure" \
-    --label "traefik.http.routers.${name}.tls=true" \
-    --label "traefik.http.routers.${name}.service=${name}" \
-    --label "traefik.http.services.${name}.loadBalancer.server.port=8080" \
     --entrypoint /usr/bin/entrypoint.sh \
     "${CODE_SERVER_IMAGE}" \
     --bind-addr 0.0.0.0:8080 --auth password \
@@ -180,14 +255,15 @@ wait_healthy() {
   done
 }
 
-# The dashboard must answer, and refuse a request without credentials.
+# The host is not among the admins: the dashboard must refuse it (403 from the
+# allow-list), which shows both that it runs and that the list applies.
 check_dashboard() {
   local host="monitor.${DOMAIN_NAME}" deadline=$1 code=''
   local url="https://${host}:${DASHBOARD_PORT}/dashboard/" resolve="${host}:${DASHBOARD_PORT}:127.0.0.1"
   until code=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
-    --resolve "${resolve}" "${url}") && [[ ${code} == 401 ]]; do
+    --resolve "${resolve}" "${url}") && [[ ${code} == 403 ]]; do
     if ((SECONDS >= deadline)); then
-      log "dashboard answered HTTP ${code:-none}, expected 401"
+      log "dashboard answered HTTP ${code:-none}, expected 403"
       return 1
     fi
     sleep 2
@@ -207,14 +283,16 @@ main() {
   local dnf_pid=$!
 
   install -d -m 0755 "${HOST_FILES}" "${PROJECTS_DIR}"
-  install -d -m 0700 "${TRAEFIK_DIR}" "${TRAEFIK_DIR}/tls" "${ENV_DIR}"
+  install -d -m 0700 "${TRAEFIK_DIR}" "${TRAEFIK_DIR}/tls" "${TRAEFIK_DIR}/dynamic" "${ENV_DIR}"
   umask 077
 
   begin fetch-certificate
   fetch_tls
-  begin fetch-dashboard-users
-  # An htpasswd bcrypt line: user:$2y$...
-  fetch_parameter "${DASHBOARD_USERS_PARAMETER}" "${TRAEFIK_DIR}/dashboard-users" "^[^:[:space:]]+:[$]2[aby][$]"
+  if dashboard_on; then
+    begin fetch-dashboard-users
+    # An htpasswd bcrypt line: user:$2y$...
+    fetch_parameter "${DASHBOARD_USERS_PARAMETER}" "${TRAEFIK_DIR}/dashboard-users" "^[^:[:space:]]+:[$]2[aby][$]"
+  fi
   for slot in "${slots[@]}"; do
     begin "fetch-password-dev-${slot}"
     fetch_password "${slot}"
@@ -226,6 +304,8 @@ main() {
 
   begin install-docker
   wait "${dnf_pid}"
+  begin configure-docker
+  configure_docker
   begin start-docker
   systemctl enable --now docker
 
@@ -239,8 +319,8 @@ main() {
     wait "${pid}"
   done
 
-  begin create-network
-  docker network create "${NETWORK}"
+  begin create-networks
+  create_networks
 
   begin start-traefik
   start_traefik
@@ -256,8 +336,10 @@ main() {
     wait_healthy "${slot}" "${deadline}"
   done
 
-  begin check-dashboard
-  check_dashboard "${deadline}"
+  if dashboard_on; then
+    begin check-dashboard
+    check_dashboard "${deadline}"
+  fi
 
   begin signal-success
   signal SUCCESS "team-ide: ${#slots[@]} IDE(s) answer through Traefik after ${SECONDS}s"

@@ -1,7 +1,10 @@
 import * as z from 'zod';
+import { cidrsOverlap, isCidr } from './cidr';
 import { ConfigError } from './errors';
+import { mostSeatsOn } from '../team/host-shares';
 import { isSize, type Size, SIZES } from '../team/instance-types';
 import { parseRoster, ROSTER_FORMAT, type Roster } from '../team/roster';
+import { CONTAINER_ADDRESSES } from '../stack/team-stack';
 
 /**
  * Every setting of team-ide, read from the environment once at cold start. The README's
@@ -28,6 +31,8 @@ export interface Config {
   /** Names of the SSM SecureString parameters holding the Slack secrets, read at cold start. */
   slackSigningSecretParameter: string;
   slackBotTokenParameter: string;
+  /** The Slack workspace (`T…`) this deployment answers; requests from any other are refused. */
+  slackTeamId: string;
   /** The app's bot ids, given so bolt does not call auth.test at cold start. */
   slackBotId: string;
   slackBotUserId: string;
@@ -65,6 +70,8 @@ export interface TeamStackSettings {
   vpcId: string;
   subnetId: string;
   sourceCidr: string;
+  /** Who may reach the Traefik dashboard; empty: the dashboard is off. */
+  adminCidr: string;
   exposedPort: number;
   dashboardPort: number;
   /** SSM SecureString holding the PEM chain (leaf first) followed by its private key: one value, so a reader never gets a mismatched pair. */
@@ -129,7 +136,8 @@ const idList = (what: string) =>
     return ids;
   });
 
-const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/;
+/** No host holds more: every IDE needs its minimum of memory. */
+const MOST_SEATS = mostSeatsOn(SIZES[Object.keys(SIZES).at(-1) as Size]);
 
 const schema = z.object({
   AWS_REGION: required('the AWS region (Lambda sets it; locally use e.g. eu-west-1)'),
@@ -143,7 +151,7 @@ const schema = z.object({
   }),
   ALLOWED_USERS: idList('user ids'),
   ALLOWED_CHANNELS: optional('*').pipe(idList('channel ids')),
-  MAX_SEATS: wholeNumber(10, 1, 50),
+  MAX_SEATS: wholeNumber(10, 1, MOST_SEATS),
   DEFAULT_SIZE: optional('medium').refine(isSize, { error: `must be one of ${Object.keys(SIZES).join(', ')}` }),
   DEFAULT_HOURS: wholeNumber(8, 1, 168),
   MAX_HOURS: wholeNumber(24, 1, 168),
@@ -151,6 +159,9 @@ const schema = z.object({
   EXTEND_HOURS: wholeNumber(2, 1, 24),
   SLACK_SIGNING_SECRET_PARAMETER: required('the name of the SSM SecureString holding the Slack signing secret'),
   SLACK_BOT_TOKEN_PARAMETER: required('the name of the SSM SecureString holding the Slack bot token (xoxb-…)'),
+  SLACK_TEAM_ID: required('the Slack workspace id (T…), the team_id that auth.test returns').refine((text) => /^T[A-Z0-9]{2,}$/.test(text), {
+    error: 'must be a Slack workspace id like T0123ABCD (auth.test returns it as team_id)',
+  }),
   SLACK_BOT_ID: required('the Slack app\'s bot id (B…), from auth.test or the app settings'),
   SLACK_BOT_USER_ID: required('the Slack app\'s bot user id (U…), from auth.test'),
   SLACK_API_URL: optional('https://slack.com/api').refine((text) => /^https?:\/\/[^\s]+[^/]$/.test(text), {
@@ -175,10 +186,12 @@ const schema = z.object({
   SUBNET_ID: required('a public subnet of that VPC (subnet-…)').refine((text) => /^subnet-[0-9a-f]{8,17}$/.test(text), {
     error: 'must be a subnet id like subnet-0123456789abcdef0',
   }),
-  SOURCE_CIDR: optional('0.0.0.0/0').refine(
-    (text) => cidr.test(text) && text.split(/[./]/).slice(0, 4).every((octet) => Number(octet) <= 255),
-    { error: 'must be an IPv4 CIDR like 203.0.113.0/24' },
-  ),
+  SOURCE_CIDR: optional('0.0.0.0/0').refine(isCidr, { error: 'must be an IPv4 CIDR like 203.0.113.0/24' }),
+  ADMIN_CIDR: optional('')
+    .refine((text) => text === '' || isCidr(text), { error: 'must be an IPv4 CIDR like 203.0.113.7/32, or empty to keep the Traefik dashboard off' })
+    .refine((text) => !cidrsOverlap(text, CONTAINER_ADDRESSES), {
+      error: `must not include ${CONTAINER_ADDRESSES}, the addresses of the host's containers: the developers' containers would pass the dashboard's allow-list. Give the admins' own range, e.g. 203.0.113.7/32`,
+    }),
   EXPOSED_PORT: wholeNumber(443, 1, 65535),
   DASHBOARD_PORT: wholeNumber(8090, 1, 65535),
   CERTIFICATE_PARAMETER: required('the name of the SSM SecureString holding the TLS certificate chain and its private key (PEM)'),
@@ -244,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     extendHours: settings.EXTEND_HOURS,
     slackSigningSecretParameter: settings.SLACK_SIGNING_SECRET_PARAMETER,
     slackBotTokenParameter: settings.SLACK_BOT_TOKEN_PARAMETER,
+    slackTeamId: settings.SLACK_TEAM_ID,
     slackBotId: settings.SLACK_BOT_ID,
     slackBotUserId: settings.SLACK_BOT_USER_ID,
     slackApiUrl: settings.SLACK_API_URL,
@@ -257,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       vpcId: settings.VPC_ID,
       subnetId: settings.SUBNET_ID,
       sourceCidr: settings.SOURCE_CIDR,
+      adminCidr: settings.ADMIN_CIDR,
       exposedPort: settings.EXPOSED_PORT,
       dashboardPort: settings.DASHBOARD_PORT,
       certificateParameter: settings.CERTIFICATE_PARAMETER,

@@ -66,7 +66,7 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
   try {
     const seats = await emailSeats(deps, stack, run);
     await deps.slack.postMessage(run.channel, readyMessage(run, seats));
-    logger.info('Developers notified', { stackId: job.stackId, runId: run.runId, seats: seats.length, emailed: seats.filter((seat) => seat.emailedTo).length });
+    logger.info('Developers notified', { stackId: job.stackId, runId: run.runId, seats: seats.length, emailed: seats.filter((seat) => seat.emailed).length });
   } catch (error) {
     const errorId = newErrorId();
     logger.error('Notifying the developers failed', { stackId: job.stackId, runId: run.runId, errorId, error: error as Error });
@@ -87,7 +87,7 @@ async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): P
       continue;
     }
     const problem = await sendEmail(deps, run, seat);
-    reports.push({ slot: seat.member.slot, userId: seat.member.userId, url: seat.url, ...(problem ? { problem } : { emailedTo: seat.member.email }) });
+    reports.push({ slot: seat.member.slot, userId: seat.member.userId, url: seat.url, emailed: !problem, ...(problem ? { problem } : {}) });
   }
   return reports;
 }
@@ -95,9 +95,9 @@ async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): P
 /** The seat's link and password, or what is missing (as a seat report for the channel). */
 async function checkSeat(deps: NotifierDeps, stack: TeamStack, slot: number): Promise<ReadySeat | (SeatReport & { problem: string })> {
   const member = deps.config.roster.find((candidate) => candidate.slot === slot);
-  if (!member) return { slot, problem: `dev-${slot} is no longer on the roster (ROSTER setting), so there is no address to send to.` };
+  if (!member) return { slot, emailed: false, problem: `dev-${slot} is no longer on the roster (ROSTER setting), so there is no address to send to.` };
   const url = stack.outputs[OUTPUT.devUrl(slot)] ?? '';
-  const seat = { slot, userId: member.userId, ...(url ? { url } : {}) };
+  const seat = { slot, userId: member.userId, emailed: false, ...(url ? { url } : {}) };
   if (!member.email) return { ...seat, problem: `${member.name} has no email address in the ROSTER setting: add one.` };
   if (!/^https?:\/\/\S+$/.test(url)) {
     return { ...seat, problem: `the stack has no usable \`${OUTPUT.devUrl(slot)}\` output. This is a team-ide bug: the template and the notifier disagree.` };
@@ -147,7 +147,8 @@ async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat): Pro
   } catch (error) {
     const { name, message } = error as Error;
     deps.logger.warn('SES refused an email', { slot: seat.member.slot, errorName: name });
-    return `${escapeMrkdwn(seat.member.email)}: ${sesAdvice(name, message ?? '', seat.member.email, deps.config.sesFromAddress)}`;
+    // The channel reads this: the advice, not the address (the lead saw the addresses when starting).
+    return sesAdvice(name, message ?? '', seat.member.email, deps.config.sesFromAddress);
   }
 }
 

@@ -17,12 +17,12 @@ import type { SlackMessage } from '../slack/slack-api';
 import { slackTime } from '../slack/slack-format';
 import { stopAnnouncement } from '../slack/slack-messages';
 import { describeTeamStack, type TeamStack } from '../stack/stack-gateway';
-import { authorizeUser } from '../team/start-plan';
+import { authorizeUser, authorizeWorkspace } from '../team/start-plan';
 import { type RunTags, teamStackName } from '../stack/team-stack';
 
 /** What the warning's buttons need; functions/slack-interactions.ts hands in real clients, tests mocked ones. */
 export interface RunButtonDeps {
-  config: Pick<Config, 'stackNamePrefix' | 'allowedUsers' | 'maxHours' | 'extendHours' | 'warningMinutes'>;
+  config: Pick<Config, 'stackNamePrefix' | 'slackTeamId' | 'allowedUsers' | 'maxHours' | 'extendHours' | 'warningMinutes'>;
   logger: Logger;
   cloudFormation: CloudFormationClient;
   ssm: SSMClient;
@@ -31,6 +31,8 @@ export interface RunButtonDeps {
 
 /** One press of a warning's button, as Slack reports it. */
 export interface ButtonPress {
+  /** The workspace of the presser. */
+  teamId: string | undefined;
   userId: string;
   /** The button's value: the run and the end the warning was shown for. */
   value: string | undefined;
@@ -55,7 +57,7 @@ const gone = (): ButtonReply => ({ mode: 'replace', message: alreadyStoppedMessa
  * run stopped, never both.
  */
 export async function pressExtend(deps: RunButtonDeps, press: ButtonPress): Promise<ButtonReply> {
-  authorizeUser(deps.config, press.userId);
+  authorizePresser(deps, press);
   const found = await findPressedRun(deps, press);
   if (!found) return gone();
   const { stack, run, runKey, target } = found;
@@ -86,7 +88,7 @@ export async function pressExtend(deps: RunButtonDeps, press: ButtonPress): Prom
 
 /** "Stop now": deletes the run as `/ide stop` does, sharing its `stopping` claim with the sweeper and the command. */
 export async function pressStop(deps: RunButtonDeps, press: ButtonPress): Promise<ButtonReply> {
-  authorizeUser(deps.config, press.userId);
+  authorizePresser(deps, press);
   const found = await findPressedRun(deps, press);
   if (!found) return gone();
   if ((await stopRunOnce(deps, found.stack)) === 'already-stopping') {
@@ -94,6 +96,11 @@ export async function pressStop(deps: RunButtonDeps, press: ButtonPress): Promis
     return { mode: 'ephemeral', message: alreadyStoppedMessage() };
   }
   return { mode: 'replace', message: stopAnnouncement(press.userId, found.stack) };
+}
+
+function authorizePresser(deps: RunButtonDeps, press: ButtonPress): void {
+  authorizeWorkspace(deps.config, press.teamId);
+  authorizeUser(deps.config, press.userId);
 }
 
 /** The run the button was made for, if it is still the one starting or running and nobody is stopping it. */

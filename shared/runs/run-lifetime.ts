@@ -35,18 +35,29 @@ function parseTime(text: string | undefined): Date | undefined {
 
 /**
  * The end the run was started with. A stack without a readable `ends-at` tag still ends:
- * `hours` after its creation, or `maxHours` when that is unreadable too.
+ * `hours` after its creation, or `maxHours` when that is unreadable too. Never later than
+ * `maxHours` after its creation, whatever the tags say.
  */
 export function startedEnd(stack: Pick<TeamStack, 'createdAt' | 'run'>, maxHours: number): Date {
   const tagged = parseTime(stack.run?.endsAt);
-  if (tagged) return tagged;
   const hours = stack.run && stack.run.hours > 0 ? stack.run.hours : maxHours;
-  return new Date(stack.createdAt.getTime() + hours * HOUR_MS);
+  return capEnd(tagged ?? new Date(stack.createdAt.getTime() + hours * HOUR_MS), stack.createdAt, maxHours);
 }
 
-/** The run's current end: the extended one when it was extended, else the one it started with. */
+/**
+ * The run's current end: the extended one when it was extended, else the one it started
+ * with. The tags and the marker are only as trustworthy as whoever could write them (anyone
+ * with UpdateStack or PutParameter), so the end is capped at `maxHours` after the stack's
+ * creation, a time CloudFormation keeps itself.
+ */
 export async function readRunEnd(ssm: SSMClient, runKey: RunKey, stack: Pick<TeamStack, 'createdAt' | 'run'>, maxHours: number): Promise<Date> {
-  return parseTime(await readRunMarker(ssm, runKey, 'ends-at')) ?? startedEnd(stack, maxHours);
+  const extended = parseTime(await readRunMarker(ssm, runKey, 'ends-at'));
+  return extended ? capEnd(extended, stack.createdAt, maxHours) : startedEnd(stack, maxHours);
+}
+
+function capEnd(endsAt: Date, createdAt: Date, maxHours: number): Date {
+  const latest = latestEnd(createdAt, maxHours);
+  return endsAt.getTime() > latest.getTime() ? latest : endsAt;
 }
 
 /** The latest end any run may have: `maxHours` after it was created. */

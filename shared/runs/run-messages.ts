@@ -15,9 +15,9 @@ export interface SeatReport {
   /** Undefined when the slot is no longer on the roster. */
   userId?: string;
   url?: string;
-  /** The address the email went to; undefined when none was sent. */
-  emailedTo?: string;
-  /** Why no email went out and what to do, in mrkdwn; set exactly when `emailedTo` is not. */
+  /** Whether the email went out. Which address it went to is the lead's business only, never the channel's. */
+  emailed: boolean;
+  /** Why no email went out and what to do, in mrkdwn; set exactly when the email did not go out. */
   problem?: string;
 }
 
@@ -49,15 +49,15 @@ function endsAtLine(run: RunTags): string {
 
 /** The run is up: the links, and which emails went out and which did not. */
 export function readyMessage(run: RunTags, seats: readonly SeatReport[]): SlackMessage {
-  const emailed = seats.filter((seat) => seat.emailedTo !== undefined);
-  const missed = seats.filter((seat) => seat.emailedTo === undefined);
+  const emailed = seats.filter((seat) => seat.emailed);
+  const missed = seats.filter((seat) => !seat.emailed);
   const tally = missed.length === 0
     ? `every developer got an email with their password`
     : `${plural(emailed.length, 'email', 'emails')} sent, ${missed.length} not`;
   const text = `The team IDEs ${mention(run.requestedBy)} started are ready: ${plural(seats.length, 'seat', 'seats')}, ${tally}.`;
   const links = seats.map((seat) => {
     const link = seat.url ? ` — ${seat.url}` : '';
-    const email = seat.emailedTo !== undefined ? `emailed to ${escapeMrkdwn(seat.emailedTo)}` : '*no email*';
+    const email = seat.emailed ? 'emailed' : '*no email*';
     return `• ${seatName(seat)}${link} (${email})`;
   });
   const blocks = sections(`:white_check_mark: ${text}\n*Links* (each password is only in its developer's email):`, links);

@@ -51,7 +51,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType }),
+    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,

@@ -16,6 +16,22 @@ export interface SlackPoster {
   postMessage(channel: string, message: SlackMessage): Promise<void>;
 }
 
+/**
+ * Whether a response_url is one Slack made: Slack's hooks host on AWS (GovSlack's too), the
+ * stand-in's own origin in the sandbox. The launcher answers only there, so a job invoked
+ * with another URL cannot make it post a run's details anywhere else.
+ */
+export function isSlackResponseUrl(url: string, settings: { backend: 'aws' | 'sandbox'; slackApiUrl: string }): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (settings.backend === 'sandbox') return parsed.origin === new URL(settings.slackApiUrl).origin;
+  return parsed.protocol === 'https:' && ['hooks.slack.com', 'hooks.slack-gov.com'].includes(parsed.hostname) && parsed.port === '';
+}
+
 export class SlackApiError extends Error {
   constructor(readonly method: string, readonly slackError: string) {
     super(`Slack ${method} failed: ${slackError}`);

@@ -1,10 +1,11 @@
 import { USAGE } from './command-parser';
 import type { AppError } from '../core/errors';
-import type { CostEstimate } from '../team/instance-types';
+import { formatMemory } from '../team/host-shares';
+import { type CostEstimate, SIZES } from '../team/instance-types';
 import type { Roster, RosterMember } from '../team/roster';
 import { formatDuration } from '../runs/run-lifetime';
 import type { SlackMessage } from './slack-api';
-import { context, mention, plural, section, slackTime } from './slack-format';
+import { context, escapeMrkdwn, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from '../stack/stack-gateway';
 import type { StartPlan } from '../team/start-plan';
 import { OUTPUT } from '../stack/team-stack';
@@ -27,10 +28,24 @@ export function apologyMessage(errorId: string): SlackMessage {
   return plain(`Sorry, something went wrong on our side. If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
 }
 
-/** The ephemeral answer within Slack's 3 seconds. */
+/** What each developer gets of the host, and why the host is larger than the default when it is. */
+function shareText(plan: StartPlan): string {
+  const upsized = plan.upsizedFrom ? ` (larger than the default \`${plan.upsizedFrom}\`, ${SIZES[plan.upsizedFrom]}, which is too small for ${plan.seats.length})` : '';
+  return `${formatMemory(plan.share.memoryMiB)} of memory and up to ${plan.share.cpus} vCPUs of the ${plan.instanceType} host${upsized}`;
+}
+
+/**
+ * The ephemeral answer within Slack's 3 seconds. Only the lead reads it, so it is the one
+ * message that names the addresses the links go to; the channel sees mentions only.
+ */
 export function acknowledgement(action: 'start' | 'stop' | 'status', plan?: StartPlan): SlackMessage {
   if (action === 'start' && plan) {
-    return plain(`On it: starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}) for ${seatList(plan.seats)}. I'll post in this channel when they are on the way.`);
+    const text = `On it: starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}) for ${seatList(plan.seats)}.`;
+    const emails = plan.seats.map((member) => `dev-${member.slot} ${mention(member.userId)}: ${escapeMrkdwn(member.email)}`).join(', ');
+    return {
+      text,
+      blocks: [section(`${text} Each developer gets ${shareText(plan)}.`), context(`The links go by email to ${emails}. I'll post in this channel when the IDEs are on the way.`)],
+    };
   }
   return plain(action === 'stop' ? 'On it: looking for the run to stop…' : 'Looking up the team IDEs…');
 }
@@ -42,7 +57,7 @@ export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: 
     text,
     blocks: [
       section(text),
-      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password.`),
+      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password, and ${shareText(plan)}.`),
       context(`Runs ${plural(plan.hours, 'hour', 'hours')}, until ${slackTime(endsAt)}. \`/ide stop\` ends it sooner.`),
     ],
   };

@@ -1,5 +1,6 @@
 import type { Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import type { TeamStackSettings } from '../core/config';
+import type { IdeShare } from '../team/host-shares';
 import type { InstanceType } from '../team/instance-types';
 
 /**
@@ -76,17 +77,30 @@ export const OUTPUT = {
   publicIp: 'PublicIp',
 } as const;
 
+/**
+ * The addresses of the host's Docker networks (infra/host/boot.sh): the range Docker's own
+ * bridge has always used, which AWS asks VPCs not to use for that reason.
+ */
+export const CONTAINER_ADDRESSES = '172.17.0.0/16';
+
 /** The team template's parameters for one run. */
-export function teamStackParameters(settings: TeamStackSettings, run: { runId: string; slots: readonly number[]; instanceType: InstanceType }): Parameter[] {
+export function teamStackParameters(
+  settings: TeamStackSettings,
+  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare },
+): Parameter[] {
   const values: Record<string, string> = {
     Slots: run.slots.join(','),
     RunId: run.runId,
     InstanceType: run.instanceType,
+    IdeMemoryMiB: String(run.share.memoryMiB),
+    IdeCpuLimit: String(run.share.cpus),
+    IdePidsLimit: String(run.share.pids),
     DomainName: settings.domainName,
     HostedZoneId: settings.hostedZoneId,
     VpcId: settings.vpcId,
     SubnetId: settings.subnetId,
     SourceIP: settings.sourceCidr,
+    AdminCidr: settings.adminCidr,
     ExposedPort: String(settings.exposedPort),
     TraefikDashboardPort: String(settings.dashboardPort),
     CertificateParameterName: settings.certificateParameter,

@@ -32,6 +32,17 @@ export function isInstanceType(value: string): value is InstanceType {
   return (INSTANCE_TYPES as readonly string[]).includes(value);
 }
 
+/** What each instance type has to share out, as EC2 lists it (GiB are 1,024 MiB). */
+export const INSTANCE_SPECS: Record<InstanceType, { vcpus: number; memoryMiB: number }> = {
+  't3.medium': { vcpus: 2, memoryMiB: 4 * 1024 },
+  't3.large': { vcpus: 2, memoryMiB: 8 * 1024 },
+  't3.xlarge': { vcpus: 4, memoryMiB: 16 * 1024 },
+  't3.2xlarge': { vcpus: 8, memoryMiB: 32 * 1024 },
+  'm6i.large': { vcpus: 2, memoryMiB: 8 * 1024 },
+  'm6i.xlarge': { vcpus: 4, memoryMiB: 16 * 1024 },
+  'm6i.2xlarge': { vcpus: 8, memoryMiB: 32 * 1024 },
+};
+
 /**
  * On-demand Linux price in USD per hour, us-east-1, as published by AWS in 2025.
  * An estimate for the README and `/ide status`; other regions are in `REGIONAL_HOURLY_PRICE_USD`.

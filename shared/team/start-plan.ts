@@ -1,21 +1,51 @@
 import type { SeatRequest } from '../slack/command-parser';
 import type { Config } from '../core/config';
 import { NotAllowedError, RosterError, UsageError } from '../core/errors';
-import { type InstanceType, isInstanceType, isSize, SIZES, INSTANCE_TYPES } from './instance-types';
+import { formatMemory, type IdeShare, LARGEST_SIZE, MIN_IDE_MEMORY_MIB, mostSeatsOn, shareHost, smallestSizeFor } from './host-shares';
+import { type InstanceType, isInstanceType, isSize, SIZES, INSTANCE_TYPES, INSTANCE_SPECS, type Size } from './instance-types';
 import type { RosterMember } from './roster';
+
+/** What `/ide start` asked for, as read from the command text: checked by `planStart`. */
+export interface StartRequest {
+  seats: SeatRequest;
+  size?: string;
+  hours?: number;
+}
 
 /** A start request checked against this team's roster and limits: what the launcher creates. */
 export interface StartPlan {
   seats: RosterMember[];
   instanceType: InstanceType;
   hours: number;
+  /** What each IDE gets of the host. */
+  share: IdeShare;
+  /** Set when no size was asked and the default one was too small for the seats, so a larger one was chosen. */
+  upsizedFrom?: Size;
 }
 
-/** Throws `NotAllowedError` unless the user and the channel are on the allowlists. */
-export function authorize(config: Pick<Config, 'allowedUsers' | 'allowedChannels'>, userId: string, channelId: string): void {
-  authorizeUser(config, userId);
-  if (config.allowedChannels !== '*' && !config.allowedChannels.includes(channelId)) {
+/** Who asks, as Slack says: the workspace, the user and the channel. */
+export interface Asker {
+  teamId: string;
+  userId: string;
+  channelId: string;
+}
+
+/** Throws `NotAllowedError` unless the workspace is this deployment's and the user and the channel are on the allowlists. */
+export function authorize(config: Pick<Config, 'slackTeamId' | 'allowedUsers' | 'allowedChannels'>, asker: Asker): void {
+  authorizeWorkspace(config, asker.teamId);
+  authorizeUser(config, asker.userId);
+  if (config.allowedChannels !== '*' && !config.allowedChannels.includes(asker.channelId)) {
     throw new NotAllowedError('team-ide is not allowed in this channel. Use it in the team\'s channel, or ask whoever deployed it to add this channel to ALLOWED_CHANNELS.');
+  }
+}
+
+/**
+ * Throws `NotAllowedError` for a request from another Slack workspace: an app installed in
+ * several workspaces (or across an Enterprise Grid) signs all their requests with one secret.
+ */
+export function authorizeWorkspace(config: Pick<Config, 'slackTeamId'>, teamId: string | undefined): void {
+  if (teamId !== config.slackTeamId) {
+    throw new NotAllowedError('This team-ide belongs to another Slack workspace and does not act on requests from this one.');
   }
 }
 
@@ -31,11 +61,11 @@ export function authorizeUser(config: Pick<Config, 'allowedUsers'>, userId: stri
 }
 
 export function planStart(
-  request: { seats: SeatRequest; size?: string; hours?: number },
+  request: StartRequest,
   config: Pick<Config, 'roster' | 'maxSeats' | 'defaultSize' | 'defaultHours' | 'maxHours'>,
 ): StartPlan {
   // Option mistakes first: they are typos, while seat problems may need the roster changed.
-  const instanceType = chooseInstanceType(request.size ?? config.defaultSize);
+  const askedType = chooseInstanceType(request.size ?? config.defaultSize);
   const hours = chooseHours(request.hours, config);
   const seats = chooseSeats(request.seats, config);
   const withoutEmail = seats.filter((member) => member.email === '');
@@ -43,7 +73,24 @@ export function planStart(
     const names = withoutEmail.map((member) => `@${member.name} (dev-${member.slot})`).join(', ');
     throw new RosterError(`${names} ${withoutEmail.length === 1 ? 'has' : 'have'} no email in the roster, so the link could not reach them. Name other people, or ask whoever deployed team-ide to add the email to ROSTER.`);
   }
-  return { seats, instanceType, hours };
+  return { seats, hours, ...fitHost(askedType, seats.length, request.size === undefined ? config.defaultSize : undefined) };
+}
+
+/**
+ * The instance type and each IDE's share of it. A size the lead asked for must hold the
+ * seats; the default size grows to the smallest one that does, since nobody chose it.
+ */
+function fitHost(asked: InstanceType, seats: number, defaultSize: Size | undefined): Pick<StartPlan, 'instanceType' | 'share' | 'upsizedFrom'> {
+  const share = shareHost(asked, seats);
+  if (share) return { instanceType: asked, share };
+  const fitting = smallestSizeFor(seats, defaultSize);
+  if (defaultSize && fitting) return { instanceType: SIZES[fitting], share: shareHost(SIZES[fitting], seats) as IdeShare, upsizedFrom: defaultSize };
+  const need = `each IDE needs at least ${formatMemory(MIN_IDE_MEMORY_MIB)} of memory and the host keeps some for itself`;
+  if (!fitting) {
+    const largest = SIZES[LARGEST_SIZE];
+    throw new UsageError(`No size holds ${seats} IDEs: ${need}, so the largest, \`${LARGEST_SIZE}\` (${largest}), holds ${mostSeatsOn(largest)}. Start fewer IDEs.`);
+  }
+  throw new UsageError(`${seats} IDEs do not fit on ${asked} (${formatMemory(INSTANCE_SPECS[asked].memoryMiB)}): ${need}, so it holds at most ${mostSeatsOn(asked)}. The smallest size for ${seats} is \`${fitting}\` (${SIZES[fitting]}): use \`--size ${fitting}\`.`);
 }
 
 function chooseSeats(request: SeatRequest, config: Pick<Config, 'roster' | 'maxSeats'>): RosterMember[] {

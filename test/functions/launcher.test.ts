@@ -11,25 +11,25 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
 import { loadConfig } from '../../shared/core/config';
 import type { LauncherJob, SlackRequester } from '../../shared/runs/launcher-job';
-import { createLogger } from '../../shared/core/logger';
-import type { StartPlan } from '../../shared/team/start-plan';
+import type { StartRequest } from '../../shared/team/start-plan';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
-import { fakeParameterStore, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
+import { fakeParameterStore, recordingLogger, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
 const markers = `/team-ide-test/runs/${STACK_UUID}`;
 const config = loadConfig(validEnv());
-const requester: SlackRequester = { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
-const plan: StartPlan = { instanceType: 't3.large', hours: 3, seats: config.roster.filter((member) => member.slot === 1 || member.slot === 5) };
+const requester: SlackRequester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
+const request: StartRequest = { seats: { kind: 'people', people: [{ name: 'alice', label: '@alice' }, { userId: 'U0000EEE5', label: '@erin' }] }, hours: 3 };
 
 function setup(options: { markers?: Record<string, string>; now?: string } = {}) {
   const slack = recordingResponder();
   const store = fakeParameterStore(ssm, options.markers);
+  const logger = recordingLogger();
   const handler = makeHandler({
     config,
-    logger: createLogger('launcher-test'),
+    logger,
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
     slack,
@@ -37,7 +37,7 @@ function setup(options: { markers?: Record<string, string>; now?: string } = {})
     now: () => new Date(options.now ?? '2026-11-28T09:00:00Z'),
     newRunId: () => '6f1c2d3e-0000-4000-8000-000000000001',
   });
-  return { slack, store, run: (job: LauncherJob) => handler(job) };
+  return { slack, store, logger, run: (job: LauncherJob | Record<string, unknown>) => handler(job) };
 }
 
 const notFound = new CloudFormationServiceException({ name: 'ValidationError', message: 'Stack with id team-ide-test-ides does not exist', $fault: 'client', $metadata: {} });
@@ -56,7 +56,7 @@ describe('launcher', () => {
       const { slack, run } = setup();
 
       // Act
-      await run({ action: 'start', requester, plan });
+      await run({ action: 'start', requester, request });
 
       // Assess
       const input = cloudFormation.commandCalls(CreateStackCommand)[0]?.args[0].input;
@@ -65,6 +65,10 @@ describe('launcher', () => {
         Slots: '1,5',
         RunId: '6f1c2d3e-0000-4000-8000-000000000001',
         InstanceType: 't3.large',
+        IdeMemoryMiB: '3456',
+        IdeCpuLimit: '1.5',
+        IdePidsLimit: '3456',
+        AdminCidr: '',
         DomainName: 'code.example.com',
         HostedZoneId: 'Z0123456789ABCDEFGHIJ',
         InstanceProfileName: 'team-ide-test-host',
@@ -93,7 +97,7 @@ describe('launcher', () => {
       cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status)] });
       const { slack, run } = setup();
 
-      await run({ action: 'start', requester, plan });
+      await run({ action: 'start', requester, request });
 
       expect(cloudFormation).not.toHaveReceivedCommand(CreateStackCommand);
       expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining(words) })]);
@@ -104,7 +108,7 @@ describe('launcher', () => {
       cloudFormation.on(CreateStackCommand).rejects(new CloudFormationServiceException({ name: 'AlreadyExistsException', message: 'Stack [team-ide-test-ides] already exists', $fault: 'client', $metadata: {} }));
       const { slack, run } = setup();
 
-      await run({ action: 'start', requester, plan });
+      await run({ action: 'start', requester, request });
 
       expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining('A run is already starting') })]);
     });
@@ -116,7 +120,7 @@ describe('launcher', () => {
       );
       const { slack, run } = setup();
 
-      await run({ action: 'start', requester, plan });
+      await run({ action: 'start', requester, request });
 
       expect(slack.responses[0]?.visibility).toBe('ephemeral');
       expect(slack.responses[0]?.text).toContain('AccessDenied: not authorized to perform: iam:PassRole (AWS request id req-42)');
@@ -126,9 +130,97 @@ describe('launcher', () => {
       cloudFormation.on(DescribeStacksCommand).rejects(new Error('socket hang up'));
       const { slack, run } = setup();
 
-      await run({ action: 'start', requester, plan });
+      await run({ action: 'start', requester, request });
 
       expect(slack.responses[0]?.text).toMatch(/Sorry, something went wrong on our side.*`[0-9a-f]{8}`/);
+    });
+  });
+
+  describe('a job it did not get from slack-command', () => {
+    it('creates nothing for a forged start: a user not allowed, 60 seats, an unknown size, 87,600 hours', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      const { slack, run } = setup();
+
+      // Act
+      await run({
+        action: 'start',
+        requester: { ...requester, userId: 'U0000EVIL' },
+        request: { seats: { kind: 'count', count: 60 }, size: 'p5.48xlarge', hours: 87_600 },
+      });
+
+      // Assess
+      expect(cloudFormation).not.toHaveReceivedCommand(CreateStackCommand);
+      expect(slack.responses).toEqual([
+        expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining('You are not allowed to start or stop team IDEs') }),
+      ]);
+    });
+
+    it.each([
+      ['60 seats', { seats: { kind: 'count', count: 60 } }, 'One run holds at most 4 IDEs; you asked for 60.'],
+      ['an m6i.2xlarge for 87,600 hours', { seats: { kind: 'all' }, size: 'm6i.2xlarge', hours: 87_600 }, '`--hours 87600`: a run lives from 1 to 24 hours.'],
+      ['an unknown size', { seats: { kind: 'all' }, size: 'p5.48xlarge' }, '`--size p5.48xlarge` is not a size I know.'],
+      ['someone not on the roster', { seats: { kind: 'people', people: [{ userId: 'U0000EVIL', label: '@mallory' }] } }, '@mallory is not on the team roster.'],
+    ])('plans again from its own settings and refuses %s from an allowed user', async (_what, forged, words) => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      const { slack, run } = setup();
+
+      // Act
+      await run({ action: 'start', requester, request: forged });
+
+      // Assess
+      expect(cloudFormation).not.toHaveReceivedCommand(CreateStackCommand);
+      expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining(words) })]);
+    });
+
+    it.each([
+      ['another workspace', { teamId: 'T0000ELSE' }, 'belongs to another Slack workspace'],
+      ['a channel not allowed', { channelId: 'C0000RAND' }, 'not allowed in this channel'],
+    ])('refuses a stop from %s', async (_what, change, words) => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      const { slack, run } = setup();
+
+      // Act
+      await run({ action: 'stop', requester: { ...requester, ...change } });
+
+      // Assess
+      expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
+      expect(cloudFormation).not.toHaveReceivedCommand(DescribeStacksCommand);
+      expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining(words) })]);
+    });
+
+    it('answers nobody and creates nothing when the response_url is not Slack\'s', async () => {
+      // Prepare
+      const { slack, logger, run } = setup();
+
+      // Act
+      await run({ action: 'start', requester: { ...requester, responseUrl: 'https://attacker.example/collect' }, request });
+
+      // Assess
+      expect(cloudFormation.calls()).toEqual([]);
+      expect(slack.responses).toEqual([]);
+      expect(logger.entries).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('response_url') })]);
+    });
+
+    it.each([
+      ['nothing', undefined],
+      ['a start with a plan instead of a request', { action: 'start', requester, plan: { seats: [], instanceType: 'm6i.2xlarge', hours: 87_600 } }],
+      ['a fractional seat count', { action: 'start', requester, request: { seats: { kind: 'count', count: 2.5 } } }],
+      ['an unknown action', { action: 'delete-everything', requester }],
+    ])('ignores %s, with a warning', async (_what, event) => {
+      // Prepare
+      const { slack, logger, run } = setup();
+
+      // Act
+      await run(event as Record<string, unknown>);
+
+      // Assess
+      expect(cloudFormation.calls()).toEqual([]);
+      expect(slack.responses).toEqual([]);
+      expect(logger.entries).toEqual([expect.objectContaining({ level: 'warn', message: 'Launcher event refused' })]);
     });
   });
 

@@ -79,7 +79,7 @@ describe('notifier', () => {
     }
   });
 
-  it('tells the channel the run is ready, with the links and the addresses, and never a password', async () => {
+  it('tells the channel the run is ready, with mentions and links only: no address, never a password', async () => {
     const { slack, published, notify } = setup();
 
     await notify();
@@ -88,8 +88,9 @@ describe('notifier', () => {
     expect(slack.posts[0]!.channel).toBe('C0000TEAM');
     expect(slack.posts[0]!.message.text).toBe('The team IDEs <@U0000LEAD> started are ready: 3 seats, every developer got an email with their password.');
     const text = slack.text();
-    expect(text).toContain('dev-1 <@U0000AAA1> — https://dev-1.code.example.com (emailed to alice@example.com)');
-    expect(text).toContain('dev-5 <@U0000EEE5> — https://dev-5.code.example.com (emailed to erin@example.com)');
+    expect(text).toContain('dev-1 <@U0000AAA1> — https://dev-1.code.example.com (emailed)');
+    expect(text).toContain('dev-5 <@U0000EEE5> — https://dev-5.code.example.com (emailed)');
+    expect(text).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.]+/);
     expectNoPasswordIn(published());
   });
 
@@ -116,7 +117,8 @@ describe('notifier', () => {
     expect(slack.posts[0]!.message.text).toBe('The team IDEs <@U0000LEAD> started are ready: 3 seats, 2 emails sent, 1 not.');
     const text = slack.text();
     expect(text).toContain('dev-2 <@U0000BBB2> — https://dev-2.code.example.com (*no email*)');
-    expect(text).toContain('bob@example.com: SES is in sandbox mode and this address is not verified: verify it in SES (Verified identities) or request production access.');
+    expect(text).toContain('dev-2 <@U0000BBB2>: SES is in sandbox mode and this address is not verified: verify it in SES (Verified identities) or request production access.');
+    expect(text).not.toContain('bob@example.com');
     expectNoPasswordIn(published());
   });
 

@@ -13,8 +13,9 @@ import { httpApiEvent } from '../helpers/http-api-event';
 const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
 const now = () => Math.floor(Date.now() / 1000);
 
-function commandBody(text: string, overrides: { userId?: string; channelId?: string } = {}): string {
+function commandBody(text: string, overrides: { userId?: string; channelId?: string; teamId?: string } = {}): string {
   return slashCommandBody({
+    teamId: overrides.teamId ?? 'T0000TEAM',
     command: '/ide',
     text,
     userId: overrides.userId ?? 'U0000LEAD',
@@ -53,7 +54,7 @@ describe('slack-command handler', () => {
       // Prepare: Slack's example request, at the time it was signed.
       const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
       const signature = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
-      const deps = { ...setup().deps, loadSigningSecret: async () => '8f742231b10e8888abcd99yyyzzz85a5' };
+      const deps = { ...setup({ SLACK_TEAM_ID: 'T1DC2JH3J' }).deps, loadSigningSecret: async () => '8f742231b10e8888abcd99yyyzzz85a5' };
       vi.setSystemTime(new Date(1_531_420_618_000 + 30_000));
       const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': '1531420618', 'x-slack-signature': signature };
 
@@ -98,6 +99,18 @@ describe('slack-command handler', () => {
       expect(deps.dispatch).not.toHaveBeenCalled();
     });
 
+    it('refuses a correctly signed request dated 6 minutes ahead with 401, and accepts one 4 minutes ahead', async () => {
+      const { handler, deps } = setup();
+      const body = commandBody('status');
+
+      const ahead = await send(handler, body, signedHeaders(SIGNING_SECRET, body, now() + 6 * 60));
+      const slightlyAhead = await send(handler, body, signedHeaders(SIGNING_SECRET, body, now() + 4 * 60));
+
+      expect(ahead.status).toBe(401);
+      expect(slightlyAhead.status).toBe(200);
+      expect(deps.dispatch).toHaveBeenCalledTimes(1);
+    });
+
     it('accepts a base64-encoded body, as API Gateway may deliver it', async () => {
       const { handler, dispatched } = setup();
       const body = commandBody('status');
@@ -130,17 +143,42 @@ describe('slack-command handler', () => {
       expect(dispatched).toEqual([
         {
           action: 'start',
-          requester: { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' },
-          plan: {
-            instanceType: 't3.xlarge',
-            hours: 3,
-            seats: [
-              { slot: 1, userId: 'U0000AAA1', name: 'alice', email: 'alice@example.com' },
-              { slot: 2, userId: 'U0000BBB2', name: 'bob', email: 'bob@example.com' },
-            ],
-          },
+          requester: { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' },
+          request: { seats: { kind: 'count', count: 2 }, size: 'large', hours: 3 },
         },
       ]);
+    });
+
+    it('tells the lead alone the memory each developer gets and the addresses the links go to', async () => {
+      // Act
+      const { answer } = await send(setup().handler, commandBody('start 2'));
+
+      // Assess: 2 IDEs on a t3.large share 8 GiB less the host's 1.25 GiB.
+      const shown = JSON.stringify(answer);
+      expect(answer?.response_type).toBe('ephemeral');
+      expect(shown).toContain('Each developer gets 3.3 GiB of memory and up to 1.5 vCPUs of the t3.large host.');
+      expect(shown).toContain('dev-1 <@U0000AAA1>: alice@example.com, dev-2 <@U0000BBB2>: bob@example.com');
+    });
+
+    it('refuses a size too small for the seats, naming the smallest that fits', async () => {
+      // Act
+      const { handler, deps } = setup();
+      const { answer } = await send(handler, commandBody('start @alice @bob @erin --size small'));
+
+      // Assess
+      expect(answer?.text).toBe('3 IDEs do not fit on t3.medium (4.0 GiB): each IDE needs at least 1.0 GiB of memory and the host keeps some for itself, so it holds at most 2. The smallest size for 3 is `medium` (t3.large): use `--size medium`.');
+      expect(deps.dispatch).not.toHaveBeenCalled();
+    });
+
+    it('takes a larger size than the default when no size is asked and the default is too small, and says so', async () => {
+      // Act
+      const { handler, dispatched } = setup({ DEFAULT_SIZE: 'small' });
+      const { answer } = await send(handler, commandBody('start @alice @bob @erin'));
+
+      // Assess
+      expect(answer?.text).toContain('starting 3 IDEs (t3.large)');
+      expect(JSON.stringify(answer)).toContain('larger than the default `small`, t3.medium, which is too small for 3');
+      expect(dispatched).toEqual([expect.objectContaining({ request: { seats: expect.objectContaining({ kind: 'people' }) } })]);
     });
 
     it('seats people named by escaped mention and by plain @name in their own slots', async () => {
@@ -149,7 +187,14 @@ describe('slack-command handler', () => {
       await send(handler, commandBody('start <@U0000EEE5|erin> @alice'));
 
       const job = dispatched[0];
-      expect(job?.action === 'start' && job.plan.seats.map((member) => member.slot)).toEqual([1, 5]);
+      expect(job?.action === 'start' && job.request.seats).toEqual({
+        kind: 'people',
+        people: [
+          { userId: 'U0000EEE5', label: '@erin' },
+          { name: 'alice', label: '@alice' },
+        ],
+      });
+      expect(JSON.stringify(await send(setup().handler, commandBody('start <@U0000EEE5|erin> @alice')))).toContain('dev-1 <@U0000AAA1>, dev-5 <@U0000EEE5>');
     });
 
     it.each([
@@ -183,6 +228,15 @@ describe('slack-command handler', () => {
       const { answer } = await send(handler, commandBody('start 2', { userId: 'U0000EVIL' }));
 
       expect(answer?.text).toContain('You are not allowed');
+      expect(deps.dispatch).not.toHaveBeenCalled();
+    });
+
+    it('refuses a request from another Slack workspace, even for help', async () => {
+      const { handler, deps } = setup();
+
+      const answers = await Promise.all(['start 2', 'help'].map(async (text) => (await send(handler, commandBody(text, { teamId: 'T0000ELSE' }))).answer?.text));
+
+      expect(answers).toEqual([expect.stringContaining('belongs to another Slack workspace'), expect.stringContaining('belongs to another Slack workspace')]);
       expect(deps.dispatch).not.toHaveBeenCalled();
     });
 
@@ -270,6 +324,6 @@ describe('the exported handler', () => {
     expect(ssm).toHaveReceivedCommandWith(GetParametersCommand, { WithDecryption: true });
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'team-ide-test-launcher', InvocationType: 'Event' });
     const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload;
-    expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toMatchObject({ action: 'start', plan: { instanceType: 't3.large', hours: 8 } });
+    expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toEqual({ action: 'start', requester: expect.objectContaining({ teamId: 'T0000TEAM' }), request: { seats: { kind: 'count', count: 2 } } });
   });
 });

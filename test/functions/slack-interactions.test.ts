@@ -43,8 +43,8 @@ function setup(options: { env?: Record<string, string>; markers?: Record<string,
   };
   const handler = makeHandler(deps);
   /** Presses a button as Slack posts it: form body `payload=<json>`, signed. */
-  const press = async (actionId: string, overrides: { userId?: string; value?: string; headers?: Record<string, string> } = {}) => {
-    const body = blockActionsBody({ actionId, value: overrides.value ?? shownFor17, userId: overrides.userId ?? 'U0000AAA1', channelId: 'C0000TEAM', responseUrl: RESPONSE_URL });
+  const press = async (actionId: string, overrides: { userId?: string; value?: string; teamId?: string; headers?: Record<string, string> } = {}) => {
+    const body = blockActionsBody({ actionId, value: overrides.value ?? shownFor17, userId: overrides.userId ?? 'U0000AAA1', channelId: 'C0000TEAM', responseUrl: RESPONSE_URL, ...(overrides.teamId ? { teamId: overrides.teamId } : {}) });
     const response = await handler(httpApiEvent(body, overrides.headers ?? signedHeaders(SIGNING_SECRET, body, seconds()), { path: '/slack/interactions' }), {});
     return response.statusCode;
   };
@@ -78,6 +78,25 @@ describe('slack-interactions', () => {
       expect(await press('extend_run', { headers: signedHeaders(SIGNING_SECRET, body, seconds() - 6 * 60) })).toBe(401);
       expect(await press('extend_run', { headers: signedHeaders('another-secret', body, seconds()) })).toBe(401);
       expect(ssm).not.toHaveReceivedCommand(PutParameterCommand);
+    });
+
+    it('refuses a press dated 6 minutes ahead with 401', async () => {
+      const { press, fetch } = setup();
+      const body = blockActionsBody({ actionId: 'stop_run', value: shownFor17, userId: 'U0000AAA1', channelId: 'C0000TEAM', responseUrl: RESPONSE_URL });
+
+      expect(await press('stop_run', { headers: signedHeaders(SIGNING_SECRET, body, seconds() + 6 * 60) })).toBe(401);
+      expect(cloudFormation.calls()).toHaveLength(0);
+      expect(fetch.calls).toEqual([]);
+    });
+
+    it('refuses a press from another Slack workspace, to the presser only, and changes nothing', async () => {
+      stackIs('CREATE_COMPLETE');
+      const { press, fetch } = setup();
+
+      expect(await press('stop_run', { teamId: 'T0000ELSE' })).toBe(200);
+
+      expect(cloudFormation.calls()).toHaveLength(0);
+      expect(fetch.calls).toEqual([expect.objectContaining({ body: expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('another Slack workspace') }) })]);
     });
   });
 

@@ -166,6 +166,26 @@ describe('sweeper', () => {
       expect(store.get(`${markers}/stopping`)).toBe('2026-11-28T17:00:00.000Z');
     });
 
+    it('ends a run at its creation plus MAX_HOURS though a marker and its tags say year 9999', async () => {
+      // Prepare: created 2026-11-28 09:00, MAX_HOURS 24, whatever the tags and the marker claim.
+      stackIs('CREATE_COMPLETE', {
+        Tags: runStack('CREATE_COMPLETE').Tags?.map((tag) => (tag.Key === 'team-ide:ends-at' ? { ...tag, Value: '9999-12-31T23:59:59.000Z' } : tag.Key === 'team-ide:hours' ? { ...tag, Value: '87600' } : tag)),
+      });
+      const { tick, clock, slack } = setup({ markers: { [`${markers}/ends-at`]: '9999-12-31T23:59:59.000Z' } });
+
+      // Act: a minute before, at, and after the cap.
+      clock.now = new Date('2026-11-29T08:59:00Z');
+      const before = await tick({});
+      clock.now = new Date('2026-11-29T09:00:00Z');
+      const atCap = await tick({});
+
+      // Assess
+      expect(before).toEqual({ action: 'warned', endsAt: '2026-11-29T09:00:00.000Z' });
+      expect(atCap).toEqual({ action: 'stopped', endsAt: '2026-11-29T09:00:00.000Z' });
+      expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DeleteStackCommand, { StackName: STACK_ID });
+      expect(JSON.stringify(slack.posts[0]?.message.blocks)).not.toContain('extend_run');
+    });
+
     it('deletes once when two ticks overlap', async () => {
       stackIs('CREATE_COMPLETE');
       const { deps, slack } = setup();
@@ -194,7 +214,7 @@ describe('sweeper', () => {
         now: () => clock.now,
         newRunId: () => 'unused',
       });
-      const requester = { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
+      const requester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 
       // Act
       await Promise.all([tick({}), launcher({ action: 'stop', requester })]);

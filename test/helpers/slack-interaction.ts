@@ -5,6 +5,8 @@ export interface ButtonPressFields {
   userId: string;
   channelId: string;
   responseUrl: string;
+  /** The presser's workspace; default T0000TEAM, the tests' SLACK_TEAM_ID. */
+  teamId?: string;
   /** The pressed message's ts. */
   messageTs?: string;
   buttonText?: string;
@@ -17,14 +19,15 @@ export interface ButtonPressFields {
  */
 export function blockActionsBody(fields: ButtonPressFields): string {
   const messageTs = fields.messageTs ?? '1795884300.000100';
+  const teamId = fields.teamId ?? 'T0000TEAM';
   const payload = {
     type: 'block_actions',
-    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: 'T0000TEAM' },
+    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: teamId },
     api_app_id: 'A0000APP1',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: fields.channelId, is_ephemeral: false },
     trigger_id: '1111.2222.3333',
-    team: { id: 'T0000TEAM', domain: 'example' },
+    team: { id: teamId, domain: 'example' },
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: fields.channelId, name: 'team' },

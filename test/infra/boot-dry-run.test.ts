@@ -4,13 +4,19 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { cidrsOverlap, parseCidr } from '../../shared/core/cidr';
+import { CONTAINER_ADDRESSES } from '../../shared/stack/team-stack';
+import { TRAEFIK_MEMORY_MIB } from '../../shared/team/host-shares';
 import {
   SAMPLE,
+  SAMPLE_SHARE,
+  createdNetworks,
   dockerRun,
-  labelsOf,
+  networksOf,
   optionValue,
   optionValues,
   pinnedImages,
+  readHostFile,
   runBootDryRun,
   type DryRunResult,
   type StubCall,
@@ -19,6 +25,10 @@ import {
 const SLOTS = ['1', '2', '5'];
 const IMAGES = pinnedImages();
 const runShell = (script: string) => promisify(execFile)('bash', ['-c', script], { cwd: path.resolve(__dirname, '..', '..') });
+const TRAEFIK_IP = '172.17.0.2';
+const ADMIN_CIDR = '203.0.113.7/32';
+/** What an IDE keeps of Docker's default capabilities (see start_ide in boot.sh). */
+const IDE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETGID', 'SETUID'];
 
 function callsOf(result: DryRunResult, command: string, subcommand?: string): StubCall[] {
   return result.calls.filter(
@@ -75,25 +85,23 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(pulls.sort()).toEqual([IMAGES.CODE_SERVER_IMAGE, IMAGES.TRAEFIK_IMAGE]);
   });
 
-  it('fetches the certificate with its key and the dashboard users with decryption, into files only root reads', async () => {
+  it('fetches the certificate with its key from one parameter with decryption, into files only root reads, and no dashboard credential', async () => {
     // Prepare
     const traefikDir = path.join(result.hostRoot, 'etc', 'team-ide', 'traefik');
     const names = callsOf(result, 'aws', 'ssm').map((call) => optionValue(call.args, '--name'));
 
     // Assess
-    expect(names).toEqual([SAMPLE.certificateParameter, SAMPLE.dashboardUsersParameter]);
+    expect(names).toEqual([SAMPLE.certificateParameter]);
     for (const call of callsOf(result, 'aws', 'ssm')) {
       expect(call.args.slice(0, 2)).toEqual(['ssm', 'get-parameter']);
       expect(call.args).toContain('--with-decryption');
     }
     expect(await readFile(path.join(traefikDir, 'tls', 'cert.pem'), 'utf8')).toBe(`${result.secrets.certificate}\n`);
     expect(await readFile(path.join(traefikDir, 'tls', 'key.pem'), 'utf8')).toBe(`${result.secrets.privateKey}\n`);
-    expect(await readFile(path.join(traefikDir, 'dashboard-users'), 'utf8')).toBe(`${result.secrets.dashboardUsers}\n`);
-    for (const file of ['tls/key.pem', 'dashboard-users']) {
-      expect((await stat(path.join(traefikDir, file))).mode & 0o777, file).toBe(0o600);
-    }
+    expect((await stat(path.join(traefikDir, 'tls', 'key.pem'))).mode & 0o777).toBe(0o600);
     expect((await stat(traefikDir)).mode & 0o777).toBe(0o700);
     expect(await readdir(path.join(traefikDir, 'tls'))).toEqual(['cert.pem', 'key.pem']);
+    await expect(stat(path.join(traefikDir, 'dashboard-users'))).rejects.toThrow(/ENOENT/);
   });
 
   it('reads each password from this run’s secret', () => {
@@ -104,50 +112,87 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(ids).toEqual(SLOTS.map((slot) => `${SAMPLE.stackName}/${SAMPLE.runId}/dev-${slot}`));
   });
 
-  it('creates the user-defined network before the containers join it', () => {
+  it('moves Docker’s unused default bridge out of the networks’ way before Docker starts', async () => {
     // Prepare
-    const dockerCalls = callsOf(result, 'docker');
-    const network = dockerCalls.findIndex((call) => call.args.join(' ') === 'network create team-ide');
-    const firstRun = dockerCalls.findIndex((call) => call.args[0] === 'run');
+    const steps = [...result.stdout.matchAll(/step (\S+)/g)].map((match) => match[1]);
 
     // Assess
-    expect(network).toBeGreaterThanOrEqual(0);
-    expect(network).toBeLessThan(firstRun);
-    for (const call of callsOf(result, 'docker', 'run')) {
-      expect(optionValue(call.args, '--network')).toBe('team-ide');
-    }
+    expect(JSON.parse(await readHostFile(result, 'etc/docker/daemon.json'))).toEqual({ bip: '172.17.255.1/24' });
+    expect(steps.indexOf('configure-docker')).toBeLessThan(steps.indexOf('start-docker'));
   });
 
-  it('starts Traefik with the three ports, the docker socket read-only and the rendered configuration', async () => {
+  it('gives each IDE a network of its own that only Traefik shares, created before any container', () => {
+    // Prepare
+    const networks = createdNetworks(result.calls);
+    const members = networksOf(result.calls);
+    const dockerCalls = callsOf(result, 'docker');
+    const lastCreate = dockerCalls.findLastIndex((call) => call.args[0] === 'network' && call.args[1] === 'create');
+
+    // Assess
+    expect(networks).toEqual([
+      { name: 'team-ide-edge', subnet: '172.17.0.0/24' },
+      { name: 'team-ide-slot-1', subnet: '172.17.1.0/24' },
+      { name: 'team-ide-slot-2', subnet: '172.17.2.0/24' },
+      { name: 'team-ide-slot-5', subnet: '172.17.5.0/24' },
+    ]);
+    expect(lastCreate).toBeLessThan(dockerCalls.findIndex((call) => call.args[0] === 'run'));
+    for (const [index, { subnet }] of networks.entries()) {
+      expect(cidrsOverlap(subnet ?? '', CONTAINER_ADDRESSES) && (parseCidr(subnet ?? '')?.prefix ?? 0) >= 16, subnet).toBe(true);
+      expect(networks.slice(index + 1).some((other) => cidrsOverlap(other.subnet ?? '', subnet ?? '')), subnet).toBe(false);
+      expect(cidrsOverlap(subnet ?? '', '172.17.255.0/24'), 'the default bridge').toBe(false);
+    }
+    expect(Object.fromEntries(members)).toEqual({
+      traefik: ['team-ide-edge', 'team-ide-slot-1', 'team-ide-slot-2', 'team-ide-slot-5'],
+      'dev-1': ['team-ide-slot-1'],
+      'dev-2': ['team-ide-slot-2'],
+      'dev-5': ['team-ide-slot-5'],
+    });
+  });
+
+  it('leaves no path from one IDE to another: no shared network, and Traefik listens only where no IDE is', async () => {
+    // Prepare
+    const members = networksOf(result.calls);
+    const ides = [...members.keys()].filter((name) => name.startsWith('dev-'));
+    const traefik = dockerRun(result.calls, 'traefik')?.args ?? [];
+    const rendered = parse(await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml'));
+
+    // Assess: two IDEs never share a network …
+    for (const ide of ides) {
+      for (const other of ides.filter((name) => name !== ide)) {
+        expect(members.get(ide)?.filter((network) => members.get(other)?.includes(network)), `${ide} and ${other}`).toEqual([]);
+      }
+    }
+    // … and Traefik, which shares one with each, listens only on its edge address, in a network no IDE joins.
+    expect([optionValue(traefik, '--network'), optionValue(traefik, '--ip')]).toEqual(['team-ide-edge', TRAEFIK_IP]);
+    expect(ides.filter((ide) => members.get(ide)?.includes('team-ide-edge'))).toEqual([]);
+    expect(Object.values(rendered.entryPoints).map((entryPoint) => (entryPoint as { address: string }).address)).toEqual([
+      `${TRAEFIK_IP}:80`,
+      `${TRAEFIK_IP}:443`,
+    ]);
+    // libnetwork publishes ports on the first network by name: the edge must sort first.
+    expect([...(members.get('traefik') ?? [])].sort()[0]).toBe('team-ide-edge');
+  });
+
+  it('starts Traefik without the Docker socket, read-only, with one capability and the HTTP and HTTPS ports only', () => {
     // Prepare
     const traefik = dockerRun(result.calls, 'traefik');
     const args = traefik?.args ?? [];
-    const rendered = parse(await readFile(path.join(result.hostRoot, 'etc/team-ide/traefik/traefik.yaml'), 'utf8'));
 
     // Assess
-    expect(optionValues(args, '--publish')).toEqual(['80:80', '443:443', '8090:8090']);
-    expect(optionValues(args, '--volume').map((volume) => stripRoot(result, volume))).toEqual([
-      '/var/run/docker.sock:/var/run/docker.sock:ro',
-      '/etc/team-ide/traefik:/etc/traefik:ro',
-    ]);
+    expect(optionValues(args, '--publish')).toEqual(['80:80', '443:443']);
+    expect(optionValues(args, '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/etc/team-ide/traefik:/etc/traefik:ro']);
+    expect(result.calls.flatMap((call) => call.args).filter((arg) => arg.includes('docker.sock'))).toEqual([]);
+    expect(optionValues(args, '--label')).toEqual([]);
+    expect(args).toContain('--read-only');
+    expect(optionValues(args, '--cap-drop')).toEqual(['ALL']);
+    expect(optionValues(args, '--cap-add')).toEqual(['NET_BIND_SERVICE']);
+    expect(optionValues(args, '--security-opt')).toEqual(['no-new-privileges']);
+    expect(optionValue(args, '--memory')).toBe(`${TRAEFIK_MEMORY_MIB}m`);
+    expect(optionValue(args, '--pids-limit')).toEqual(expect.stringMatching(/^\d+$/));
     expect(args.slice(-2)).toEqual([IMAGES.TRAEFIK_IMAGE, '--configFile=/etc/traefik/traefik.yaml']);
-    expect(labelsOf(traefik as StubCall)).toEqual({
-      'traefik.enable': 'true',
-      'traefik.http.routers.dashboard.rule': 'Host(`monitor.code.example.com`)',
-      'traefik.http.routers.dashboard.entryPoints': 'dashboard',
-      'traefik.http.routers.dashboard.tls': 'true',
-      'traefik.http.routers.dashboard.service': 'api@internal',
-      'traefik.http.routers.dashboard.middlewares': 'dashboard-auth@file',
-    });
-    expect(rendered.entryPoints).toMatchObject({
-      web: { address: ':80', http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https' } } } },
-      websecure: { address: ':443' },
-      dashboard: { address: ':8090' },
-    });
-    expect(rendered.providers.docker).toMatchObject({ exposedByDefault: false, network: 'team-ide' });
   });
 
-  it('starts dev-1, dev-2 and dev-5 with their route, project volume and flags', () => {
+  it('starts dev-1, dev-2 and dev-5 with their project volume, flags, capabilities and limits', () => {
     for (const slot of SLOTS) {
       // Prepare
       const name = `dev-${slot}`;
@@ -159,14 +204,22 @@ describe('boot dry run for slots 1,2,5', () => {
       expect(optionValues(args, '--volume').map((volume) => stripRoot(result, volume))).toEqual([
         `/srv/team-ide/${name}:/home/coder/project`,
       ]);
-      expect(labelsOf(run as StubCall)).toEqual({
-        'traefik.enable': 'true',
-        'traefik.docker.network': 'team-ide',
-        [`traefik.http.routers.${name}.rule`]: `Host(\`${name}.code.example.com\`)`,
-        [`traefik.http.routers.${name}.entryPoints`]: 'websecure',
-        [`traefik.http.routers.${name}.tls`]: 'true',
-        [`traefik.http.routers.${name}.service`]: name,
-        [`traefik.http.services.${name}.loadBalancer.server.port`]: '8080',
+      expect(optionValues(args, '--label')).toEqual([]);
+      expect(optionValues(args, '--cap-drop')).toEqual(['ALL']);
+      expect(optionValues(args, '--cap-add').sort()).toEqual(IDE_CAPABILITIES);
+      expect(optionValues(args, '--security-opt')).toEqual([]);
+      const widening = ['--privileged', '--publish', '--device', '--pid', '--ipc', '--userns', '--cgroupns', '--volumes-from'];
+      expect(args.filter((arg) => widening.some((option) => arg === option || arg.startsWith(`${option}=`)))).toEqual([]);
+      expect({
+        memory: optionValue(args, '--memory'),
+        swap: optionValue(args, '--memory-swap'),
+        cpus: optionValue(args, '--cpus'),
+        pids: optionValue(args, '--pids-limit'),
+      }).toEqual({
+        memory: `${SAMPLE_SHARE.memoryMiB}m`,
+        swap: `${SAMPLE_SHARE.memoryMiB}m`,
+        cpus: String(SAMPLE_SHARE.cpus),
+        pids: String(SAMPLE_SHARE.pids),
       });
       expect(optionValue(args, '--entrypoint')).toBe('/usr/bin/entrypoint.sh');
       const image = args.findIndex((arg) => arg.startsWith('codercom/code-server:'));
@@ -216,7 +269,7 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(everyArgument).not.toMatch(/PASSWORD=/);
   });
 
-  it('checks each IDE’s /healthz through Traefik, then that the dashboard refuses anonymous requests', () => {
+  it('checks each IDE’s /healthz through Traefik, and no dashboard', () => {
     // Prepare
     const checks = callsOf(result, 'curl').filter((call) => !call.args.includes('PUT'));
 
@@ -225,7 +278,6 @@ describe('boot dry run for slots 1,2,5', () => {
       ['dev-1.code.example.com:443:127.0.0.1', 'https://dev-1.code.example.com:443/healthz'],
       ['dev-2.code.example.com:443:127.0.0.1', 'https://dev-2.code.example.com:443/healthz'],
       ['dev-5.code.example.com:443:127.0.0.1', 'https://dev-5.code.example.com:443/healthz'],
-      ['monitor.code.example.com:8090:127.0.0.1', 'https://monitor.code.example.com:8090/dashboard/'],
     ]);
     for (const check of checks) {
       expect(check.args).toContain('--max-time');
@@ -246,10 +298,58 @@ describe('boot dry run for slots 1,2,5', () => {
   });
 });
 
+describe('boot dry run with ADMIN_CIDR, for slots 1,2,5', () => {
+  let result: DryRunResult;
+
+  beforeAll(async () => {
+    result = await runBootDryRun({ slots: SLOTS, adminCidr: ADMIN_CIDR });
+  });
+
+  afterAll(async () => {
+    await result?.cleanup();
+  });
+
+  it('fetches the dashboard credential into a file only root reads', async () => {
+    // Prepare
+    const names = callsOf(result, 'aws', 'ssm').map((call) => optionValue(call.args, '--name'));
+    const file = path.join(result.hostRoot, 'etc/team-ide/traefik/dashboard-users');
+
+    // Assess
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(names).toEqual([SAMPLE.certificateParameter, SAMPLE.dashboardUsersParameter]);
+    expect(await readFile(file, 'utf8')).toBe(`${result.secrets.dashboardUsers}\n`);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('publishes the dashboard port and listens on it on the edge address only, with the API on', async () => {
+    // Prepare
+    const rendered = parse(await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml'));
+
+    // Assess
+    expect(optionValues(dockerRun(result.calls, 'traefik')?.args ?? [], '--publish')).toEqual(['80:80', '443:443', '8090:8090']);
+    expect(rendered.entryPoints.dashboard).toEqual({ address: `${TRAEFIK_IP}:8090`, http: { tls: {} } });
+    expect(rendered.api).toEqual({ dashboard: true });
+  });
+
+  it('checks that the dashboard refuses the host itself, which is not among the admins', () => {
+    // Prepare
+    const check = callsOf(result, 'curl').find((call) => call.args.at(-1)?.includes('monitor.'));
+
+    // Assess
+    expect(optionValue(check?.args ?? [], '--resolve')).toBe('monitor.code.example.com:8090:127.0.0.1');
+    expect(check?.args.at(-1)).toBe('https://monitor.code.example.com:8090/dashboard/');
+    expect(result.stdout).toContain('step check-dashboard');
+  });
+
+  it('prints no dashboard hash', () => {
+    expect(result.stdout + result.stderr).not.toContain(result.secrets.dashboardUsers);
+  });
+});
+
 describe('boot dry run with ExposedPort 8443', () => {
   it('publishes and listens on 8443 so the redirect and URLs carry the port', async () => {
     // Act
-    const result = await runBootDryRun({ slots: ['3'], exposedPort: 8443, dashboardPort: 9443 });
+    const result = await runBootDryRun({ slots: ['3'], exposedPort: 8443, dashboardPort: 9443, adminCidr: ADMIN_CIDR });
 
     try {
       // Assess
@@ -259,12 +359,45 @@ describe('boot dry run with ExposedPort 8443', () => {
         '8443:8443',
         '9443:9443',
       ]);
-      const rendered = parse(await readFile(path.join(result.hostRoot, 'etc/team-ide/traefik/traefik.yaml'), 'utf8'));
-      expect(rendered.entryPoints.websecure.address).toBe(':8443');
-      expect(rendered.entryPoints.dashboard.address).toBe(':9443');
+      const rendered = parse(await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml'));
+      expect(rendered.entryPoints.websecure.address).toBe(`${TRAEFIK_IP}:8443`);
+      expect(rendered.entryPoints.dashboard.address).toBe(`${TRAEFIK_IP}:9443`);
       expect(callsOf(result, 'curl').map((call) => call.args.at(-1))).toContain(
         'https://dev-3.code.example.com:8443/healthz',
       );
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
+
+describe('boot dry run with the largest share', () => {
+  it('applies the limits the launcher computed, whatever they are', async () => {
+    // Act
+    const share = { memoryMiB: 30720, cpus: 7.5, pids: 30720 };
+    const result = await runBootDryRun({ slots: ['7'], share });
+
+    try {
+      // Assess
+      const args = dockerRun(result.calls, 'dev-7')?.args ?? [];
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect([optionValue(args, '--memory'), optionValue(args, '--cpus'), optionValue(args, '--pids-limit')]).toEqual(['30720m', '7.5', '30720']);
+    } finally {
+      await result.cleanup();
+    }
+  });
+
+  it('refuses a share that is not a number before touching anything', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['7'], share: { memoryMiB: 2048, cpus: Number.NaN, pids: 2048 } });
+
+    try {
+      // Assess
+      expect(result.exitCode).not.toBe(0);
+      expect(signals(result)).toEqual([
+        { status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl },
+      ]);
+      expect(callsOf(result, 'docker')).toEqual([]);
     } finally {
       await result.cleanup();
     }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import images from '../../infra/host/images.sh';
 import { teamTemplateBody } from '../../infra/team-template';
+import { type IdeShare, shareHost } from '../../shared/team/host-shares';
 import { parseCloudFormationYaml } from './cfn-yaml';
 import { isObject } from './schema-validation';
 
@@ -43,6 +44,10 @@ export interface DryRunOptions {
   slots: string[];
   exposedPort?: number;
   dashboardPort?: number;
+  /** The admins' range; empty or absent: no dashboard. */
+  adminCidr?: string;
+  /** Each IDE's share; default: what the launcher gives 3 IDEs on a t3.large. */
+  share?: IdeShare;
   /** Makes one kind of stub call fail (see command-stub.sh). */
   fail?: string;
   /** The certificate parameter's value; default: the chain, then the key, as the certificate function writes it. */
@@ -110,7 +115,11 @@ export function fillHeader(header: string, values: Record<string, string>): stri
   });
 }
 
+/** The share the sample runs get unless told otherwise. */
+export const SAMPLE_SHARE = shareHost('t3.large', 3) as IdeShare;
+
 export function sampleHeaderValues(options: DryRunOptions): Record<string, string> {
+  const share = options.share ?? SAMPLE_SHARE;
   return {
     'AWS::StackName': SAMPLE.stackName,
     'AWS::Region': SAMPLE.region,
@@ -119,6 +128,10 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     SlotList: options.slots.join(','),
     ExposedPort: String(options.exposedPort ?? 443),
     TraefikDashboardPort: String(options.dashboardPort ?? 8090),
+    AdminCidr: options.adminCidr ?? '',
+    IdeMemoryMiB: String(share.memoryMiB),
+    IdeCpuLimit: String(share.cpus),
+    IdePidsLimit: String(share.pids),
     CertificateParameterName: SAMPLE.certificateParameter,
     DashboardUsersParameterName: SAMPLE.dashboardUsersParameter,
     WaitHandle: SAMPLE.waitHandleUrl,
@@ -234,12 +247,30 @@ export function dockerRun(calls: readonly StubCall[], containerName: string): St
   );
 }
 
-/** Labels of a docker run call as a map. */
-export function labelsOf(call: StubCall): Record<string, string> {
-  return Object.fromEntries(
-    optionValues(call.args, '--label').map((label) => {
-      const equals = label.indexOf('=');
-      return [label.slice(0, equals), label.slice(equals + 1)];
-    }),
-  );
+/** The Docker networks each container joins: its `docker run --network`, then each `docker network connect`. */
+export function networksOf(calls: readonly StubCall[]): Map<string, string[]> {
+  const members = new Map<string, string[]>();
+  for (const { command, args } of calls) {
+    if (command !== 'docker') continue;
+    if (args[0] === 'run') {
+      const name = optionValue(args, '--name') ?? '';
+      members.set(name, [...(members.get(name) ?? []), ...optionValues(args, '--network')]);
+    } else if (args[0] === 'network' && args[1] === 'connect') {
+      const [network = '', container = ''] = args.slice(2).filter((arg) => !arg.startsWith('--'));
+      members.set(container, [...(members.get(container) ?? []), network]);
+    }
+  }
+  return members;
+}
+
+/** `docker network create` calls: the network's name and its subnet. */
+export function createdNetworks(calls: readonly StubCall[]): { name: string; subnet: string | undefined }[] {
+  return calls
+    .filter((call) => call.command === 'docker' && call.args[0] === 'network' && call.args[1] === 'create')
+    .map((call) => ({ name: call.args.at(-1) ?? '', subnet: optionValue(call.args, '--subnet') }));
+}
+
+/** A file the boot wrote on the host, by its path there. */
+export function readHostFile(result: Pick<DryRunResult, 'hostRoot'>, hostPath: string): Promise<string> {
+  return readFile(path.join(result.hostRoot, hostPath), 'utf8');
 }

@@ -5,6 +5,7 @@ import { parseCloudFormationYaml } from './cfn-yaml';
 import { fillHeader, userDataParts } from './boot-dry-run';
 import { isObject, type JsonObject } from './schema-validation';
 import { loadConfig } from '../../shared/core/config';
+import { mostSeatsOn, shareHost } from '../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../shared/team/instance-types';
 import { teamStackParameters } from '../../shared/stack/team-stack';
 import { validEnv } from '../fixtures';
@@ -12,7 +13,7 @@ import { validEnv } from '../fixtures';
 const SAMPLE_SLOTS = ['1', '2', '5'];
 
 function launcherParameterKeys(): string[] {
-  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large' }).map((parameter) => String(parameter.ParameterKey));
+  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)! }).map((parameter) => String(parameter.ParameterKey));
 }
 
 function parsedTemplate(): JsonObject {
@@ -86,8 +87,13 @@ describe('team stack template', () => {
     expect(parameters.SubnetId).toMatchObject({ Type: 'String', AllowedPattern: '^subnet-[0-9a-f]{8,17}$' });
     expect(parameters.HostedZoneId).toMatchObject({ Type: 'String', AllowedPattern: '^Z[A-Z0-9]{1,32}$' });
     expect(parameters.SourceIP?.Default).toBe('0.0.0.0/0');
+    expect(parameters.AdminCidr?.Default).toBe('');
+    expect(parameters.DashboardUsersParameterName?.Default).toBe('');
     expect(parameters.ExposedPort?.Default).toBe(443);
     expect(parameters.TraefikDashboardPort?.Default).toBe(8090);
+    for (const name of ['IdeMemoryMiB', 'IdeCpuLimit', 'IdePidsLimit']) {
+      expect(parameters[name]?.Default, `${name} is computed by the launcher`).toBeUndefined();
+    }
     expect(parameters.InstanceType).toMatchObject({
       Default: 't3.large',
       AllowedValues: ['t3.medium', 't3.large', 't3.xlarge', 't3.2xlarge', 'm6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
@@ -108,6 +114,31 @@ describe('team stack template', () => {
     // Assess
     expect(['1', '2', '5', '10', '99'].every((slot) => pattern.test(slot))).toBe(true);
     expect(['0', '100', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
+  });
+
+  it('accepts the share the launcher computes for every instance type and number of seats', () => {
+    // Prepare
+    const parameters = parsedTemplate().Parameters as Record<string, { MinValue: number; MaxValue: number }>;
+    const within = (name: string, value: number) => value >= (parameters[name]?.MinValue ?? NaN) && value <= (parameters[name]?.MaxValue ?? NaN);
+
+    for (const instanceType of INSTANCE_TYPES) {
+      for (let seats = 1; seats <= mostSeatsOn(instanceType); seats += 1) {
+        // Act
+        const share = shareHost(instanceType, seats)!;
+
+        // Assess
+        expect([within('IdeMemoryMiB', share.memoryMiB), within('IdeCpuLimit', share.cpus), within('IdePidsLimit', share.pids)], `${instanceType} × ${seats}`).toEqual([true, true, true]);
+      }
+    }
+  });
+
+  it('accepts an empty AdminCidr or an IPv4 range, and nothing else', () => {
+    // Prepare
+    const pattern = new RegExp(String((parsedTemplate().Parameters as any).AdminCidr.AllowedPattern));
+
+    // Assess
+    expect(['', '203.0.113.7/32', '10.0.0.0/8'].every((value) => pattern.test(value))).toBe(true);
+    expect(['203.0.113.7', ' 10.0.0.0/8', '300.0.0.0/8', "1.2.3.4/32' x"].some((value) => pattern.test(value))).toBe(false);
   });
 
   it('takes no password as a template parameter', () => {
@@ -171,6 +202,10 @@ describe('team stack template', () => {
       SlotList: Array.from({ length: 98 }, (_, index) => index + 1).join(','),
       ExposedPort: '65535',
       TraefikDashboardPort: '65535',
+      AdminCidr: '255.255.255.255/32',
+      IdeMemoryMiB: '32768',
+      IdeCpuLimit: '7.5',
+      IdePidsLimit: '32768',
       CertificateParameterName: 'c'.repeat(256),
       DashboardUsersParameterName: 'u'.repeat(256),
       WaitHandle: 'w'.repeat(1024),
@@ -267,18 +302,20 @@ describe('team stack template', () => {
     expect(resource(expandedTemplate(), 'Instance').CreationPolicy).toBeUndefined();
   });
 
-  it('admits the exposed ports and the redirect only from SourceIP, and SSH only with a key pair', () => {
+  it('admits the IDEs and the redirect from SourceIP, the dashboard only from AdminCidr, and SSH only with a key pair', () => {
     // Act
     const ingress = properties(expandedTemplate(), 'SecurityGroup').SecurityGroupIngress as unknown[];
 
     // Assess
     expect(ingress).toEqual([
       expect.objectContaining({ FromPort: { Ref: 'ExposedPort' }, ToPort: { Ref: 'ExposedPort' }, CidrIp: { Ref: 'SourceIP' } }),
-      expect.objectContaining({
-        FromPort: { Ref: 'TraefikDashboardPort' },
-        ToPort: { Ref: 'TraefikDashboardPort' },
-        CidrIp: { Ref: 'SourceIP' },
-      }),
+      {
+        'Fn::If': [
+          'HasDashboard',
+          expect.objectContaining({ FromPort: { Ref: 'TraefikDashboardPort' }, ToPort: { Ref: 'TraefikDashboardPort' }, CidrIp: { Ref: 'AdminCidr' } }),
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
       expect.objectContaining({ FromPort: 80, ToPort: 80, CidrIp: { Ref: 'SourceIP' } }),
       {
         'Fn::If': [
@@ -312,6 +349,22 @@ describe('team stack template', () => {
     for (const logicalId of ['DevRecord1', 'MonitorRecord', 'InstanceRecord']) {
       expect(resource(template, logicalId).DependsOn).toBeUndefined();
     }
+    expect(resource(template, 'MonitorRecord').Condition).toBe('HasDashboard');
+  });
+
+  it('hands the share and the admins’ range to the host, and the dashboard rules and conditions follow AdminCidr', () => {
+    // Prepare
+    const template = parsedTemplate();
+    const { header } = userDataParts();
+
+    // Assess
+    expect(header).toContain("ADMIN_CIDR='${AdminCidr}'");
+    expect(header).toContain("export IDE_MEMORY_MIB='${IdeMemoryMiB}' IDE_CPUS='${IdeCpuLimit}' IDE_PIDS='${IdePidsLimit}'");
+    expect((template.Conditions as JsonObject).HasDashboard).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AdminCidr' }, ''] }] });
+    expect((template.Rules as JsonObject).DashboardCredential).toEqual({
+      RuleCondition: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AdminCidr' }, ''] }] },
+      Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardUsersParameterName' }, ''] }] }, AssertDescription: expect.stringContaining('DashboardUsersParameterName') }],
+    });
   });
 
   it('waits for the host’s signal through a wait condition created after the instance', () => {
@@ -357,8 +410,9 @@ describe('team stack template', () => {
     // Output descriptions must be plain strings once expanded: no literal ${Slot} left.
     expect((outputs.DevPasswordSecret5 as { Description?: unknown }).Description).toBe('ARN of the Secrets Manager secret whose value is the password of slot 5');
     expect((outputs.DevUrl5 as { Description?: unknown }).Description).toBe('URL of the IDE of slot 5');
-    expect(outputs.DashboardUrl?.Value).toEqual({
-      'Fn::Sub': 'https://monitor.${DomainName}:${TraefikDashboardPort}/dashboard/',
+    expect(outputs.DashboardUrl).toMatchObject({
+      Condition: 'HasDashboard',
+      Value: { 'Fn::Sub': 'https://monitor.${DomainName}:${TraefikDashboardPort}/dashboard/' },
     });
     expect(outputs.InstanceId?.Value).toEqual({ Ref: 'Instance' });
     expect(outputs.PublicIp?.Value).toEqual({ 'Fn::GetAtt': ['Instance', 'PublicIp'] });
@@ -394,12 +448,14 @@ describe('template validator', () => {
     // Prepare
     const broken = expandedTemplate();
     properties(broken, 'SecurityGroup').SecurityGroupIngress[3]['Fn::If'][1].FromPort = 'twenty-two';
+    properties(broken, 'SecurityGroup').SecurityGroupIngress[1]['Fn::If'][1].IpProtocol = 6;
 
     // Act
     const problems = validateResources(broken);
 
     // Assess
     expect(problems).toContain('SecurityGroup: /SecurityGroupIngress/3/FromPort must be integer');
+    expect(problems).toContain('SecurityGroup: /SecurityGroupIngress/1/IpProtocol must be string');
   });
 
   it('reports references to nothing', () => {

@@ -17,6 +17,7 @@ import {
   renderHostScript,
   teamTemplateBody,
   toYamlDoubleQuoted,
+  withoutCommentLines,
 } from '../../infra/team-template';
 import { parseCloudFormationYaml } from './cfn-yaml';
 import { userDataParts } from './boot-dry-run';
@@ -36,16 +37,28 @@ describe('assembleTeamTemplate', () => {
     expect(body).toBe(teamTemplateBody);
   });
 
-  it('writes every host file by a quoted heredoc and then runs boot.sh', () => {
+  it('writes every host file by a quoted heredoc, without its comment lines, and then runs boot.sh', () => {
     // Act
     const script = renderHostScript(parts);
 
     // Assess
-    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/boot.sh" <<'TEAM_IDE_EOF'\n${bootScript}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikStatic}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${traefikDynamic}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/images.sh" <<'TEAM_IDE_EOF'\n${images}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/boot.sh" <<'TEAM_IDE_EOF'\n${withoutCommentLines(bootScript)}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${withoutCommentLines(traefikStatic)}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${withoutCommentLines(traefikDynamic)}TEAM_IDE_EOF\n`);
+    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/images.sh" <<'TEAM_IDE_EOF'\n${withoutCommentLines(images)}TEAM_IDE_EOF\n`);
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /bin/bash "${HOST_ROOT:-}/opt/team-ide/boot.sh"');
+  });
+
+  it('drops whole comment lines only, keeping the shebang and code with a # in it', () => {
+    // Prepare
+    const text = '#!/bin/bash\n# why\n  # indented why\necho "a # b" # trailing\nurl="x#y"\n';
+
+    // Act
+    const stripped = withoutCommentLines(text);
+
+    // Assess
+    expect(stripped).toBe('#!/bin/bash\necho "a # b" # trailing\nurl="x#y"\n');
+    expect(withoutCommentLines(bootScript).split('\n').filter((line) => /^\s*#/.test(line))).toEqual(['#!/bin/bash']);
   });
 
   it('throws when the template holds the placeholder other than once', () => {

@@ -1,26 +1,61 @@
-import { readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import traefikStatic from '../../infra/host/traefik.yaml';
 import traefikDynamic from '../../infra/host/dynamic.yaml';
-import { dockerRun, labelsOf, runBootDryRun, type DryRunResult, type StubCall } from './boot-dry-run';
-import { SHARED_SCHEMAS_DIR, validateAgainst, type JsonObject } from './schema-validation';
-import { labelsToDynamic } from './traefik-labels';
+import { readHostFile, runBootDryRun, type DryRunResult } from './boot-dry-run';
+import { SHARED_SCHEMAS_DIR, isObject, validateAgainst, type JsonObject } from './schema-validation';
 
 const STATIC_SCHEMA = path.join(SHARED_SCHEMAS_DIR, 'traefik-v3.json');
 const FILE_PROVIDER_SCHEMA = path.join(SHARED_SCHEMAS_DIR, 'traefik-v3-file-provider.json');
-const CONTAINERS = ['traefik', 'dev-1', 'dev-2', 'dev-5'];
+const SLOTS = ['1', '2', '5'];
+const DYNAMIC_DIR = 'etc/team-ide/traefik/dynamic';
+const ONE_YEAR = 365 * 24 * 3600;
+
+interface Router {
+  rule: string;
+  entryPoints: string[];
+  middlewares?: string[];
+  service: string;
+  tls?: JsonObject;
+}
+
+/** The file provider's files as the boot wrote them, by name. */
+async function dynamicFiles(result: DryRunResult): Promise<Record<string, JsonObject>> {
+  const names = await readdir(path.join(result.hostRoot, DYNAMIC_DIR));
+  const entries = await Promise.all(names.map(async (name) => [name, parse(await readHostFile(result, `${DYNAMIC_DIR}/${name}`))] as const));
+  return Object.fromEntries(entries);
+}
+
+/** What Traefik builds from a directory: each file's http elements together; a name given twice is a conflict. */
+function merged(files: Record<string, JsonObject>): { routers: Record<string, Router>; middlewares: Record<string, JsonObject>; services: Record<string, JsonObject>; duplicates: string[] } {
+  const result = { routers: {}, middlewares: {}, services: {}, duplicates: [] as string[] } as ReturnType<typeof merged>;
+  for (const file of Object.values(files)) {
+    const http = isObject(file.http) ? file.http : {};
+    for (const kind of ['routers', 'middlewares', 'services'] as const) {
+      for (const [name, element] of Object.entries((http[kind] ?? {}) as Record<string, never>)) {
+        if (name in result[kind]) result.duplicates.push(`${kind}/${name}`);
+        result[kind][name] = element;
+      }
+    }
+  }
+  return result;
+}
 
 describe('Traefik static configuration', () => {
-  let result: DryRunResult;
+  let plain: DryRunResult;
+  let withDashboard: DryRunResult;
 
   beforeAll(async () => {
-    result = await runBootDryRun({ slots: ['1', '2', '5'] });
+    [plain, withDashboard] = await Promise.all([
+      runBootDryRun({ slots: SLOTS }),
+      runBootDryRun({ slots: SLOTS, adminCidr: '203.0.113.7/32' }),
+    ]);
   });
 
   afterAll(async () => {
-    await result?.cleanup();
+    await Promise.all([plain?.cleanup(), withDashboard?.cleanup()]);
   });
 
   it('validates against traefik-v3.json as written', () => {
@@ -31,142 +66,149 @@ describe('Traefik static configuration', () => {
     expect(errors).toEqual([]);
   });
 
-  it('validates against traefik-v3.json as the boot renders it, with no placeholder left', async () => {
-    // Prepare
-    const rendered = await readFile(path.join(result.hostRoot, 'etc/team-ide/traefik/traefik.yaml'), 'utf8');
+  it('validates against traefik-v3.json as the boot renders it, with and without the dashboard, with no placeholder left', async () => {
+    for (const result of [plain, withDashboard]) {
+      // Prepare
+      const rendered = await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml');
 
-    // Act
-    const errors = validateAgainst(STATIC_SCHEMA, parse(rendered));
+      // Act
+      const errors = validateAgainst(STATIC_SCHEMA, parse(rendered));
 
-    // Assess
-    expect(errors).toEqual([]);
-    expect(rendered).not.toMatch(/__[A-Z_]+__/);
+      // Assess
+      expect(errors).toEqual([]);
+      expect(rendered).not.toMatch(/__[A-Z_]+__/);
+    }
   });
 
-  it('exposes only labelled containers, redirects HTTP and keeps the API off insecure mode', () => {
-    // Act
+  it('reads routes from files only, redirects HTTP, and has no API unless there is a dashboard', async () => {
+    // Prepare
     const config = parse(traefikStatic);
+    const rendered = parse(await readHostFile(plain, 'etc/team-ide/traefik/traefik.yaml'));
 
     // Assess
-    expect(config.providers.docker.exposedByDefault).toBe(false);
+    expect(config.providers).toEqual({ file: { directory: '/etc/traefik/dynamic', watch: false } });
     expect(config.entryPoints.web.http.redirections.entryPoint).toEqual({ to: 'websecure', scheme: 'https', permanent: true });
-    expect(config.api).toEqual({ dashboard: true, insecure: false });
-    expect(config.providers.file.filename).toBe('/etc/traefik/dynamic.yaml');
+    expect(rendered.api).toBeUndefined();
+    expect(Object.keys(rendered.entryPoints)).toEqual(['web', 'websecure']);
+    // boot.sh appends the dashboard's entry point to the file: entryPoints must stay last.
+    expect(Object.keys(config).at(-1)).toBe('entryPoints');
   });
 
   it('reports a misspelled option', () => {
     // Prepare
     const broken = parse(traefikStatic);
-    broken.providers.docker.exposedbydefault = broken.providers.docker.exposedByDefault;
-    delete broken.providers.docker.exposedByDefault;
+    broken.providers.file.directroy = broken.providers.file.directory;
+    delete broken.providers.file.directory;
 
     // Act
     const errors = validateAgainst(STATIC_SCHEMA, broken);
 
     // Assess
-    expect(errors).toContain('/providers/docker must NOT have additional properties (exposedbydefault)');
+    expect(errors).toContain('/providers/file must NOT have additional properties (directroy)');
   });
 });
 
-describe('Traefik dynamic configuration and labels', () => {
-  let result: DryRunResult;
+describe('Traefik file provider configuration', () => {
+  let plain: DryRunResult;
+  let withDashboard: DryRunResult;
 
   beforeAll(async () => {
-    result = await runBootDryRun({ slots: ['1', '2', '5'] });
+    [plain, withDashboard] = await Promise.all([
+      runBootDryRun({ slots: SLOTS }),
+      runBootDryRun({ slots: SLOTS, adminCidr: '203.0.113.7/32' }),
+    ]);
   });
 
   afterAll(async () => {
-    await result?.cleanup();
+    await Promise.all([plain?.cleanup(), withDashboard?.cleanup()]);
   });
 
-  function mapped(name: string) {
-    return labelsToDynamic(name, labelsOf(dockerRun(result.calls, name) as StubCall), FILE_PROVIDER_SCHEMA);
-  }
-
-  it('validates the file provider configuration against traefik-v3-file-provider.json', () => {
-    // Act
-    const errors = validateAgainst(FILE_PROVIDER_SCHEMA, parse(traefikDynamic));
+  it('validates every file against traefik-v3-file-provider.json, as written and as the boot writes them', async () => {
+    // Prepare
+    const files = { ...(await dynamicFiles(plain)), 'with-dashboard/routes.yaml': (await dynamicFiles(withDashboard))['routes.yaml'] };
 
     // Assess
-    expect(errors).toEqual([]);
+    expect(Object.keys(files).sort()).toEqual(['dynamic.yaml', 'routes.yaml', 'with-dashboard/routes.yaml']);
+    expect(validateAgainst(FILE_PROVIDER_SCHEMA, parse(traefikDynamic))).toEqual([]);
+    for (const [name, file] of Object.entries(files)) {
+      expect(validateAgainst(FILE_PROVIDER_SCHEMA, file), name).toEqual([]);
+    }
   });
 
-  it('reads the certificate, key and dashboard users from the directory the boot mounts', () => {
+  it('routes exactly the slots of the run, each name to its own IDE, over TLS with HSTS', async () => {
+    // Act
+    const { routers, services, duplicates } = merged(await dynamicFiles(plain));
+
+    // Assess
+    expect(duplicates).toEqual([]);
+    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-2', 'dev-5']);
+    expect(Object.keys(services)).toEqual(['dev-1', 'dev-2', 'dev-5']);
+    for (const slot of SLOTS) {
+      expect(routers[`dev-${slot}`]).toEqual({
+        rule: `Host(\`dev-${slot}.code.example.com\`)`,
+        entryPoints: ['websecure'],
+        middlewares: ['hsts'],
+        service: `dev-${slot}`,
+        tls: {},
+      });
+      expect(services[`dev-${slot}`]).toEqual({ loadBalancer: { servers: [{ url: `http://dev-${slot}:8080` }] } });
+    }
+  });
+
+  it('sends HSTS for a year and reads the certificate from the directory the boot mounts', () => {
     // Prepare
     const dynamic = parse(traefikDynamic);
 
     // Assess
-    expect(dynamic.tls.certificates).toEqual([
-      { certFile: '/etc/traefik/tls/cert.pem', keyFile: '/etc/traefik/tls/key.pem' },
-    ]);
-    expect(dynamic.http.middlewares['dashboard-auth'].basicAuth.usersFile).toBe('/etc/traefik/dashboard-users');
+    expect(dynamic.http.middlewares.hsts.headers.stsSeconds).toBeGreaterThanOrEqual(ONE_YEAR);
+    expect(dynamic.tls.certificates).toEqual([{ certFile: '/etc/traefik/tls/cert.pem', keyFile: '/etc/traefik/tls/key.pem' }]);
   });
 
-  it('validates the labels of every container against traefik-v3-file-provider.json', () => {
-    for (const name of CONTAINERS) {
-      // Act
-      const { dynamic, providerLabels, problems } = mapped(name);
+  it('routes the dashboard only with ADMIN_CIDR, to the API behind the admins’ allow-list and basic auth', async () => {
+    // Act
+    const { routers, middlewares, duplicates } = merged(await dynamicFiles(withDashboard));
 
-      // Assess
-      expect(problems, name).toEqual([]);
-      expect(validateAgainst(FILE_PROVIDER_SCHEMA, dynamic), name).toEqual([]);
-      expect(providerLabels['traefik.enable'], name).toBe('true');
-    }
+    // Assess
+    expect(duplicates).toEqual([]);
+    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-2', 'dev-5', 'dashboard']);
+    expect(routers.dashboard).toEqual({
+      rule: 'Host(`monitor.code.example.com`)',
+      entryPoints: ['dashboard'],
+      middlewares: ['admins-only', 'dashboard-auth'],
+      service: 'api@internal',
+      tls: {},
+    });
+    // No ipStrategy: the allow-list reads the connection's address, not a header a client could set.
+    expect(middlewares['admins-only']).toEqual({ ipAllowList: { sourceRange: ['203.0.113.7/32'] } });
+    expect(middlewares['dashboard-auth']).toEqual({ basicAuth: { usersFile: '/etc/traefik/dashboard-users', removeHeader: true } });
   });
 
-  it('routes each developer’s name to that developer’s container only, on the TLS entry point', () => {
-    for (const slot of ['1', '2', '5']) {
-      // Act
-      const { dynamic } = mapped(`dev-${slot}`);
+  it('refers only to entry points, middlewares and services that exist, and puts no router on plain HTTP', async () => {
+    for (const result of [plain, withDashboard]) {
+      // Prepare
+      const entryPoints = Object.keys(parse(await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml')).entryPoints);
+      const { routers, middlewares, services } = merged(await dynamicFiles(result));
 
-      // Assess
-      expect(dynamic).toEqual({
-        http: {
-          routers: {
-            [`dev-${slot}`]: {
-              rule: `Host(\`dev-${slot}.code.example.com\`)`,
-              entryPoints: ['websecure'],
-              tls: {},
-              service: `dev-${slot}`,
-            },
-          },
-          services: { [`dev-${slot}`]: { loadBalancer: { servers: [{ url: `http://dev-${slot}:8080` }] } } },
-        },
-      });
-    }
-  });
-
-  it('refers only to entry points, middlewares and services that exist', () => {
-    // Prepare
-    const entryPoints = Object.keys(parse(traefikStatic).entryPoints);
-    const fileMiddlewares = Object.keys(parse(traefikDynamic).http.middlewares).map((name) => `${name}@file`);
-
-    for (const name of CONTAINERS) {
-      const { dynamic } = mapped(name);
-      const http = dynamic.http as { routers: Record<string, JsonObject>; services?: Record<string, unknown> };
-      for (const router of Object.values(http.routers)) {
+      for (const [name, router] of Object.entries(routers)) {
         // Assess
-        expect(entryPoints).toEqual(expect.arrayContaining(router.entryPoints as string[]));
-        for (const middleware of [router.middlewares ?? []].flat() as string[]) {
-          expect(fileMiddlewares).toContain(middleware);
-        }
-        const service = String(router.service);
-        expect(service === 'api@internal' || Object.keys(http.services ?? {}).includes(service), service).toBe(true);
+        expect(entryPoints, name).toEqual(expect.arrayContaining(router.entryPoints));
+        expect(router.entryPoints, name).not.toContain('web');
+        expect(Object.keys(middlewares), name).toEqual(expect.arrayContaining(router.middlewares ?? []));
+        expect(router.service === 'api@internal' || router.service in services, name).toBe(true);
       }
     }
   });
 
-  it('reports a misspelled label and a label of the wrong type', () => {
+  it('reports a misspelled route option and a value of the wrong type', async () => {
     // Prepare
-    const labels = {
-      'traefik.http.routers.dev-1.rule': 'Host(`dev-1.code.example.com`)',
-      'traefik.http.routers.dev-1.service': 'dev-1',
-      'traefik.http.routers.dev-1.entrypoint': 'websecure',
-      'traefik.http.routers.dev-1.priority': 'high',
-    };
+    const routes = (await dynamicFiles(plain))['routes.yaml'] as { http: { routers: Record<string, JsonObject> } };
+    const router = routes.http.routers['dev-1'] as JsonObject;
+    router.entrypoint = router.entryPoints;
+    delete router.entryPoints;
+    router.priority = 'high';
 
     // Act
-    const errors = validateAgainst(FILE_PROVIDER_SCHEMA, labelsToDynamic('dev-1', labels, FILE_PROVIDER_SCHEMA).dynamic);
+    const errors = validateAgainst(FILE_PROVIDER_SCHEMA, routes);
 
     // Assess
     expect(errors).toEqual(

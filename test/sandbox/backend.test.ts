@@ -18,6 +18,7 @@ import { StackRequestError, StackStateError } from '../../shared/core/errors';
 import { createTeamStack, deleteTeamStack, describeRunStack, describeTeamStack, findFirstFailedResource } from '../../shared/stack/stack-gateway';
 import { readTeamStackStatusChange, type StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
 import { teamStackParameters } from '../../shared/stack/team-stack';
+import { shareHost } from '../../shared/team/host-shares';
 import { validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
 import { cloudFormationEvent } from '../helpers/run-fixtures';
@@ -42,7 +43,8 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       port: 0,
       region: 'eu-west-1',
       accountId: '000000000000',
-      stackDelayMs: 20,
+      // Long enough that the describe right after CreateStack still finds the stack starting on a busy machine.
+      stackDelayMs: 150,
       botToken: BOT_TOKEN,
       parameters: { '/team-ide/test/slack-bot-token': BOT_TOKEN },
       nameOf: (userId) => (userId === 'U0000AAA1' ? 'alice' : undefined),
@@ -61,7 +63,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, slots, instanceType: 't3.large' }),
+      parameters: teamStackParameters(config.team, { runId: token, slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)! }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

@@ -39,7 +39,7 @@ describe('the sandbox, end to end', () => {
 
   const send = (commandLine: string): Promise<SlashCommandResult> => {
     const { urls, sender } = sandbox!;
-    return sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+    return sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
   };
 
   const emails = async (): Promise<StoredEmail[]> => ((await (await fetch(`${sandbox!.urls.inbox}/store`)).json()) as { emails: StoredEmail[] }).emails;
@@ -149,7 +149,7 @@ describe('the sandbox\'s cost guard, end to end', () => {
 
     // Act
     const startedAt = Date.now();
-    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 1', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 1', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
     const warning = await inChannel('the warning', /stop in/, 15_000);
     const ended = await inChannel('the stop at the end', /reached their end/, 30_000);
     const stopped = await inChannel('"stopped"', /are stopped and deleted/, 15_000);

@@ -46,7 +46,7 @@ describe('starting the sandbox with bad input', () => {
   });
 
   it('names a wrong setting of the functions and where to change it', async () => {
-    expect(await setupProblem(await shell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 50 (in .env.sandbox or the shell)');
+    expect(await setupProblem(await shell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 30 (in .env.sandbox or the shell)');
   }, 30_000);
 
   it('refuses a template whose Fn::ForEach refers to Name${Slot} in a plain Ref, as cfn-lint does', () => {

@@ -27,7 +27,7 @@ describe('npm run slack', () => {
   it('says to run `npm start` first when nothing answers', async () => {
     const [closedPort] = await freePorts(1);
 
-    const act = sendSlashCommand({ commandsUrl: `http://127.0.0.1:${closedPort}/slack/commands`, backendUrl: `http://127.0.0.1:${closedPort}`, commandLine: '/ide status', user: { id: 'U0SANDBOX1', name: 'alice' }, channelId: 'C0SANDBOX1' });
+    const act = sendSlashCommand({ commandsUrl: `http://127.0.0.1:${closedPort}/slack/commands`, backendUrl: `http://127.0.0.1:${closedPort}`, commandLine: '/ide status', user: { id: 'U0SANDBOX1', name: 'alice' }, channelId: 'C0SANDBOX1', teamId: 'T0SANDBOX1' });
 
     await expect(act).rejects.toThrow(SandboxNotRunningError);
     await expect(act).rejects.toThrow(`nothing answers at http://127.0.0.1:${closedPort}: start the sandbox with \`npm start\` in another terminal first`);

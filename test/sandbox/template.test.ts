@@ -13,6 +13,7 @@ import {
 import { teamTemplateBody } from '../../infra/team-template';
 import { loadConfig } from '../../shared/core/config';
 import { teamStackParameters } from '../../shared/stack/team-stack';
+import { shareHost } from '../../shared/team/host-shares';
 import { validEnv } from '../fixtures';
 
 const CONTEXT = {
@@ -25,7 +26,7 @@ const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'];
 
 /** The launcher's parameters for a run, with single values replaced. */
 function launcherParameters(slots: number[], overrides: Record<string, string> = {}): GivenParameter[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large' });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)! });
   return parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: overrides[ParameterKey] ?? ParameterValue }));
 }
 
@@ -55,6 +56,8 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
     ['a number under MinValue', launcherParameters([1], { RootVolumeDimension: '4' }), 'Parameter \'RootVolumeDimension\' failed to satisfy constraint: Must be from 8 to 1024 GiB.'],
     ['a Number that is not one', launcherParameters([1], { ExposedPort: 'https' }), 'Parameter \'ExposedPort\' must be a number'],
     ['a VPC id of the wrong form', launcherParameters([1], { VpcId: 'my-vpc' }), 'Parameter \'VpcId\' failed to satisfy constraint: Must be a VPC id such as vpc-0123456789abcdef0.'],
+    ['an IDE memory below code-server\'s minimum', launcherParameters([1], { IdeMemoryMiB: '512' }), 'Parameter \'IdeMemoryMiB\' failed to satisfy constraint: Must be from 1024 to 32768 MiB: code-server needs at least 1 GiB.'],
+    ['an admins\' range that is not one', launcherParameters([1], { AdminCidr: '203.0.113.7' }), 'Parameter \'AdminCidr\' failed to satisfy constraint: Must be empty or an IPv4 CIDR such as 203.0.113.7/32.'],
   ])('refuses %s with CloudFormation\'s message', (_case, given, message) => {
     expect(problemOf(() => resolveParameters(template, given))).toBe(message);
   });
@@ -62,7 +65,12 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
   it('applies the Rules and the capabilities the template needs', () => {
     const samePorts = resolveParameters(template, launcherParameters([1], { ExposedPort: '8090' }));
 
+    const dashboardWithoutCredential = resolveParameters(template, launcherParameters([1], { AdminCidr: '203.0.113.7/32', DashboardUsersParameterName: '' }));
+    const noDashboard = resolveParameters(template, launcherParameters([1], { DashboardUsersParameterName: '' }));
+
     expect(problemOf(() => checkRules(template, samePorts, CONTEXT))).toBe('ExposedPort and TraefikDashboardPort must differ.');
+    expect(problemOf(() => checkRules(template, dashboardWithoutCredential, CONTEXT))).toBe('With AdminCidr, DashboardUsersParameterName must name the SSM SecureString holding the dashboard credential.');
+    expect(() => checkRules(template, noDashboard, CONTEXT)).not.toThrow();
     expect(problemOf(() => checkCapabilities(template, ['CAPABILITY_IAM']))).toBe('Requires capabilities : [CAPABILITY_AUTO_EXPAND]');
   });
 });
@@ -74,7 +82,7 @@ describe('planStack (what CloudFormation works out once it accepted the stack)',
 
     expect(outputs.DevUrl5).toBe('https://dev-5.code.example.com:8443');
     expect(outputs.DevPasswordSecret5).toMatch(/^arn:aws:secretsmanager:eu-west-1:000000000000:secret:team-ide-test-ides\/run-1\/dev-5-[A-Za-z]{6}$/);
-    expect(outputs.DashboardUrl).toBe('https://monitor.code.example.com:8090/dashboard/');
+    expect(outputs.DashboardUrl).toBeUndefined();
     expect(outputs.InstanceId).toMatch(/^i-[0-9a-f]{17}$/);
     expect(outputs.PublicIp).toBe('127.0.0.1');
     expect(plan.resources.filter((resource) => resource.type === 'AWS::SecretsManager::Secret').map((secret) => secret.properties.Name)).toEqual([
@@ -84,6 +92,15 @@ describe('planStack (what CloudFormation works out once it accepted the stack)',
     ]);
     // The deployment's instance profile is given: the stack creates no IAM resource of its own.
     expect(plan.resources.map((resource) => resource.type)).not.toContain('AWS::IAM::Role');
+  });
+
+  it('has a dashboard, its record and its URL only with AdminCidr', () => {
+    const plan = checkTemplate(teamTemplateBody, launcherParameters([1], { AdminCidr: '203.0.113.7/32' }), CAPABILITIES, CONTEXT);
+    const without = checkTemplate(teamTemplateBody, launcherParameters([1]), CAPABILITIES, CONTEXT);
+
+    expect(plan.outputs.find(({ key }) => key === 'DashboardUrl')?.value).toBe('https://monitor.code.example.com:8090/dashboard/');
+    expect(plan.resources.map((resource) => resource.logicalId)).toContain('MonitorRecord');
+    expect(without.resources.map((resource) => resource.logicalId)).not.toContain('MonitorRecord');
   });
 
   it('leaves the port out of the URLs on 443', () => {

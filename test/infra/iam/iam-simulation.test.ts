@@ -4,6 +4,7 @@ import { teamTemplateBody } from '../../../infra/team-template';
 import { checkTemplate, parseTemplate } from '../../../sandbox/backend/cloudformation/template';
 import { loadConfig } from '../../../shared/core/config';
 import { teamStackParameters } from '../../../shared/stack/team-stack';
+import { shareHost } from '../../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../../shared/team/instance-types';
 import { validEnv } from '../../fixtures';
 import { expandForEach } from '../cfn-template';
@@ -22,7 +23,7 @@ beforeAll(async () => {
 
 /** The team stack as the launcher creates it: every resource whose condition holds with the launcher's parameters. */
 function launchedStackTypes(): string[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large' });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large', share: shareHost('t3.large', 3)! });
   const plan = checkTemplate(
     teamTemplateBody,
     parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),

@@ -91,8 +91,8 @@ curl)
     exit 22
   fi
   if option --write-out "$@" >/dev/null; then
-    # The dashboard refuses a request without credentials.
-    printf '401'
+    # The dashboard refuses the host, which is not among the admins.
+    printf '403'
   fi
   ;;
 *) ;;

@@ -13,7 +13,8 @@ describe('loadConfig', () => {
     expect(config.defaultSize).toBe('medium');
     expect(config.defaultHours).toBe(8);
     expect(config.slackApiUrl).toBe('https://slack.com/api');
-    expect(config.team).toMatchObject({ exposedPort: 443, dashboardPort: 8090, sourceCidr: '0.0.0.0/0', keyPairName: '', rootVolumeGb: 30 });
+    expect(config.team).toMatchObject({ exposedPort: 443, dashboardPort: 8090, sourceCidr: '0.0.0.0/0', adminCidr: '', keyPairName: '', rootVolumeGb: 30 });
+    expect(config.slackTeamId).toBe('T0000TEAM');
   });
 
   it('treats an empty optional setting as unset, as serverless.yml passes it', () => {
@@ -28,10 +29,11 @@ describe('loadConfig', () => {
   });
 
   it('names every missing setting, and what to set it to', () => {
-    const problems = configProblems(validEnv({ ROSTER: undefined, DOMAIN_NAME: undefined, LAUNCHER_FUNCTION_NAME: '' }));
+    const problems = configProblems(validEnv({ ROSTER: undefined, DOMAIN_NAME: undefined, LAUNCHER_FUNCTION_NAME: '', SLACK_TEAM_ID: undefined }));
 
     expect(problems).toEqual(
       expect.arrayContaining([
+        expect.stringMatching(/^SLACK_TEAM_ID is missing: set it to the Slack workspace id \(T…\), the team_id that auth.test returns/),
         expect.stringMatching(/^ROSTER is missing: set it to slot:SlackUserId:name:email/),
         expect.stringMatching(/^DOMAIN_NAME is missing: set it to the domain/),
         expect.stringMatching(/^LAUNCHER_FUNCTION_NAME is missing/),
@@ -40,7 +42,12 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['MAX_SEATS', '0', 'MAX_SEATS must be a whole number from 1 to 50'],
+    ['MAX_SEATS', '0', 'MAX_SEATS must be a whole number from 1 to 30'],
+    ['MAX_SEATS', '31', 'MAX_SEATS must be a whole number from 1 to 30'],
+    ['SLACK_TEAM_ID', 'acme', 'SLACK_TEAM_ID must be a Slack workspace id like T0123ABCD'],
+    ['ADMIN_CIDR', '203.0.113.7', 'ADMIN_CIDR must be an IPv4 CIDR like 203.0.113.7/32, or empty'],
+    ['ADMIN_CIDR', '0.0.0.0/0', 'ADMIN_CIDR must not include 172.17.0.0/16, the addresses of the host\'s containers'],
+    ['ADMIN_CIDR', '172.16.0.0/12', 'ADMIN_CIDR must not include 172.17.0.0/16'],
     ['DEFAULT_SIZE', 'huge', 'DEFAULT_SIZE must be one of small, medium, large, xlarge'],
     ['DOMAIN_NAME', 'https://code.example.com', 'DOMAIN_NAME must be a domain name'],
     ['HOSTED_ZONE_ID', 'zone', 'HOSTED_ZONE_ID must be a Route 53 hosted zone id'],
@@ -88,6 +95,11 @@ describe('loadConfig', () => {
 
   it('refuses a default lifetime longer than the maximum', () => {
     expect(configProblems(validEnv({ DEFAULT_HOURS: '30', MAX_HOURS: '24' })).join('\n')).toContain('DEFAULT_HOURS (30) is more than MAX_HOURS (24)');
+  });
+
+  it('keeps the dashboard off unless ADMIN_CIDR names the admins', () => {
+    expect(loadConfig(validEnv({ ADMIN_CIDR: '203.0.113.7/32' })).team.adminCidr).toBe('203.0.113.7/32');
+    expect(loadConfig(validEnv({ ADMIN_CIDR: '' })).team.adminCidr).toBe('');
   });
 
   it('refuses a dashboard port equal to the IDE port', () => {

@@ -68,6 +68,14 @@ describe('run lifetime', () => {
       expect(startedEnd({ createdAt: at('09:00:00'), run: { ...run, endsAt: 'garbled' } }, 24)).toEqual(at('17:00:00'));
       expect(startedEnd({ createdAt: at('00:00:00'), run: { ...run, endsAt: '', hours: 0 } }, 20)).toEqual(at('20:00:00'));
     });
+
+    it('is never later than MAX_HOURS after the creation, whatever the tags or the marker say', async () => {
+      fakeParameterStore(ssm, { [`/team-ide-test/runs/${STACK_UUID}/ends-at`]: '9999-12-31T23:59:59.000Z' });
+
+      expect(await readRunEnd(new SSMClient({}), { prefix: 'team-ide-test', stackUuid: STACK_UUID }, stack, 10)).toEqual(at('19:00:00'));
+      expect(startedEnd({ createdAt: at('09:00:00'), run: { ...run, endsAt: '9999-12-31T23:59:59.000Z' } }, 10)).toEqual(at('19:00:00'));
+      expect(startedEnd({ createdAt: at('09:00:00'), run: { ...run, endsAt: '', hours: 87_600 } }, 10)).toEqual(at('19:00:00'));
+    });
   });
 
   it('names markers with a compact time and reads the run key from the stack id', () => {

@@ -11,6 +11,7 @@ describe('run messages', () => {
       slot: index + 1,
       userId: `U00000${String(index).padStart(3, '0')}`,
       url: `https://dev-${index + 1}.a-rather-long-domain-name-for-the-team.example.com`,
+      emailed: false,
       problem: 'SES is in sandbox mode and this address is not verified: verify it in SES (Verified identities) or request production access.',
     }));
 
@@ -23,7 +24,7 @@ describe('run messages', () => {
   });
 
   it('shows when the run ends in each reader\'s time zone, with UTC as the fallback', () => {
-    const message = readyMessage(run, [{ slot: 1, userId: 'U0000AAA1', url: 'https://dev-1.code.example.com', emailedTo: 'alice@example.com' }]);
+    const message = readyMessage(run, [{ slot: 1, userId: 'U0000AAA1', url: 'https://dev-1.code.example.com', emailed: true }]);
 
     expect(sectionTexts(message).join()).toContain('<!date^1795885200^{date_short_pretty} {time}|2026-11-28T17:00:00Z>');
     expect(sectionTexts(message).join()).toContain('then stops by itself (a warning with a button to extend comes first)');

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createSlackPoster, createSlackResponder, SlackApiError } from '../../../shared/slack/slack-api';
+import { createSlackPoster, createSlackResponder, isSlackResponseUrl, SlackApiError } from '../../../shared/slack/slack-api';
 
 function fakeFetch(status: number, body: unknown) {
   return vi.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response(JSON.stringify(body), { status }));
@@ -39,5 +39,26 @@ describe('createSlackResponder', () => {
     const responder = createSlackResponder({ fetch: fakeFetch(404, 'expired_url') });
 
     await expect(responder.respond('https://hooks.slack.com/commands/1', { visibility: 'ephemeral', text: 'hi' })).rejects.toThrow('http_404');
+  });
+});
+
+describe('isSlackResponseUrl', () => {
+  const aws = { backend: 'aws', slackApiUrl: 'https://slack.com/api' } as const;
+  const sandbox = { backend: 'sandbox', slackApiUrl: 'http://127.0.0.1:3004/api' } as const;
+
+  it('takes Slack\'s hooks host, over https only', () => {
+    expect(isSlackResponseUrl('https://hooks.slack.com/commands/T0000TEAM/1/abc', aws)).toBe(true);
+    expect(isSlackResponseUrl('https://hooks.slack-gov.com/commands/T0000TEAM/1/abc', aws)).toBe(true);
+    expect(
+      ['http://hooks.slack.com/commands/1', 'https://hooks.slack.com.attacker.example/x', 'https://attacker.example/hooks.slack.com', 'https://hooks.slack.com:8443/x', 'not a url'].filter((url) =>
+        isSlackResponseUrl(url, aws),
+      ),
+    ).toEqual([]);
+  });
+
+  it('takes only the stand-in\'s origin in the sandbox', () => {
+    expect(isSlackResponseUrl('http://127.0.0.1:3004/slack/respond/1', sandbox)).toBe(true);
+    expect(isSlackResponseUrl('https://hooks.slack.com/commands/T0000TEAM/1/abc', sandbox)).toBe(false);
+    expect(isSlackResponseUrl('http://127.0.0.1:9999/slack/respond/1', sandbox)).toBe(false);
   });
 });
