@@ -12,7 +12,8 @@ import type { Server } from 'node:http';
 import { buildTeamTemplateBody } from '../scripts/build-template';
 import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
-import { planStart, type StartPlan } from '../shared/team/start-plan';
+import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
+import { SIZES } from '../shared/team/instance-types';
 import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
 import type { CertificateOutcome } from '../shared/certificate/certificate-check';
@@ -191,20 +192,17 @@ function functionsConfig(environment: Record<string, string>): Config {
  */
 export function checkLauncherTemplate(templateBody: string, config: Config): void {
   const stackName = teamStackName(config.stackNamePrefix);
-  let plan: StartPlan;
-  try {
-    plan = planStart({ seats: { kind: 'count', count: Math.min(config.roster.length, config.maxSeats) } }, config);
-  } catch (error) {
-    throw new SandboxSetupError(`\`/ide start\` could not seat the roster: ${(error as Error).message} (in ${SANDBOX.envFile} or the shell)`);
-  }
+  const slots = config.roster.slice(0, config.maxSeats).map((member) => member.slot);
+  // MAX_SEATS never exceeds what the largest size holds (shared/core/config.ts).
+  const instanceType = SIZES[smallestSizeFor(slots.length, config.defaultSize) ?? LARGEST_SIZE];
   try {
     checkTemplate(
       templateBody,
       teamStackParameters(config.team, {
         runId: 'sandbox-start-check',
-        slots: plan.seats.map((member) => member.slot),
-        instanceType: plan.instanceType,
-        share: plan.share,
+        slots,
+        instanceType,
+        share: shareHost(instanceType, slots.length) as IdeShare,
       }).map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })),
       LAUNCHER_CAPABILITIES,
       { stackName, stackId: `arn:aws:cloudformation:${config.region}:${SANDBOX.accountId}:stack/${stackName}/00000000-0000-4000-8000-000000000000`, region: config.region, accountId: SANDBOX.accountId },
