@@ -28,7 +28,7 @@ describe.skipIf(!pebbleInstalled())('the sandbox with SANDBOX_ACME=pebble', () =
     const { urls, sender, certificate, backend } = sandbox!;
 
     // Act
-    const status = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide status', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+    const status = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide status', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
     const answer = await waitFor('the status answer', async () => backend.slack.list().find((message) => message.responseUrlId === status.responseUrlId && /No team IDEs/.test(message.rendered)), 15_000);
 
     // Assess
