@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import templateSource from './team-stack.yaml';
 import bootScript from './host/boot.sh';
 import images from './host/images.sh';
@@ -17,6 +18,9 @@ export const TEMPLATE_BODY_LIMIT = 51_200;
 export const USER_DATA_LIMIT = 16_384;
 
 const HEREDOC_DELIMITER = 'TEAM_IDE_EOF';
+
+/** Width of the base64 lines in the user data, as `base64` itself writes them. */
+const BASE64_LINE_WIDTH = 76;
 
 /** The template source and the host files it embeds, as text. */
 export interface TeamTemplateParts {
@@ -52,32 +56,33 @@ export function withoutCommentLines(content: string): string {
     .join('\n');
 }
 
-function heredoc(destination: string, content: string, mode: string): string {
-  if (content.split('\n').includes(HEREDOC_DELIMITER)) {
-    throw new TeamTemplateError(
-      `${destination} contains the line ${HEREDOC_DELIMITER}, which would end its heredoc early. Rename that line.`,
-    );
-  }
+/**
+ * Writes one host file from the user data: gzip, then base64 in a quoted heredoc,
+ * because the user data is capped at 16 KB and the host files alone are near that.
+ * The base64 alphabet holds no `_`, so no content can end the heredoc early.
+ */
+function compressedFile(destination: string, content: string, mode: string): string {
   const stripped = withoutCommentLines(content);
   const body = stripped.endsWith('\n') ? stripped : `${stripped}\n`;
+  const encoded = gzipSync(body, { level: 9 }).toString('base64');
+  const lines = encoded.match(new RegExp(`.{1,${BASE64_LINE_WIDTH}}`, 'g')) ?? [];
   const path = `"\${HOST_ROOT:-}${destination}"`;
-  return `cat >${path} <<'${HEREDOC_DELIMITER}'\n${body}${HEREDOC_DELIMITER}\nchmod ${mode} ${path}\n`;
+  return `base64 -d <<'${HEREDOC_DELIMITER}' | gunzip >${path}\n${lines.join('\n')}\n${HEREDOC_DELIMITER}\nchmod ${mode} ${path}\n`;
 }
 
 /**
  * The part of the user data that follows the CloudFormation header: writes
- * the host files, without their comment lines, and runs boot.sh. Quoted
- * heredocs keep every `$` literal.
+ * the host files, without their comment lines and compressed, and runs boot.sh.
  */
 export function renderHostScript(parts: Omit<TeamTemplateParts, 'template'>): string {
   return [
     '# Host files of team-ide (infra/host), written by the build.\n',
     'set -euo pipefail\n',
     `install -d -m 0755 "\${HOST_ROOT:-}${HOST_FILES_DIR}"\n`,
-    heredoc(`${HOST_FILES_DIR}/traefik.yaml`, parts.traefikStatic, '0644'),
-    heredoc(`${HOST_FILES_DIR}/dynamic.yaml`, parts.traefikDynamic, '0644'),
-    heredoc(`${HOST_FILES_DIR}/images.sh`, parts.images, '0644'),
-    heredoc(`${HOST_FILES_DIR}/boot.sh`, parts.bootScript, '0755'),
+    compressedFile(`${HOST_FILES_DIR}/traefik.yaml`, parts.traefikStatic, '0644'),
+    compressedFile(`${HOST_FILES_DIR}/dynamic.yaml`, parts.traefikDynamic, '0644'),
+    compressedFile(`${HOST_FILES_DIR}/images.sh`, parts.images, '0644'),
+    compressedFile(`${HOST_FILES_DIR}/boot.sh`, parts.bootScript, '0755'),
     `exec /bin/bash "\${HOST_ROOT:-}${HOST_FILES_DIR}/boot.sh"\n`,
   ].join('');
 }

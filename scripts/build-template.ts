@@ -8,6 +8,7 @@
  */
 import { build } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -28,8 +29,8 @@ export async function buildTeamTemplateBody(): Promise<string> {
     throw new Error('esbuild produced no output for infra/team-template.ts');
   }
   const bundled = { exports: {} as Record<string, unknown> };
-  // The bundle has no imports left: evaluating it needs only module/exports.
-  new Function('module', 'exports', code)(bundled, bundled.exports);
+  // The bundle imports only Node's built-ins (zlib), which this process's require resolves.
+  new Function('module', 'exports', 'require', code)(bundled, bundled.exports, createRequire(__filename));
   const body = bundled.exports.teamTemplateBody;
   if (typeof body !== 'string') {
     throw new Error('infra/team-template.ts does not export teamTemplateBody as a string');

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import templateSource from '../../infra/team-stack.yaml';
@@ -23,6 +24,15 @@ import { parseCloudFormationYaml } from './cfn-yaml';
 import { userDataParts } from './boot-dry-run';
 
 const run = promisify(execFile);
+
+/** The files the host script writes, decoded as the host's `base64 -d | gunzip` would. */
+function hostFilesOf(script: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const match of script.matchAll(/^base64 -d <<'TEAM_IDE_EOF' \| gunzip >"\$\{HOST_ROOT:-\}([^"]+)"\n([A-Za-z0-9+/=\n]+?)\nTEAM_IDE_EOF$/gm)) {
+    files[match[1]!] = gunzipSync(Buffer.from(match[2]!.replace(/\n/g, ''), 'base64')).toString('utf8');
+  }
+  return files;
+}
 const repoRoot = path.resolve(__dirname, '..', '..');
 const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic, images };
 
@@ -37,16 +47,29 @@ describe('assembleTeamTemplate', () => {
     expect(body).toBe(teamTemplateBody);
   });
 
-  it('writes every host file by a quoted heredoc, without its comment lines, and then runs boot.sh', () => {
+  it('writes every host file compressed, without its comment lines, and then runs boot.sh', () => {
     // Act
     const script = renderHostScript(parts);
 
     // Assess
-    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/boot.sh" <<'TEAM_IDE_EOF'\n${withoutCommentLines(bootScript)}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${withoutCommentLines(traefikStatic)}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`<<'TEAM_IDE_EOF'\n${withoutCommentLines(traefikDynamic)}TEAM_IDE_EOF\n`);
-    expect(script).toContain(`cat >"\${HOST_ROOT:-}/opt/team-ide/images.sh" <<'TEAM_IDE_EOF'\n${withoutCommentLines(images)}TEAM_IDE_EOF\n`);
+    expect(hostFilesOf(script)).toEqual({
+      '/opt/team-ide/traefik.yaml': withoutCommentLines(traefikStatic),
+      '/opt/team-ide/dynamic.yaml': withoutCommentLines(traefikDynamic),
+      '/opt/team-ide/images.sh': withoutCommentLines(images),
+      '/opt/team-ide/boot.sh': withoutCommentLines(bootScript),
+    });
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /bin/bash "${HOST_ROOT:-}/opt/team-ide/boot.sh"');
+  });
+
+  it('keeps the host files to about a third of their size in the user data', () => {
+    // Prepare
+    const plain = [bootScript, traefikStatic, traefikDynamic, images].map((text) => Buffer.byteLength(withoutCommentLines(text))).reduce((sum, size) => sum + size);
+
+    // Act
+    const script = renderHostScript(parts);
+
+    // Assess
+    expect(Buffer.byteLength(script)).toBeLessThan(plain * 0.6);
   });
 
   it('drops whole comment lines only, keeping the shebang and code with a # in it', () => {
@@ -71,12 +94,15 @@ describe('assembleTeamTemplate', () => {
     expect(() => assembleTeamTemplate(twice)).toThrow(/exactly once/);
   });
 
-  it('throws when a host file holds the heredoc delimiter line', () => {
+  it('carries a host file holding the heredoc delimiter line unchanged', () => {
     // Prepare
     const clashing = { ...parts, bootScript: '#!/bin/bash\necho one\nTEAM_IDE_EOF\necho two\n' };
 
-    // Act and assess
-    expect(() => assembleTeamTemplate(clashing)).toThrow(/TEAM_IDE_EOF/);
+    // Act
+    const files = hostFilesOf(renderHostScript(clashing));
+
+    // Assess
+    expect(files['/opt/team-ide/boot.sh']).toBe(clashing.bootScript);
   });
 
   it('encodes quotes, backslashes, dollars, tabs and line separators so YAML reads them back', () => {
