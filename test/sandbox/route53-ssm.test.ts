@@ -28,13 +28,17 @@ let backend: SandboxBackend;
 let route53: Route53Client;
 let ssm: SSMClient;
 let published: PublishedRecordSet[][];
+/** Publishing to DNS waits for this, so a test decides when a change may become INSYNC. */
+let dnsAnswers: Promise<void>;
 
 beforeEach(async () => {
   published = [];
+  dnsAnswers = Promise.resolve();
   backend = await startTestBackend({
     hostedZones: [{ id: ZONE, name: 'example.com' }],
     route53InsyncAfterMs: 50,
     publishDns: async (sets) => {
+      await dnsAnswers;
       published.push(sets);
     },
   });
@@ -54,9 +58,16 @@ const change = (...changes: Change[]) => route53.send(new ChangeResourceRecordSe
 
 describe('the sandbox Route 53', () => {
   it('keeps an UPSERT PENDING, then publishes it to DNS and says INSYNC', async () => {
+    // Prepare: the DNS answers only when the test says so, however slow the machine is.
+    let answerDns = () => {};
+    dnsAnswers = new Promise((resolve) => {
+      answerDns = resolve;
+    });
+
     // Act
     const { ChangeInfo } = await change(txt('UPSERT', ['"one"', '"two"']));
     const right = await route53.send(new GetChangeCommand({ Id: ChangeInfo?.Id }));
+    answerDns();
     const later = await waitFor('INSYNC', async () => {
       const { ChangeInfo: info } = await route53.send(new GetChangeCommand({ Id: ChangeInfo?.Id }));
       return info?.Status === 'INSYNC' ? info : undefined;
