@@ -1,6 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { teamTemplateBody } from '../infra/team-template';
 import { coldStart } from '../shared/core/cold-start';
 import { answerForError } from '../shared/slack/error-answer';
@@ -8,6 +10,12 @@ import { readLauncherJob } from '../shared/runs/launcher-job';
 import { createSlackResponder, isSlackResponseUrl } from '../shared/slack/slack-api';
 import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/runs/team-runs';
 import { authorize, planStart } from '../shared/team/start-plan';
+
+/**
+ * How long a start waits for the previous run's stop and snapshot: within the launcher's
+ * 15-minute timeout (serverless.yml), with room to create the stack and answer.
+ */
+const START_WAIT_MS = 12 * 60_000;
 
 /**
  * Invoked asynchronously by slack-command. It trusts nothing in the job: it checks who
@@ -33,7 +41,7 @@ export function makeHandler(deps: TeamRunDeps) {
     try {
       authorize(deps.config, requester);
       if (job.action === 'start') await startTeamRun(deps, requester, planStart(job.request, deps.config));
-      else if (job.action === 'stop') await stopTeamRun(deps, requester);
+      else if (job.action === 'stop') await stopTeamRun(deps, requester, { discard: job.discard === true });
       else await reportTeamStatus(deps, requester);
     } catch (error) {
       const answer = answerForError(error, deps.logger, logContext);
@@ -51,9 +59,12 @@ function defaultDeps(): TeamRunDeps {
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm: new SSMClient({ region: config.region }),
+    ec2: new EC2Client({ region: config.region }),
     slack: createSlackResponder(),
     templateBody: teamTemplateBody,
     now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+    workWaitMs: START_WAIT_MS,
     newRunId: randomUUID,
   };
 }

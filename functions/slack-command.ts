@@ -72,7 +72,7 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
       logger.info('Start dispatched', { ...logContext, seats: plan.seats.length, instanceType: plan.instanceType, hours: plan.hours });
       return acknowledgement('start', plan);
     }
-    await deps.dispatch({ action: parsed.action, requester });
+    await deps.dispatch(parsed.action === 'stop' ? { action: 'stop', requester, discard: parsed.discard } : { action: parsed.action, requester });
     logger.info('Command dispatched', { ...logContext, action: parsed.action });
     return acknowledgement(parsed.action);
   } catch (error) {

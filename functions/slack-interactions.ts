@@ -7,7 +7,8 @@ import { coldStart } from '../shared/core/cold-start';
 import type { Config } from '../shared/core/config';
 import { answerForError } from '../shared/slack/error-answer';
 import { ACTION } from '../shared/runs/lifetime-messages';
-import { type ButtonReply, pressExtend, pressStop, type RunButtonDeps } from '../shared/runs/run-buttons';
+import { type ButtonReply, pressDiscard, pressExtend, pressStop, type RunButtonDeps } from '../shared/runs/run-buttons';
+import { DISCARD_ACTION } from '../shared/snapshots/work-messages';
 import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
 
 export interface SlackInteractionsDeps extends RunButtonDeps {
@@ -19,7 +20,7 @@ export interface SlackInteractionsDeps extends RunButtonDeps {
 
 /**
  * POST /slack/interactions: the "Extend" and "Stop now" buttons of the warning the sweeper
- * posts before a run's end. Bolt checks the signature as for slash commands (401 otherwise).
+ * posts before a run's end, and the confirmation of `/ide stop --discard`. Bolt checks the signature as for slash commands (401 otherwise).
  * The listener acknowledges, acts (a few quick AWS calls: bolt answers Slack only once it
  * returns, within Slack's 3 seconds), and answers through the payload's response_url:
  * replacing the warning when the run's state changed, to the presser alone when not.
@@ -42,6 +43,10 @@ export function makeHandler(deps: SlackInteractionsDeps): AwsHandler {
       await ack();
       await answer(deps, respond, 'stop', body, () => pressStop(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
     });
+    app.action<BlockAction<ButtonAction>>(DISCARD_ACTION, async ({ ack, body, action, respond }) => {
+      await ack();
+      await answer(deps, respond, 'discard', body, () => pressDiscard(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
+    });
     return receiver.start();
   }, deps.logger);
 }
@@ -51,7 +56,7 @@ function teamOf(body: BlockAction): string | undefined {
   return body.team?.id ?? body.user.team_id;
 }
 
-async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {
+async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop' | 'discard', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {
   // Ids only: the payload also holds the whole message and the response_url.
   const logContext = { button, userId: body.user.id, channelId: body.channel?.id };
   let reply: ButtonReply;
@@ -61,11 +66,17 @@ async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: '
     reply = { mode: 'ephemeral', message: answerForError(error, deps.logger, logContext) };
   }
   try {
-    await respond(
-      reply.mode === 'replace'
-        ? { replace_original: true, ...reply.message }
-        : { response_type: 'ephemeral', replace_original: false, ...reply.message },
-    );
+    if (reply.mode === 'announce') {
+      // An ephemeral message cannot become a channel message: the confirmation goes, the news is posted.
+      await respond({ delete_original: true });
+      await respond({ response_type: 'in_channel', replace_original: false, ...reply.message });
+    } else {
+      await respond(
+        reply.mode === 'replace'
+          ? { replace_original: true, ...reply.message }
+          : { response_type: 'ephemeral', replace_original: false, ...reply.message },
+      );
+    }
   } catch (error) {
     deps.logger.error('Could not answer the button', { ...logContext, error: error as Error });
   }

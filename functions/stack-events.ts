@@ -1,12 +1,20 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { coldStart } from '../shared/core/cold-start';
 import { botPosterFor } from '../shared/slack/bot-poster';
 import { dispatchNotifierJob } from '../shared/email/notifier-job';
 import { handleStackStatusChange, type StackEventsDeps } from '../shared/runs/run-events';
 import { readTeamStackStatusChange } from '../shared/stack/stack-status-event';
 import { teamStackName } from '../shared/stack/team-stack';
+
+/**
+ * How long DELETE_COMPLETE waits for the run's snapshot to complete before it reports "being
+ * saved" instead: within the function's 5-minute timeout (serverless.yml).
+ */
+const SNAPSHOT_WAIT_MS = 4 * 60_000;
 
 /**
  * Target of the EventBridge rule on "CloudFormation Stack Status Change" for the team
@@ -48,9 +56,12 @@ function defaultDeps(): StackEventsDeps {
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm,
+    ec2: new EC2Client({ region: config.region }),
     slack: botPosterFor(ssm, config),
     dispatchNotifier: (job) => dispatchNotifierJob(lambda, config.notifierFunctionName, job),
     now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+    workWaitMs: SNAPSHOT_WAIT_MS,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The whole flow on one machine: the functions in serverless-offline, a local SES with its
  * inbox page (aws-ses-v2-local), and the sandbox backend standing in for CloudFormation,
- * Route 53, Secrets Manager, SSM and Slack; with SANDBOX_ACME=pebble, Pebble as the CA of
+ * EC2, Route 53, Secrets Manager, SSM and Slack; with SANDBOX_ACME=pebble, Pebble as the CA of
  * the certificate function. `npm start` runs it (start.ts); the end-to-end test starts and
  * stops it as a function.
  */
@@ -14,9 +14,9 @@ import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
 import { SIZES } from '../shared/team/instance-types';
-import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
 import type { CertificateOutcome } from '../shared/certificate/certificate-check';
+import { NO_DATA_VOLUME, teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { checkTemplate } from './backend/cloudformation/template';
 import { type RunningPebble, startPebble } from './pebble';
 import { type SandboxBackend, startBackend } from './backend/server';
@@ -29,6 +29,7 @@ import {
   readRunSeconds,
   readSandboxAcme,
   readSandboxEnv,
+  readSnapshotMs,
   readStackDelayMs,
   readSweepSeconds,
   SANDBOX,
@@ -74,6 +75,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const settingsEnv = readSandboxEnv(options.shellEnv);
   const ports = readPorts(settingsEnv);
   const stackDelayMs = readStackDelayMs(settingsEnv);
+  const snapshotMs = readSnapshotMs(settingsEnv);
   const failSlot = readFailSlot(settingsEnv);
   const runSeconds = readRunSeconds(settingsEnv);
   const sweepSeconds = readSweepSeconds(settingsEnv);
@@ -119,6 +121,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       region: config.region,
       accountId: SANDBOX.accountId,
       stackDelayMs,
+      snapshotMs,
+      // The deployment's one subnet, in the region's first zone.
+      subnets: { [config.team.subnetId]: sandboxZone(config) },
+      deployment: teamStackName(config.stackNamePrefix),
       ...(failSlot !== undefined ? { failSlot } : {}),
       ...(runSeconds !== undefined ? { runSeconds } : {}),
       botToken: SANDBOX.botToken,
@@ -203,6 +209,7 @@ export function checkLauncherTemplate(templateBody: string, config: Config): voi
         slots,
         instanceType,
         share: shareHost(instanceType, slots.length) as IdeShare,
+        dataVolume: config.work.keep ? { keep: true, availabilityZone: sandboxZone(config), snapshotId: '', sizeGb: config.work.volumeGb } : NO_DATA_VOLUME,
       }).map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })),
       LAUNCHER_CAPABILITIES,
       { stackName, stackId: `arn:aws:cloudformation:${config.region}:${SANDBOX.accountId}:stack/${stackName}/00000000-0000-4000-8000-000000000000`, region: config.region, accountId: SANDBOX.accountId },
@@ -211,6 +218,9 @@ export function checkLauncherTemplate(templateBody: string, config: Config): voi
     throw new SandboxSetupError(`infra/team-stack.yaml is broken: ${(error as Error).message} (fix the template; \`npx vitest run test/infra\` says more)`);
   }
 }
+
+/** Where the sandbox's subnet is: the region's first zone. */
+const sandboxZone = (config: Config) => `${config.region}a`;
 
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();

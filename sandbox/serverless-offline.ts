@@ -29,6 +29,7 @@ export function serverlessEnvironment(settingsEnv: Record<string, string | undef
   const kept = Object.entries(settingsEnv).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('AWS_'));
   const endpoints: Record<(typeof SANDBOX_ENDPOINT_VARIABLES)[number], string> = {
     AWS_ENDPOINT_URL_CLOUDFORMATION: urls.backend,
+    AWS_ENDPOINT_URL_EC2: urls.backend,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
     AWS_ENDPOINT_URL_ROUTE_53: urls.backend,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.backend,

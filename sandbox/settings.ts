@@ -32,7 +32,7 @@ export const SANDBOX = {
 export const PORT_SETTINGS = {
   http: { variable: 'SANDBOX_HTTP_PORT', fallback: 3000, serves: 'the Slack command endpoint (serverless-offline)' },
   lambda: { variable: 'SANDBOX_LAMBDA_PORT', fallback: 3002, serves: 'Lambda Invoke (serverless-offline)' },
-  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, Route 53, Secrets Manager, SSM and Slack' },
+  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, EC2, Route 53, Secrets Manager, SSM and Slack' },
   ses: { variable: 'SANDBOX_SES_PORT', fallback: 8005, serves: 'SES and its inbox page (aws-ses-v2-local)' },
 } as const;
 
@@ -41,6 +41,8 @@ export type SandboxPorts = Record<keyof typeof PORT_SETTINGS, number>;
 export interface SandboxUrls {
   /** Where Slack would POST the slash command. */
   commands: string;
+  /** Where Slack would POST a button press (Interactivity). */
+  interactions: string;
   lambda: string;
   backend: string;
   /** aws-ses-v2-local: the inbox page; GET /store lists the emails. */
@@ -53,6 +55,7 @@ export function sandboxUrls(ports: SandboxPorts): SandboxUrls {
   const at = (port: number) => `http://${SANDBOX.host}:${port}`;
   return {
     commands: `${at(ports.http)}/slack/commands`,
+    interactions: `${at(ports.http)}/slack/interactions`,
     lambda: at(ports.lambda),
     backend: at(ports.backend),
     inbox: at(ports.ses),
@@ -105,6 +108,9 @@ export function readPorts(env: Record<string, string | undefined>): SandboxPorts
 
 /** How long each stack operation takes in the sandbox (AWS takes minutes). */
 export const readStackDelayMs = (env: Record<string, string | undefined>) => wholeNumber(env, 'SANDBOX_STACK_DELAY_MS', 1500, 0, 600_000, 'a number of milliseconds');
+
+/** How long a snapshot of the homes stays pending in the sandbox (EBS takes seconds to minutes). */
+export const readSnapshotMs = (env: Record<string, string | undefined>) => wholeNumber(env, 'SANDBOX_SNAPSHOT_MS', 3000, 0, 600_000, 'a number of milliseconds');
 
 /**
  * SANDBOX_RUN_SECONDS=N ends every run N seconds after it is created, whatever `--hours`

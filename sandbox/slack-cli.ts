@@ -3,6 +3,8 @@
  * Slack would, prints the ephemeral answer, then the messages the command leads to (on
  * its response_url and in its channel) until the sandbox has settled.
  *
+ *   --press "Stop and discard the work"
+ *                 instead of a command: press the newest button with this label the user sees
  *   --user U…     Slack user id to send as (default: the first roster member in ALLOWED_USERS)
  *   --name alice  their handle (default: the roster's, or the id)
  *   --channel C…  channel id (default: the first of ALLOWED_CHANNELS)
@@ -15,7 +17,7 @@ import { parseRoster } from '../shared/team/roster';
 import type { BackendActivity, SlackMessagesAnswer } from './backend/server';
 import { renderMessage, type SandboxSlackMessage } from './backend/slack';
 import { defaultSender, readPorts, readSandboxEnv, SANDBOX, SandboxSetupError, sandboxUrls } from './settings';
-import { signedHeaders, slashCommandBody } from './slack-request';
+import { blockActionsBody, signedHeaders, slashCommandBody } from './slack-request';
 
 export interface SlashCommandInput {
   commandsUrl: string;
@@ -73,6 +75,60 @@ export async function sendSlashCommand(input: SlashCommandInput): Promise<SlashC
     // Not JSON (an empty acknowledgement, or an error page): shown as it is.
   }
   return { status: response.status, answer, responseUrlId, afterSeq };
+}
+
+export interface ButtonPressInput {
+  interactionsUrl: string;
+  backendUrl: string;
+  /** The button's label, or its start (case does not matter). */
+  label: string;
+  user: { id: string; name: string };
+  channelId: string;
+  /** The presser's workspace, as Slack names it in the payload. */
+  teamId?: string;
+  signingSecret?: string;
+}
+
+interface SlackButton {
+  type?: string;
+  action_id?: string;
+  value?: string;
+  text?: { text?: string };
+}
+
+/**
+ * Presses the newest button with this label that the user sees (in the channel, or in an
+ * answer only they got), and posts the press as Slack does: a signed `block_actions` payload
+ * whose response_url is the pressed message's. Its answer comes later, like a command's.
+ */
+export async function pressButton(input: ButtonPressInput): Promise<SlashCommandResult> {
+  const { messages } = await getJson<SlackMessagesAnswer>(`${input.backendUrl}/slack/messages`);
+  const wanted = input.label.trim().toLowerCase();
+  const found = messages
+    .filter((message) => message.channel === input.channelId || message.responseUrlId !== undefined)
+    .flatMap((message) =>
+      ((message.blocks ?? []) as { type?: string; block_id?: string; elements?: SlackButton[] }[])
+        .filter((block) => block.type === 'actions')
+        .flatMap((block) => (block.elements ?? []).filter((button) => button.type === 'button' && (button.text?.text ?? '').toLowerCase().startsWith(wanted)).map((button) => ({ message, block, button }))),
+    )
+    .at(-1);
+  if (!found) throw new SandboxSetupError(`no message shows a button "${input.label}": send the command that asks for it first`);
+  const responseUrlId = found.message.responseUrlId ?? randomUUID();
+  const body = blockActionsBody({
+    actionId: found.button.action_id ?? '',
+    value: found.button.value ?? '',
+    userId: input.user.id,
+    channelId: input.channelId,
+    ...(input.teamId ? { teamId: input.teamId } : {}),
+    responseUrl: `${input.backendUrl}/slack/respond/${responseUrlId}`,
+    ...(found.block.block_id ? { blockId: found.block.block_id } : {}),
+    ephemeral: found.message.responseType === 'ephemeral',
+    buttonText: found.button.text?.text ?? '',
+  });
+  const response = await reach(input.interactionsUrl, () =>
+    fetch(input.interactionsUrl, { method: 'POST', headers: signedHeaders(input.signingSecret ?? SANDBOX.signingSecret, body, Math.floor(Date.now() / 1000)), body }),
+  );
+  return { status: response.status, answer: await response.text(), responseUrlId, afterSeq: messages.at(-1)?.seq ?? 0 };
 }
 
 /** `/ide start 3` → command `/ide`, text `start 3`. */
@@ -135,10 +191,10 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { user: { type: 'string' }, name: { type: 'string' }, channel: { type: 'string' }, team: { type: 'string' }, wait: { type: 'string', default: '60' } },
+    options: { press: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, channel: { type: 'string' }, team: { type: 'string' }, wait: { type: 'string', default: '60' } },
   });
   const commandLine = positionals.join(' ');
-  if (commandLine === '') throw new SandboxSetupError('give the command to send, e.g. npm run slack -- "/ide start 3"');
+  if (commandLine === '' && values.press === undefined) throw new SandboxSetupError('give the command to send, e.g. npm run slack -- "/ide start 3", or a button to press: npm run slack -- --press "Stop and discard the work"');
   const env = readSandboxEnv(process.env);
   const urls = sandboxUrls(readPorts(env));
   const sender = defaultSender(env);
@@ -149,13 +205,20 @@ async function main(argv: string[]): Promise<void> {
   const channelId = values.channel ?? sender.channelId;
   const print = (text: string) => console.log(text.split('\n').map((line, index) => (index === 0 ? line : `    ${line}`)).join('\n'));
 
-  console.log(`@${user.name} in ${channelId}: ${commandLine}`);
   const teamId = values.team ?? sender.teamId;
-  const result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, teamId, nameOf });
-  if (result.status !== 200) {
-    throw new Error(`the command endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
+  let result: SlashCommandResult;
+  if (values.press !== undefined) {
+    console.log(`@${user.name} in ${channelId} presses [${values.press}]`);
+    result = await pressButton({ interactionsUrl: urls.interactions, backendUrl: urls.backend, label: values.press, user, channelId, teamId });
+    if (result.status !== 200) throw new Error(`the interactions endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
+  } else {
+    console.log(`@${user.name} in ${channelId}: ${commandLine}`);
+    result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, teamId, nameOf });
+    if (result.status !== 200) {
+      throw new Error(`the command endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
+    }
+    print(`  ↳ (only you) ${result.answer || '(no answer)'}`);
   }
-  print(`  ↳ (only you) ${result.answer || '(no answer)'}`);
   await followCommand({
     backendUrl: urls.backend,
     result,

@@ -1,6 +1,7 @@
 /**
- * The sandbox backend: one local HTTP server standing in for CloudFormation, Route 53,
- * Secrets Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>) and Slack
+ * The sandbox backend: one local HTTP server standing in for CloudFormation, EC2 (the data
+ * volumes and their snapshots), Route 53, Secrets Manager, SSM (the functions reach them
+ * through AWS_ENDPOINT_URL_<SERVICE>) and Slack
  * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
  * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
  */
@@ -8,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
-import { AwsServiceError, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
+import { AwsServiceError, ec2Error, ec2Response, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
 import { type PublishedRecordSet, SandboxRoute53 } from './route53';
+import { SandboxEbs } from './ebs';
 import { SandboxSecretsManager } from './secrets-manager';
 import { SandboxSlack, type SandboxSlackMessage } from './slack';
 import { SandboxParameterStore } from './ssm';
@@ -22,6 +24,12 @@ export interface BackendOptions {
   region: string;
   accountId: string;
   stackDelayMs: number;
+  /** How long a snapshot stays pending. */
+  snapshotMs: number;
+  /** The account's subnets, by id, with their zone. */
+  subnets: Record<string, string>;
+  /** The team stack's name: the tag value that marks this deployment's snapshots. */
+  deployment: string;
   failSlot?: number;
   runSeconds?: number;
   /** The bot token chat.postMessage accepts; stored in SSM with the other `parameters`. */
@@ -46,6 +54,7 @@ export interface SandboxBackend {
   secretsManager: SandboxSecretsManager;
   parameterStore: SandboxParameterStore;
   route53: SandboxRoute53;
+  ebs: SandboxEbs;
   slack: SandboxSlack;
   close(): Promise<void>;
 }
@@ -76,11 +85,20 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
   for (const zone of options.hostedZones ?? []) route53.addZone(zone.id, zone.name);
   // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
   let lastActivityAt = Date.now();
+  const ebs = new SandboxEbs({
+    region: options.region,
+    accountId: options.accountId,
+    snapshotMs: options.snapshotMs,
+    subnets: options.subnets,
+    deployment: options.deployment,
+    log: (line) => options.log('ec2', line),
+  });
   const cloudFormation = new SandboxCloudFormation({
     region: options.region,
     accountId: options.accountId,
     delayMs: options.stackDelayMs,
     secrets: secretsManager,
+    ebs,
     publish: (event) => {
       lastActivityAt = Date.now();
       return options.publish(event);
@@ -128,6 +146,16 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
         throw error;
       }
     }
+    if (service === 'ec2') {
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? '';
+      try {
+        return ec2Response(action, ebs.handle(action, form));
+      } catch (error) {
+        if (error instanceof AwsServiceError) return ec2Error(error);
+        throw error;
+      }
+    }
     if (service === 'secretsmanager' || service === 'ssm') {
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       const handler = service === 'ssm' ? parameterStore : secretsManager;
@@ -141,7 +169,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     if (url.pathname === '/acme/directory') {
       return json(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'The sandbox runs no ACME server: start it with SANDBOX_ACME=pebble (apt-get install -y pebble)' });
     }
-    return json(404, { error: `The sandbox backend emulates CloudFormation, Route 53, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+    return json(404, { error: `The sandbox backend emulates CloudFormation, EC2, Route 53, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -164,6 +192,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     secretsManager,
     parameterStore,
     route53,
+    ebs,
     slack,
     close: async () => {
       cloudFormation.close();

@@ -17,6 +17,8 @@ export interface SandboxSlackMessage {
   /** `ephemeral` or `in_channel`, for response_url messages. */
   responseType?: string;
   text: string;
+  /** Set once a response_url asked to delete it (`delete_original`). */
+  deleted?: true;
   /** The message as Slack would show it: the blocks' text, or the text when there are none. */
   rendered: string;
   blocks?: unknown[];
@@ -63,13 +65,20 @@ export class SandboxSlack {
     this.responseUrlUses.set(responseUrlId, uses);
     // Slack documents the limit, not its answer to a sixth use: refuse loudly so a test sees it.
     if (uses > RESPONSE_URL_USES) return { status: 404, body: { ok: false, error: 'used_url' } };
+    if (body.delete_original === true) {
+      // The message the response_url belongs to goes (here: the newest sent through it).
+      const original = this.messages.findLast((message) => message.responseUrlId === responseUrlId && !message.deleted);
+      if (original) original.deleted = true;
+      this.options.log(`deleted: ${original?.rendered.replace(/\n+/g, ' | ') ?? '(nothing)'}`);
+      return { status: 200, body: { ok: true } };
+    }
     this.keep({ via: 'response_url', responseUrlId, responseType: typeof body.response_type === 'string' ? body.response_type : 'ephemeral' }, body);
     return { status: 200, body: { ok: true } };
   }
 
-  /** The messages after `seq` (all with 0). */
+  /** The messages after `seq` (all with 0), without deleted ones. */
   list(after = 0): SandboxSlackMessage[] {
-    return this.messages.filter((message) => message.seq > after);
+    return this.messages.filter((message) => message.seq > after && !message.deleted);
   }
 
   private keep(where: Pick<SandboxSlackMessage, 'via' | 'channel' | 'responseUrlId' | 'responseType'>, body: Record<string, unknown>): SandboxSlackMessage {

@@ -46,6 +46,17 @@ export interface Config {
   sesFromAddress: string;
   team: TeamStackSettings;
   certificate: CertificateSettings;
+  work: WorkSettings;
+}
+
+/** Whether developers' homes survive a stop, and how much of that is kept (README, "Your work between runs"). */
+export interface WorkSettings {
+  /** False: no data volume, homes go with the host (KEEP_WORK=false). */
+  keep: boolean;
+  /** How many completed snapshots of the homes are kept; older ones are deleted once a new one completes. */
+  snapshotsKept: number;
+  /** Size of a new data volume, GiB; a restored one is at least its snapshot's size. */
+  volumeGb: number;
 }
 
 export type Backend = 'aws' | 'sandbox';
@@ -56,6 +67,7 @@ export type Backend = 'aws' | 'sandbox';
  */
 export const SANDBOX_ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_CLOUDFORMATION',
+  'AWS_ENDPOINT_URL_EC2',
   'AWS_ENDPOINT_URL_LAMBDA',
   'AWS_ENDPOINT_URL_ROUTE_53',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
@@ -211,6 +223,11 @@ const schema = z.object({
   }),
   DASHBOARD_USERS_PARAMETER: required('the name of the SSM SecureString holding the Traefik dashboard htpasswd line'),
   ROOT_VOLUME_GB: wholeNumber(30, 8, 1024),
+  KEEP_WORK: optional('true').refine((text) => text === 'true' || text === 'false', {
+    error: 'must be true (developers\' homes are kept between runs, the default) or false (they go with the host)',
+  }),
+  SNAPSHOTS_KEPT: wholeNumber(3, 1, 20),
+  DATA_VOLUME_GB: wholeNumber(20, 1, 1024),
   KEY_PAIR_NAME: optional(''),
   INSTANCE_PROFILE_NAME: optional(''),
   IDE_BACKEND: optional('aws').refine((text) => text === 'aws' || text === 'sandbox', {
@@ -289,6 +306,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       renewDays: settings.CERTIFICATE_RENEW_DAYS,
       keyType: settings.CERTIFICATE_KEY_TYPE as CertificateKeyType,
       channel: settings.CERTIFICATE_CHANNEL || (settings.ALLOWED_CHANNELS === '*' ? '' : (settings.ALLOWED_CHANNELS[0] ?? '')),
+    },
+    work: {
+      keep: settings.KEEP_WORK === 'true',
+      snapshotsKept: settings.SNAPSHOTS_KEPT,
+      volumeGb: settings.DATA_VOLUME_GB,
     },
   };
 }

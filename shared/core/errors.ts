@@ -51,6 +51,11 @@ export class StackRequestError extends AppError {
   }
 }
 
+/** The developers' saved work cannot be used as asked (a failed or missing snapshot, one still being saved, EC2 refusing). */
+export class WorkError extends AppError {
+  readonly code = 'work';
+}
+
 /** A setting is missing or wrong. Thrown at cold start, so the function fails before it answers anyone. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -21,7 +21,8 @@ export interface SlackRequester {
  */
 export type LauncherJob =
   | { action: 'start'; requester: SlackRequester; request: StartRequest }
-  | { action: 'stop'; requester: SlackRequester }
+  /** `discard`: `/ide stop --discard`, which asks for a confirmation before anything happens. */
+  | { action: 'stop'; requester: SlackRequester; discard?: boolean }
   | { action: 'status'; requester: SlackRequester };
 
 /** Hands the job to the launcher without waiting: Slack's 3 seconds cover only this hand-off. */
@@ -38,10 +39,10 @@ const seats = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('count'), count: z.number().int() }),
   z.object({ kind: z.literal('people'), people: z.array(person).max(200) }),
 ]);
-const request = z.object({ seats, size: text.optional(), hours: z.number().int().optional() });
+const request = z.object({ seats, size: text.optional(), hours: z.number().int().optional(), fresh: z.boolean().optional() });
 const job = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), requester, request }),
-  z.object({ action: z.literal('stop'), requester }),
+  z.object({ action: z.literal('stop'), requester, discard: z.boolean().optional() }),
   z.object({ action: z.literal('status'), requester }),
 ]);
 

@@ -15,7 +15,9 @@ import { claimRunMarker, readRunMarker, type RunKey, writeRunMarker } from './ru
 import { stopRunOnce } from './run-stop';
 import type { SlackMessage } from '../slack/slack-api';
 import { slackTime } from '../slack/slack-format';
-import { stopAnnouncement } from '../slack/slack-messages';
+import { stopAnnouncement, stopWorkOf } from '../slack/slack-messages';
+import { discardRunWork } from '../snapshots/work-records';
+import { decodeDiscardValue, discardWhileStoppingMessage } from '../snapshots/work-messages';
 import { describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import { authorizeUser, authorizeWorkspace } from '../team/start-plan';
 import { type RunTags, teamStackName } from '../stack/team-stack';
@@ -44,7 +46,8 @@ export interface ButtonPress {
  * only and leaves the warning as it is.
  */
 export interface ButtonReply {
-  mode: 'replace' | 'ephemeral';
+  /** `announce`: the pressed message goes (an ephemeral confirmation), the message goes to the channel. */
+  mode: 'replace' | 'ephemeral' | 'announce';
   message: SlackMessage;
 }
 
@@ -95,13 +98,34 @@ export async function pressStop(deps: RunButtonDeps, press: ButtonPress): Promis
     deps.logger.info('Stop already under way', { runId: found.run.runId, userId: press.userId });
     return { mode: 'ephemeral', message: alreadyStoppedMessage() };
   }
-  return { mode: 'replace', message: stopAnnouncement(press.userId, found.stack) };
+  return { mode: 'replace', message: stopAnnouncement(press.userId, found.stack, stopWorkOf(found.stack)) };
 }
 
 function authorizePresser(deps: RunButtonDeps, press: ButtonPress): void {
   authorizeWorkspace(deps.config, press.teamId);
   authorizeUser(deps.config, press.userId);
 }
+
+/**
+ * "Stop and discard the work", the confirmation of `/ide stop --discard`: marks the run's
+ * work as not kept, then deletes the run as `/ide stop` does (its snapshot is deleted once
+ * made, by stack-events). A run already stopping still has its work discarded.
+ */
+export async function pressDiscard(deps: RunButtonDeps, press: ButtonPress): Promise<ButtonReply> {
+  authorizePresser(deps, press);
+  const runId = decodeDiscardValue(press.value);
+  const stack = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
+  if (!runId || !stack?.run || stack.run.runId !== runId || !DISCARDABLE_STATUSES.includes(stack.status)) {
+    return { mode: 'ephemeral', message: alreadyStoppedMessage() };
+  }
+  await discardRunWork(deps.ssm, deps.config.stackNamePrefix, { stackId: stack.stackId, runId, startedAt: stack.createdAt }, deps.now());
+  const stopping = (await stopRunOnce(deps, stack)) === 'already-stopping';
+  deps.logger.info('Run work discarded', { runId, userId: press.userId, alreadyStopping: stopping });
+  return { mode: 'announce', message: stopping ? discardWhileStoppingMessage(press.userId, stack.run) : stopAnnouncement(press.userId, stack, 'discarded') };
+}
+
+/** The statuses in which a run's work can still be discarded: its volume is not deleted yet. */
+const DISCARDABLE_STATUSES: readonly string[] = [...SWEPT_STATUSES, 'DELETE_IN_PROGRESS'];
 
 /** The run the button was made for, if it is still the one starting or running and nobody is stopping it. */
 async function findPressedRun(deps: RunButtonDeps, press: ButtonPress): Promise<{ stack: TeamStack; run: RunTags; runKey: RunKey; target: ButtonTarget } | undefined> {

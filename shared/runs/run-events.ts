@@ -1,4 +1,5 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { AppError } from '../core/errors';
@@ -6,6 +7,8 @@ import type { Logger } from '../core/logger';
 import type { NotifierJob } from '../email/notifier-job';
 import { claimRunMarker, removeStoppedRunMarkers, type RunKey, type RunMarker } from './run-markers';
 import { deleteFailedMessage, failedRunNotRemovedMessage, startFailedMessage, stoppedMessage } from './run-messages';
+import { settleStoppedWork, type StoppedWork } from '../snapshots/work-keeper';
+import { stoppedWorkLine } from '../snapshots/work-messages';
 import type { SlackMessage, SlackPoster } from '../slack/slack-api';
 import { deleteTeamStack, describeRunStack, type FailedResource, findFirstFailedResource } from '../stack/stack-gateway';
 import type { TeamStackStatusChange } from '../stack/stack-status-event';
@@ -13,13 +16,18 @@ import { type RunTags, teamStackName } from '../stack/team-stack';
 
 /** What stack-events needs; tests hand in mocked clients and a recording poster. */
 export interface StackEventsDeps {
-  config: Pick<Config, 'stackNamePrefix'>;
+  config: Pick<Config, 'stackNamePrefix' | 'region' | 'work' | 'team'>;
   logger: Logger;
   cloudFormation: CloudFormationClient;
   ssm: SSMClient;
+  /** A stopped run's snapshot: claimed, waited for, discarded or kept, older ones pruned. */
+  ec2: EC2Client;
   slack: SlackPoster;
   dispatchNotifier: (job: NotifierJob) => Promise<void>;
   now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** How long DELETE_COMPLETE waits for the run's snapshot before saying "being saved" (within the function's timeout). */
+  workWaitMs: number;
 }
 
 /** The run an event is about, and what is needed to act on it. */
@@ -70,7 +78,7 @@ export async function handleStackStatusChange(deps: StackEventsDeps, change: Tea
       if (change.status !== 'ROLLBACK_IN_PROGRESS') await removeFailedStack(deps, event);
       return;
     case 'DELETE_COMPLETE':
-      await reportStopped(deps, event);
+      await reportStopped(deps, event, stack.createdAt);
       return;
     case 'DELETE_FAILED':
       await reportDeleteFailed(deps, event);
@@ -98,16 +106,34 @@ async function removeFailedStack(deps: StackEventsDeps, event: RunEvent): Promis
   }
 }
 
-async function reportStopped(deps: StackEventsDeps, event: RunEvent): Promise<void> {
+async function reportStopped(deps: StackEventsDeps, event: RunEvent, startedAt: Date): Promise<void> {
   if (!(await claim(deps, event, 'stopped'))) return;
-  let markers: RunMarker[] = [];
+  let markers: RunMarker[] | undefined;
   try {
     markers = await removeStoppedRunMarkers(deps.ssm, event.runKey);
   } catch (error) {
     deps.logger.warn('Could not remove the run markers', { ...logFields(event), error: error as Error });
   }
-  deps.logger.info('Stop reported', logFields(event));
-  await post(deps, event, stoppedMessage(event.run, markers.includes('failure-reported')));
+  const afterFailure = markers?.includes('failure-reported') ?? false;
+  // Unreadable markers: the run may have been used, so its work is kept.
+  const work = await settleWork(deps, event, { startedAt, used: markers?.includes('notified') ?? true });
+  deps.logger.info('Stop reported', { ...logFields(event), work: work.kind });
+  await post(deps, event, stoppedMessage(event.run, afterFailure, afterFailure ? undefined : stoppedWorkLine(work)));
+}
+
+/**
+ * The run's homes once its stack is gone: a run nobody was ever told about (no `notified`
+ * marker: it failed or was stopped while starting) keeps no snapshot. A failure here is
+ * logged and the stop still reported: the next start looks again.
+ */
+async function settleWork(deps: StackEventsDeps, event: RunEvent, run: { startedAt: Date; used: boolean }): Promise<StoppedWork> {
+  if (!event.run.work || event.run.work.kind === 'off') return { kind: 'none' };
+  try {
+    return await settleStoppedWork(deps, { stackId: event.change.stackId, runId: event.run.runId, ...run, deadline: deps.now().getTime() + deps.workWaitMs });
+  } catch (error) {
+    deps.logger.error('Could not settle the run\'s saved work', { ...logFields(event), error: error as Error });
+    return { kind: 'saving' };
+  }
 }
 
 async function reportDeleteFailed(deps: StackEventsDeps, event: RunEvent): Promise<void> {

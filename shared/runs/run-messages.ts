@@ -2,7 +2,8 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from '../slack/slack-api';
 import { context, escapeMrkdwn, mention, plural, section, slackTime } from '../slack/slack-format';
 import type { FailedResource } from '../stack/stack-gateway';
-import type { RunTags } from '../stack/team-stack';
+import { LOGICAL_ID, type RunTags } from '../stack/team-stack';
+import { workOriginLine } from '../snapshots/work-messages';
 
 /**
  * The channel messages that follow a run after the launcher's announcement: ready, failed
@@ -44,7 +45,10 @@ const seatName = (seat: Pick<SeatReport, 'slot' | 'userId'>) => `dev-${seat.slot
 function endsAtLine(run: RunTags): string {
   const endsAt = run.endsAt ? new Date(run.endsAt) : undefined;
   const until = endsAt && !Number.isNaN(endsAt.getTime()) ? `Runs until ${slackTime(endsAt)}, then stops by itself (a warning with a button to extend comes first). ` : '';
-  return `${until}Push your work before it stops: \`/ide stop\` deletes the host and its disks.`;
+  const keeps = run.work && run.work.kind !== 'off'
+    ? 'Stopping saves every home (`/home/coder`) for the next start; push what others need.'
+    : 'Push your work before it stops: `/ide stop` deletes the host and its disks.';
+  return `${until}${keeps}`;
 }
 
 /** The run is up: the links, and which emails went out and which did not. */
@@ -60,7 +64,8 @@ export function readyMessage(run: RunTags, seats: readonly SeatReport[]): SlackM
     const email = seat.emailed ? 'emailed' : '*no email*';
     return `• ${seatName(seat)}${link} (${email})`;
   });
-  const blocks = sections(`:white_check_mark: ${text}\n*Links* (each password is only in its developer's email):`, links);
+  const homes = workOriginLine(run.work);
+  const blocks = sections(`:white_check_mark: ${text}${homes ? ` ${homes}` : ''}\n*Links* (each password is only in its developer's email):`, links);
   if (missed.length > 0) {
     blocks.push(
       ...sections(
@@ -84,10 +89,13 @@ function failureLine(failure: FailedResource | undefined, stackReason: string): 
 /** The run failed to start; said once, as soon as the rollback begins. */
 export function startFailedMessage(run: RunTags, failure: FailedResource | undefined, stackReason: string): SlackMessage {
   const text = `The team IDEs ${mention(run.requestedBy)} asked for could not start.`;
+  const restoring = failure?.logicalId === LOGICAL_ID.dataVolume && run.work?.kind === 'restored'
+    ? `\nThe developers' homes could not be restored from the snapshot of ${slackTime(new Date(run.work.savedAt))} (${escapeMrkdwn(run.work.snapshotId)}). \`/ide start --fresh\` starts with empty homes and keeps the snapshots; whoever deployed team-ide can look at the snapshot in the EC2 console.`
+    : '';
   return {
     text,
     blocks: [
-      section(`:x: ${text}\n${failureLine(failure, stackReason)}`),
+      section(`:x: ${text}\n${failureLine(failure, stackReason)}${restoring}`),
       context('No emails went out. I am removing what was created so the next `/ide start` works, and will say here when it is gone.'),
     ],
   };
@@ -99,24 +107,21 @@ export function failedRunNotRemovedMessage(run: RunTags, stackName: string, prob
   return plain(`:warning: ${text} ${escapeMrkdwn(problem)} Whoever deployed team-ide should delete the stack \`${stackName}\` in the CloudFormation console.`, text);
 }
 
-/** The stack is gone; after a failed start that means the next start can go ahead. */
-export function stoppedMessage(run: RunTags, afterFailure: boolean): SlackMessage {
+/** The stack is gone; after a failed start that means the next start can go ahead. `work` says what became of the homes. */
+export function stoppedMessage(run: RunTags, afterFailure: boolean, work?: string): SlackMessage {
   const text = afterFailure
     ? `The failed run ${mention(run.requestedBy)} started is cleaned up: \`/ide start\` works again.`
     : `The team IDEs ${mention(run.requestedBy)} started are stopped and deleted.`;
-  return plain(`:wave: ${text}`, text);
+  return work ? { text, blocks: [section(`:wave: ${text}`), section(work)] } : plain(`:wave: ${text}`, text);
 }
 
 /** Deleting the stack failed: the host may still be running, and costing money. */
 export function deleteFailedMessage(run: RunTags, stackName: string, failure: FailedResource | undefined, stackReason: string): SlackMessage {
   const text = `The team IDEs ${mention(run.requestedBy)} started could not be deleted.`;
-  return {
-    text,
-    blocks: [
-      section(`:warning: ${text}\n${failureLine(failure, stackReason)}`),
-      context(`Parts of the run may still be running and cost money. \`/ide stop\` tries again; if it fails again, whoever deployed team-ide should look at the stack \`${stackName}\` in the CloudFormation console.`),
-    ],
-  };
+  const advice = failure?.logicalId === LOGICAL_ID.dataVolume
+    ? `The developers' homes could not be saved, so CloudFormation kept their volume${failure.physicalId ? ` ${escapeMrkdwn(failure.physicalId)}` : ''}: no work is lost, and the volume costs money until it goes. \`/ide stop\` tries the snapshot again. If it fails again, whoever deployed team-ide should snapshot the volume by hand in the EC2 console (or decide its work can go), then delete the stack \`${stackName}\` keeping \`${LOGICAL_ID.dataVolume}\`, and delete the volume.`
+    : `Parts of the run may still be running and cost money. \`/ide stop\` tries again; if it fails again, whoever deployed team-ide should look at the stack \`${stackName}\` in the CloudFormation console.`;
+  return { text, blocks: [section(`:warning: ${text}\n${failureLine(failure, stackReason)}`), context(advice)] };
 }
 
 /** The notifier failed in a way it could not report per seat. */

@@ -1,13 +1,15 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { certificateStatusLine } from '../certificate/certificate-messages';
 import { readCertificateStatus } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
+import { StackStateError } from '../core/errors';
 import { estimateCost } from '../team/instance-types';
 import type { SlackRequester } from './launcher-job';
 import type { Logger } from '../core/logger';
 import type { SlackMessage, SlackResponder } from '../slack/slack-api';
-import { context } from '../slack/slack-format';
+import { context, section } from '../slack/slack-format';
 import {
   alreadyRunningMessage,
   alreadyStoppingMessage,
@@ -15,12 +17,17 @@ import {
   startAnnouncement,
   statusMessage,
   stopAnnouncement,
+  stopWorkOf,
 } from '../slack/slack-messages';
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import type { StartPlan } from '../team/start-plan';
-import { runTagsToStackTags, teamStackName, teamStackParameters } from '../stack/team-stack';
+import { NO_DATA_VOLUME, runTagsToStackTags, teamStackName, teamStackParameters } from '../stack/team-stack';
+import { savedWorkCost } from '../snapshots/saved-work';
+import { pollDelayMs, type PreparedVolume, prepareDataVolume, pruneWork, readSavedWork } from '../snapshots/work-keeper';
+import { discardConfirmationMessage, savedWorkStatusLine, waitingForWorkMessage } from '../snapshots/work-messages';
+import { recordRun } from '../snapshots/work-records';
 
 export interface TeamRunDeps {
   config: Config;
@@ -28,30 +35,51 @@ export interface TeamRunDeps {
   cloudFormation: CloudFormationClient;
   /** The run markers: the `stopping` claim shared with the sweeper and the buttons, the extended end. */
   ssm: SSMClient;
+  /** The saved work: the subnet's zone, the snapshots to restore, retention. */
+  ec2: EC2Client;
   slack: SlackResponder;
   templateBody: string;
   now: () => Date;
+  /** Waits between two looks at a stop or a snapshot still under way; tests hand in one that moves their clock. */
+  sleep: (ms: number) => Promise<void>;
+  /** How long a start waits for the previous run to stop and its homes to be saved (within the launcher's timeout). */
+  workWaitMs: number;
   newRunId: () => string;
 }
 
 /**
- * Creates the team stack for a checked plan, unless one exists. The channel hears of it
- * through the response_url (in_channel), which works even where the bot was never invited.
+ * Creates the team stack for a checked plan, unless one exists. With KEEP_WORK, the homes
+ * come from the newest kept snapshot: a start while the previous run is still stopping, or
+ * its snapshot still pending, waits for it (and says so in the channel). The channel hears
+ * of it through the response_url (in_channel), which works even where the bot was never invited.
  */
 export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester, plan: StartPlan): Promise<void> {
   const stackName = teamStackName(deps.config.stackNamePrefix);
   const existing = await describeTeamStack(deps.cloudFormation, stackName);
-  if (existing) {
+  const keep = deps.config.work.keep;
+  if (existing && !(keep && existing.status === 'DELETE_IN_PROGRESS')) {
     await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...alreadyRunningMessage(existing) });
     return;
   }
+  let told = false;
+  const tellChannelOnce = async (message: SlackMessage) => {
+    if (told) return;
+    told = true;
+    await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...message });
+  };
+  const deadline = deps.now().getTime() + deps.workWaitMs;
+  if (existing) await waitForStop(deps, existing, deadline, () => tellChannelOnce(waitingForWorkMessage(requester.userId, { kind: 'stopping' })));
+  const volume: PreparedVolume | undefined = keep
+    ? await prepareDataVolume(deps, { fresh: plan.fresh, deadline, announce: (pending) => tellChannelOnce(waitingForWorkMessage(requester.userId, pending)) })
+    : undefined;
   const runId = deps.newRunId();
   const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
   const slots = plan.seats.map((member) => member.slot);
+  const work = volume?.origin ?? { kind: 'off' as const };
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share }),
+    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share, dataVolume: volume?.plan ?? NO_DATA_VOLUME }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,
@@ -60,33 +88,75 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
       slots,
       hours: plan.hours,
       endsAt: endsAt.toISOString(),
+      work,
     }),
     clientRequestToken: runId,
     serviceRoleArn: deps.config.team.serviceRoleArn,
   });
-  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType });
-  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt) });
+  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType, work: work.kind });
+  if (volume) {
+    // stack-events records the run too, at its first status change: a failure here loses nothing.
+    await recordRun(deps.ssm, deps.config.stackNamePrefix, { stackId, runId, startedAt: deps.now() }).catch((error: unknown) => {
+      deps.logger.warn('Could not record the run\'s saved work', { stackId, error: error as Error });
+    });
+  }
+  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt, work) });
+  if (volume?.saved) await pruneWork(deps, volume.saved);
 }
 
-/** Deletes the team stack, also while it is still being created; once, if the sweeper or a button races it. */
-export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
+/**
+ * Waits until the previous run's stack is gone (its volume is snapshotted on the way). The
+ * stack is recorded first, so its snapshot is found even if its own events were lost.
+ */
+async function waitForStop(deps: TeamRunDeps, stopping: TeamStack, deadline: number, announce: () => Promise<void>): Promise<void> {
+  if (stopping.run) await recordRun(deps.ssm, deps.config.stackNamePrefix, { stackId: stopping.stackId, runId: stopping.run.runId, startedAt: stopping.createdAt });
+  await announce();
+  for (let attempt = 0; ; attempt++) {
+    await deps.sleep(pollDelayMs(attempt));
+    const stack = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
+    if (!stack) return;
+    if (stack.status !== 'DELETE_IN_PROGRESS') throw new StackStateError(alreadyRunningMessage(stack).text);
+    if (deps.now().getTime() >= deadline) {
+      throw new StackStateError('The previous team IDEs are still stopping (their homes are being saved), so nothing was started. Try `/ide start` again in a few minutes.');
+    }
+  }
+}
+
+/**
+ * Deletes the team stack, also while it is still being created; once, if the sweeper or a
+ * button races it. `--discard` only asks: the button it answers with does the rest
+ * (shared/runs/run-buttons.ts).
+ */
+export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester, options: { discard?: boolean } = {}): Promise<void> {
   const stackName = teamStackName(deps.config.stackNamePrefix);
   const existing = await describeTeamStack(deps.cloudFormation, stackName);
   if (!existing) {
     await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...nothingRunningMessage() });
     return;
   }
+  if (options.discard) {
+    await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...discardAnswer(deps, existing) });
+    return;
+  }
   if ((await stopRunOnce(deps, existing)) === 'already-stopping') {
     await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...alreadyStoppingMessage() });
     return;
   }
-  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...stopAnnouncement(requester.userId, existing) });
+  await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...stopAnnouncement(requester.userId, existing, stopWorkOf(existing)) });
+}
+
+/** The confirmation `--discard` asks for, or why there is nothing to discard. */
+function discardAnswer(deps: TeamRunDeps, stack: TeamStack): SlackMessage {
+  if (!deps.config.work.keep) return plainMessage('Nothing to discard: this deployment keeps no work between runs (KEEP_WORK=false), so `/ide stop` deletes everything anyway.');
+  if (!stack.run || !['CREATE_IN_PROGRESS', 'CREATE_COMPLETE', 'DELETE_IN_PROGRESS'].includes(stack.status)) return alreadyRunningMessage(stack);
+  return discardConfirmationMessage(stack.run);
 }
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
   const message = existing ? statusMessage(existing, deps.config.roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
-  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, message)) });
+  const saved = deps.config.work.keep ? savedWorkStatusLine(savedWorkCost(await readSavedWork(deps), deps.config.region), existing !== undefined) : undefined;
+  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, withLine(message, saved))) });
 }
 
 /** Adds the certificate's expiry (and a failed renewal) as the last line; a status that cannot be read leaves the answer as it was. */
@@ -97,6 +167,12 @@ async function withCertificateStatus(deps: TeamRunDeps, message: SlackMessage): 
   });
   return status ? { ...message, blocks: [...(message.blocks ?? []), context(certificateStatusLine(status, deps.now()))] } : message;
 }
+
+function withLine(message: SlackMessage, line: string | undefined): SlackMessage {
+  return line ? { ...message, blocks: [...(message.blocks ?? []), section(line)] } : message;
+}
+
+const plainMessage = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
 
 /** The current end (an extension included) and the cost so far, for a run that is starting or running. */
 async function lifetimeFacts(deps: TeamRunDeps, stack: TeamStack) {

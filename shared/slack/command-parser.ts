@@ -10,18 +10,28 @@ export type SeatRequest =
   | { kind: 'people'; people: PersonRef[] };
 
 export type IdeCommand =
-  | { action: 'start'; seats: SeatRequest; size?: string; hours?: number }
-  | { action: 'stop' }
+  | StartCommand
+  | { action: 'stop'; discard: boolean }
   | { action: 'status' }
   | { action: 'help' };
+
+export interface StartCommand {
+  action: 'start';
+  seats: SeatRequest;
+  size?: string;
+  hours?: number;
+  /** Empty homes instead of the saved ones (which are kept). */
+  fresh?: boolean;
+}
 
 export const USAGE = [
   '`/ide start` — an IDE for everyone on the roster',
   '`/ide start 5` — for the first 5 people on the roster',
   '`/ide start @alice @bob` — for those people',
-  '   options: `--size small|medium|large|xlarge` (or an instance type such as `t3.xlarge`), `--hours N` (how long the run lives)',
-  '`/ide status` — what is running, who has which seat, the links',
-  '`/ide stop` — delete everything (developers: push your work first)',
+  '   options: `--size small|medium|large|xlarge` (or an instance type such as `t3.xlarge`), `--hours N` (how long the run lives), `--fresh` (empty homes; the saved ones are kept)',
+  '`/ide status` — what is running, who has which seat, the links, the saved work',
+  '`/ide stop` — stop; each home is saved for the next start (unless the deployment sets KEEP_WORK=false)',
+  '`/ide stop --discard` — stop and throw the work of this run away (asks first)',
   '`/ide help` — this text',
 ].join('\n');
 
@@ -46,9 +56,12 @@ export function parseCommand(text: string): IdeCommand {
     case 'help':
       return { action: 'help' };
     case 'stop':
+      if (rest.length === 1 && rest[0]?.toLowerCase() === '--discard') return { action: 'stop', discard: true };
+      if (rest.length > 0) throw usageError(`\`/ide stop\` takes only \`--discard\` after it (I got \`${rest.join(' ')}\`).`);
+      return { action: 'stop', discard: false };
     case 'status':
-      if (rest.length > 0) throw usageError(`\`/ide ${verb.toLowerCase()}\` takes nothing after it (I got \`${rest.join(' ')}\`).`);
-      return { action: verb.toLowerCase() as 'stop' | 'status' };
+      if (rest.length > 0) throw usageError(`\`/ide status\` takes nothing after it (I got \`${rest.join(' ')}\`).`);
+      return { action: 'status' };
     case 'start':
       return parseStart(rest);
     default:
@@ -57,7 +70,7 @@ export function parseCommand(text: string): IdeCommand {
 }
 
 function parseStart(words: string[]): IdeCommand {
-  const command: { action: 'start'; seats: SeatRequest; size?: string; hours?: number } = { action: 'start', seats: { kind: 'all' } };
+  const command: StartCommand = { action: 'start', seats: { kind: 'all' } };
   const people: PersonRef[] = [];
   let count: number | undefined;
   for (let index = 0; index < words.length; index++) {
@@ -65,6 +78,12 @@ function parseStart(words: string[]): IdeCommand {
     const option = OPTION.exec(word);
     if (option) {
       const [, name, inlineValue] = option as unknown as [string, string, string | undefined];
+      if (name === 'fresh') {
+        if (inlineValue !== undefined) throw usageError('`--fresh` takes no value.');
+        if (command.fresh) throw usageError('`--fresh` is given twice.');
+        command.fresh = true;
+        continue;
+      }
       const value = inlineValue ?? words[++index];
       if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${name}\` needs a value.`);
       if (name === 'size') {
@@ -96,7 +115,7 @@ function parseStart(words: string[]): IdeCommand {
       if (count > MAX_SLOT) throw usageError(`\`${word}\` seats is more than team-ide can run (${MAX_SLOT}).`);
       continue;
     }
-    throw usageError(`I could not read \`${word}\`: give a number of seats, @people, \`--size\` or \`--hours\`.`);
+    throw usageError(`I could not read \`${word}\`: give a number of seats, @people, \`--size\`, \`--hours\` or \`--fresh\`.`);
   }
   if (count !== undefined && people.length > 0) throw usageError('Give either a number of seats or @people, not both.');
   if (count !== undefined) command.seats = { kind: 'count', count };

@@ -8,7 +8,8 @@ import type { SlackMessage } from './slack-api';
 import { context, escapeMrkdwn, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from '../stack/stack-gateway';
 import type { StartPlan } from '../team/start-plan';
-import { OUTPUT } from '../stack/team-stack';
+import { OUTPUT, type WorkOrigin } from '../stack/team-stack';
+import { workOriginLine } from '../snapshots/work-messages';
 
 function plain(text: string): SlackMessage {
   return { text, blocks: [section(text)] };
@@ -51,26 +52,39 @@ export function acknowledgement(action: 'start' | 'stop' | 'status', plan?: Star
 }
 
 /** Visible to the channel once CloudFormation has accepted the stack. */
-export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: Date): SlackMessage {
+export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: Date, work: WorkOrigin): SlackMessage {
   const text = `${mention(requesterId)} is starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}), ready in about 3 minutes.`;
+  const homes = workOriginLine(work);
   return {
     text,
     blocks: [
       section(text),
-      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password, and ${shareText(plan)}.`),
+      section(`*Seats:* ${seatList(plan.seats)}\nEach developer gets an email with their own link and password, and ${shareText(plan)}.${homes ? `\n${homes}` : ''}`),
       context(`Runs ${plural(plan.hours, 'hour', 'hours')}, until ${slackTime(endsAt)}. \`/ide stop\` ends it sooner.`),
     ],
   };
 }
 
-export function stopAnnouncement(requesterId: string, stack: TeamStack): SlackMessage {
+/** What happens to the developers' work when a run stops: saved (KEEP_WORK), discarded (`--discard`), or lost with the host. */
+export type StopWork = 'saved' | 'discarded' | 'lost';
+
+export function stopAnnouncement(requesterId: string, stack: TeamStack, work: StopWork): SlackMessage {
   const startedBy = stack.run ? ` started by ${mention(stack.run.requestedBy)}` : '';
   const whileStarting = stack.status === 'CREATE_IN_PROGRESS'
     ? ' It was still starting: no emails will go out, and everything it created so far is being removed.'
-    : ' Unpushed work on them is lost.';
+    : STOP_WORK[work];
   const text = `${mention(requesterId)} is stopping the team IDEs${startedBy}.${whileStarting} I'll say here when they are gone.`;
   return plain(text);
 }
+
+/** What a plain stop does with this run's work: saved when it has a data volume (its `team-ide:work` tag says so). */
+export const stopWorkOf = (stack: TeamStack): StopWork => (stack.run?.work && stack.run.work.kind !== 'off' ? 'saved' : 'lost');
+
+const STOP_WORK: Record<StopWork, string> = {
+  saved: ' Every home is saved in a snapshot for the next start.',
+  discarded: ' Their work is discarded: no snapshot of this run is kept.',
+  lost: ' Unpushed work on them is lost.',
+};
 
 const isFailedStart = (status: string) => status.includes('ROLLBACK') || status === 'CREATE_FAILED';
 

@@ -3,6 +3,7 @@ import {
   CloudFormationServiceException,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
   paginateDescribeStackEvents,
   type Parameter,
@@ -70,6 +71,8 @@ function toTeamStack(stack: Stack, stackNameOrId: string): TeamStack {
 /** A resource whose create, update or delete failed, with CloudFormation's reason. */
 export interface FailedResource {
   logicalId: string;
+  /** Empty when the resource was never created. */
+  physicalId: string;
   resourceType: string;
   status: string;
   reason: string;
@@ -105,10 +108,34 @@ export async function findFirstFailedResource(cloudFormation: CloudFormationClie
 function toFailedResource(event: StackEvent): FailedResource {
   return {
     logicalId: event.LogicalResourceId ?? 'unknown',
+    physicalId: event.PhysicalResourceId ?? '',
     resourceType: event.ResourceType ?? 'unknown',
     status: event.ResourceStatus ?? 'unknown',
     reason: event.ResourceStatusReason ?? 'CloudFormation gave no reason',
   };
+}
+
+/** One resource of a stack as CloudFormation last left it. */
+export interface StackResourceState {
+  /** Empty when CloudFormation never created it. */
+  physicalId: string;
+  status: string;
+  updatedAt: Date;
+}
+
+/**
+ * A resource of a stack, also of one deleted up to 90 days ago (by its stack id); undefined
+ * when the stack never had it.
+ */
+export async function describeStackResource(cloudFormation: CloudFormationClient, stackId: string, logicalId: string): Promise<StackResourceState | undefined> {
+  try {
+    const { StackResourceDetail: detail } = await cloudFormation.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalId }));
+    if (!detail) return undefined;
+    return { physicalId: detail.PhysicalResourceId ?? '', status: detail.ResourceStatus ?? 'UNKNOWN', updatedAt: detail.LastUpdatedTimestamp ?? new Date(0) };
+  } catch (error) {
+    if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && /does not exist/.test(error.message)) return undefined;
+    throw toStackRequestError(error, 'read a resource of the team stack');
+  }
 }
 
 export interface CreateTeamStackInput {

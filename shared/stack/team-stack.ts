@@ -23,6 +23,39 @@ export const TAG = {
   slots: 'team-ide:slots',
   hours: 'team-ide:hours',
   endsAt: 'team-ide:ends-at',
+  /** Where the run's homes came from (`WorkOrigin`), space-separated like the slots. */
+  work: 'team-ide:work',
+} as const;
+
+/**
+ * Where a run's homes came from: a snapshot of an earlier run (`restored`), an empty data
+ * volume because no work was saved yet (`blank`) or because the lead asked (`fresh`), or no
+ * data volume at all (`off`, KEEP_WORK=false: homes go with the host).
+ */
+export type WorkOrigin =
+  | { kind: 'off' }
+  | { kind: 'blank' }
+  | { kind: 'fresh' }
+  | { kind: 'restored'; snapshotId: string; savedAt: string };
+
+export function encodeWorkOrigin(origin: WorkOrigin): string {
+  return origin.kind === 'restored' ? `restored ${origin.snapshotId} ${origin.savedAt}` : origin.kind;
+}
+
+/** Undefined for a value this version did not write (a stack from before KEEP_WORK). */
+export function decodeWorkOrigin(value: string | undefined): WorkOrigin | undefined {
+  const [kind, snapshotId, savedAt] = (value ?? '').split(' ');
+  if (kind === 'off' || kind === 'blank' || kind === 'fresh') return { kind };
+  if (kind === 'restored' && /^snap-[0-9a-f]+$/.test(snapshotId ?? '') && !Number.isNaN(new Date(savedAt ?? '').getTime())) {
+    return { kind, snapshotId: snapshotId as string, savedAt: savedAt as string };
+  }
+  return undefined;
+}
+
+/** Logical ids of the template's resources that the functions look up. */
+export const LOGICAL_ID = {
+  /** The data volume holding every seat's home (infra/team-stack.yaml). */
+  dataVolume: 'DataVolume',
 } as const;
 
 /** What a run records about itself in its stack tags. */
@@ -36,6 +69,8 @@ export interface RunTags {
   slots: number[];
   hours: number;
   endsAt: string;
+  /** Undefined for a stack made before the tag existed. */
+  work?: WorkOrigin;
 }
 
 export function runTagsToStackTags(run: RunTags): Tag[] {
@@ -47,6 +82,7 @@ export function runTagsToStackTags(run: RunTags): Tag[] {
     { Key: TAG.slots, Value: run.slots.join(' ') },
     { Key: TAG.hours, Value: String(run.hours) },
     { Key: TAG.endsAt, Value: run.endsAt },
+    ...(run.work ? [{ Key: TAG.work, Value: encodeWorkOrigin(run.work) }] : []),
   ];
 }
 
@@ -58,6 +94,7 @@ export function stackTagsToRunTags(tags: readonly Tag[] | undefined): RunTags | 
   const channel = value(TAG.channel);
   const slots = value(TAG.slots);
   if (!runId || !requestedBy || !channel || !slots) return undefined;
+  const work = decodeWorkOrigin(value(TAG.work));
   return {
     runId,
     requestedBy,
@@ -66,6 +103,7 @@ export function stackTagsToRunTags(tags: readonly Tag[] | undefined): RunTags | 
     slots: slots.split(' ').filter(Boolean).map(Number),
     hours: Number(value(TAG.hours) ?? 0),
     endsAt: value(TAG.endsAt) ?? '',
+    ...(work ? { work } : {}),
   };
 }
 
@@ -83,10 +121,23 @@ export const OUTPUT = {
  */
 export const CONTAINER_ADDRESSES = '172.17.0.0/16';
 
+/** The data volume of one run, as the template takes it; `keep: false` makes none. */
+export interface DataVolumePlan {
+  keep: boolean;
+  /** The subnet's zone: the volume must be where the host is. Empty without a volume. */
+  availabilityZone: string;
+  /** Empty: a blank volume. */
+  snapshotId: string;
+  sizeGb: number;
+}
+
+/** No data volume: homes live on the host's disk and go with it (KEEP_WORK=false). */
+export const NO_DATA_VOLUME: DataVolumePlan = { keep: false, availabilityZone: '', snapshotId: '', sizeGb: 1 };
+
 /** The team template's parameters for one run. */
 export function teamStackParameters(
   settings: TeamStackSettings,
-  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare },
+  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare; dataVolume: DataVolumePlan },
 ): Parameter[] {
   const values: Record<string, string> = {
     Slots: run.slots.join(','),
@@ -108,6 +159,10 @@ export function teamStackParameters(
     RootVolumeDimension: String(settings.rootVolumeGb),
     KeyPairName: settings.keyPairName,
     InstanceProfileName: settings.instanceProfileName,
+    KeepWork: String(run.dataVolume.keep),
+    AvailabilityZone: run.dataVolume.availabilityZone,
+    DataSnapshotId: run.dataVolume.snapshotId,
+    DataVolumeDimension: String(run.dataVolume.sizeGb),
   };
   return Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }

@@ -10,6 +10,8 @@ export interface StartRequest {
   seats: SeatRequest;
   size?: string;
   hours?: number;
+  /** Empty homes instead of the saved ones (`--fresh`). */
+  fresh?: boolean;
 }
 
 /** A start request checked against this team's roster and limits: what the launcher creates. */
@@ -21,6 +23,8 @@ export interface StartPlan {
   share: IdeShare;
   /** Set when no size was asked and the default one was too small for the seats, so a larger one was chosen. */
   upsizedFrom?: Size;
+  /** Empty homes instead of the saved ones, which are kept. */
+  fresh: boolean;
 }
 
 /** Who asks, as Slack says: the workspace, the user and the channel. */
@@ -73,7 +77,7 @@ export function planStart(
     const names = withoutEmail.map((member) => `@${member.name} (dev-${member.slot})`).join(', ');
     throw new RosterError(`${names} ${withoutEmail.length === 1 ? 'has' : 'have'} no email in the roster, so the link could not reach them. Name other people, or ask whoever deployed team-ide to add the email to ROSTER.`);
   }
-  return { seats, hours, ...fitHost(askedType, seats.length, request.size === undefined ? config.defaultSize : undefined) };
+  return { seats, hours, ...fitHost(askedType, seats.length, request.size === undefined ? config.defaultSize : undefined), fresh: request.fresh === true };
 }
 
 /**

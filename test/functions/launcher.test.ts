@@ -3,8 +3,10 @@ import {
   CloudFormationServiceException,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { CreateTagsCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,26 +17,35 @@ import type { StartRequest } from '../../shared/team/start-plan';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
 import { fakeParameterStore, recordingLogger, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
+import { runStackId, runUuid, snapshotOf, volumeOf } from '../helpers/work-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
+const ec2 = mockClient(EC2Client);
 const markers = `/team-ide-test/runs/${STACK_UUID}`;
 const config = loadConfig(validEnv());
 const requester: SlackRequester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 const request: StartRequest = { seats: { kind: 'people', people: [{ name: 'alice', label: '@alice' }, { userId: 'U0000EEE5', label: '@erin' }] }, hours: 3 };
 
-function setup(options: { markers?: Record<string, string>; now?: string } = {}) {
+function setup(options: { markers?: Record<string, string>; now?: string; env?: Record<string, string> } = {}) {
   const slack = recordingResponder();
   const store = fakeParameterStore(ssm, options.markers);
   const logger = recordingLogger();
+  // Waiting moves the clock: a start gives up after `workWaitMs` of it.
+  const clock = { now: new Date(options.now ?? '2026-11-28T09:00:00Z') };
   const handler = makeHandler({
-    config,
+    config: options.env ? loadConfig(validEnv(options.env)) : config,
     logger,
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
+    ec2: new EC2Client({ region: 'eu-west-1' }),
     slack,
     templateBody: 'Transform: AWS::LanguageExtensions\nResources: {}\n',
-    now: () => new Date(options.now ?? '2026-11-28T09:00:00Z'),
+    now: () => clock.now,
+    sleep: async (ms) => {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+    workWaitMs: 10 * 60_000,
     newRunId: () => '6f1c2d3e-0000-4000-8000-000000000001',
   });
   return { slack, store, logger, run: (job: LauncherJob | Record<string, unknown>) => handler(job) };
@@ -46,6 +57,10 @@ describe('launcher', () => {
   beforeEach(() => {
     cloudFormation.reset();
     ssm.reset();
+    ec2.reset();
+    // No work saved yet: a blank data volume in the subnet's zone.
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-0123456789abcdef0', AvailabilityZone: 'eu-west-1b' }] });
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
   });
 
   describe('start', () => {
@@ -82,6 +97,7 @@ describe('launcher', () => {
         { Key: 'team-ide:slots', Value: '1 5' },
         { Key: 'team-ide:hours', Value: '3' },
         { Key: 'team-ide:ends-at', Value: '2026-11-28T12:00:00.000Z' },
+        { Key: 'team-ide:work', Value: 'blank' },
       ]);
       expect(slack.responses).toHaveLength(1);
       expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel', text: '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 3 minutes.' });
@@ -89,13 +105,13 @@ describe('launcher', () => {
     });
 
     it.each([
-      ['CREATE_IN_PROGRESS', 'The team IDEs are already starting (started by <@U0000LEAD>'],
-      ['CREATE_COMPLETE', 'The team IDEs are already running (started by <@U0000LEAD>'],
-      ['DELETE_IN_PROGRESS', 'The team IDEs (started by <@U0000LEAD> <!date^1795856400^{date_short_pretty} {time}|2026-11-28T09:00:00Z>) are still stopping'],
-      ['ROLLBACK_COMPLETE', 'failed to start and is being cleaned up. Try again in a minute or two'],
-    ])('does not create a second stack while one is %s', async (status, words) => {
+      ['CREATE_IN_PROGRESS', 'The team IDEs are already starting (started by <@U0000LEAD>', 'true'],
+      ['CREATE_COMPLETE', 'The team IDEs are already running (started by <@U0000LEAD>', 'true'],
+      ['DELETE_IN_PROGRESS', 'The team IDEs (started by <@U0000LEAD> <!date^1795856400^{date_short_pretty} {time}|2026-11-28T09:00:00Z>) are still stopping', 'false'],
+      ['ROLLBACK_COMPLETE', 'failed to start and is being cleaned up. Try again in a minute or two', 'true'],
+    ])('does not create a second stack while one is %s (KEEP_WORK=%s)', async (status, words, keepWork) => {
       cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status)] });
-      const { slack, run } = setup();
+      const { slack, run } = setup({ env: { KEEP_WORK: keepWork } });
 
       await run({ action: 'start', requester, request });
 
@@ -235,6 +251,26 @@ describe('launcher', () => {
       expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringContaining('No team IDEs are running') })]);
     });
 
+    it('says every home is saved when the run has a data volume, and that unpushed work is lost when not', async () => {
+      // Prepare: the same running stack, with and without the work tag the launcher writes.
+      const withVolume = runStack('CREATE_COMPLETE', { Tags: [...(runStack('CREATE_COMPLETE').Tags ?? []), { Key: 'team-ide:work', Value: 'blank' }] });
+      cloudFormation.on(DescribeStacksCommand).resolvesOnce({ Stacks: [withVolume] }).resolvesOnce({ Stacks: [runStack('CREATE_COMPLETE')] });
+      cloudFormation.on(DeleteStackCommand).resolves({});
+      const { slack, run } = setup();
+
+      // Act
+      await run({ action: 'stop', requester });
+      ssm.reset();
+      fakeParameterStore(ssm);
+      await run({ action: 'stop', requester });
+
+      // Assess
+      expect(slack.responses.map((response) => response.text)).toEqual([
+        expect.stringContaining('Every home is saved in a snapshot for the next start.'),
+        expect.stringContaining('Unpushed work on them is lost.'),
+      ]);
+    });
+
     it('deletes a stack that is still being created and says what happens next', async () => {
       cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_IN_PROGRESS')] });
       cloudFormation.on(DeleteStackCommand).resolves({});
@@ -366,6 +402,136 @@ describe('launcher', () => {
       await run({ action: 'status', requester });
 
       expect(slack.responses[0]?.text).toContain('No team IDEs are running');
+    });
+  });
+  describe('saved work', () => {
+    const hour = (n: number) => new Date(Date.UTC(2026, 10, 27, n));
+    /** Run `n` of the day before, stopped and recorded, with its volume deleted an hour after it started. */
+    const stoppedRun = (n: number): Record<string, string> => ({
+      [`/team-ide-test/work/${runUuid(n)}/run`]: JSON.stringify({ stackId: runStackId(n), runId: `run-${n}`, startedAt: hour(n).toISOString() }),
+      [`/team-ide-test/work/${runUuid(n)}/volume`]: JSON.stringify({ volumeId: volumeOf(n), deletedAt: hour(n + 1).toISOString() }),
+    });
+    const snapshot = (n: number, state: string): Snapshot => ({
+      SnapshotId: snapshotOf(n), VolumeId: volumeOf(n), State: state as Snapshot['State'], Progress: state === 'pending' ? '65%' : '100%', StartTime: hour(n + 1), VolumeSize: 20, OwnerId: '123456789012',
+      Tags: [{ Key: 'team-ide:deployment', Value: 'team-ide-test-ides' }],
+    });
+    const parametersOf = () => Object.fromEntries((cloudFormation.commandCalls(CreateStackCommand)[0]?.args[0].input.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+    const workTagOf = () => cloudFormation.commandCalls(CreateStackCommand)[0]?.args[0].input.Tags?.find((tag) => tag.Key === 'team-ide:work')?.Value;
+
+    it('restores the newest snapshot into a volume in the subnet\'s zone, says so, and prunes beyond SNAPSHOTS_KEPT', async () => {
+      // Prepare: four stopped runs, all saved; three are kept.
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [1, 2, 3, 4].map((n) => snapshot(n, 'completed')) });
+      ec2.on(DeleteSnapshotCommand).resolves({});
+      const { slack, store, run } = setup({ markers: { ...stoppedRun(1), ...stoppedRun(2), ...stoppedRun(3), ...stoppedRun(4) } });
+
+      // Act
+      await run({ action: 'start', requester, request });
+
+      // Assess
+      expect(parametersOf()).toMatchObject({ KeepWork: 'true', AvailabilityZone: 'eu-west-1b', DataSnapshotId: snapshotOf(4), DataVolumeDimension: '20' });
+      expect(workTagOf()).toBe(`restored ${snapshotOf(4)} ${hour(5).toISOString()}`);
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('Homes restored from the snapshot of <!date^');
+      expect(ec2).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 1);
+      expect(ec2).toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: snapshotOf(1) });
+      expect(JSON.parse(store.get(`/team-ide-test/work/${STACK_UUID}/run`) ?? '{}')).toMatchObject({ stackId: STACK_ID, runId: '6f1c2d3e-0000-4000-8000-000000000001' });
+    });
+
+    it('waits for a run that is still stopping and for its snapshot, tells the channel once, then restores that snapshot', async () => {
+      // Prepare: the previous run (this stack id) is being deleted; once gone, its snapshot is pending, then completed.
+      const stopping = runStack('DELETE_IN_PROGRESS');
+      cloudFormation.on(DescribeStacksCommand, { StackName: 'team-ide-test-ides' }).resolvesOnce({ Stacks: [stopping] }).resolvesOnce({ Stacks: [stopping] }).rejects(notFound);
+      cloudFormation.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [{ ...stopping, StackStatus: 'DELETE_COMPLETE' }] });
+      cloudFormation.on(DescribeStackResourceCommand).resolves({ StackResourceDetail: { LogicalResourceId: 'DataVolume', PhysicalResourceId: volumeOf(9), ResourceType: 'AWS::EC2::Volume', ResourceStatus: 'DELETE_COMPLETE', LastUpdatedTimestamp: new Date('2026-11-28T09:00:00Z') } });
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: runStackId(10) });
+      ec2.on(DescribeSnapshotsCommand).resolvesOnce({ Snapshots: [{ ...snapshot(9, 'pending'), Tags: [] }] }).resolves({ Snapshots: [{ ...snapshot(9, 'completed'), Tags: [] }] });
+      ec2.on(CreateTagsCommand).resolves({});
+      const { slack, store, run } = setup({ now: '2026-11-28T09:00:30Z' });
+
+      // Act
+      await run({ action: 'start', requester, request });
+
+      // Assess: the stopping run was recorded, its snapshot claimed and restored; one "waiting" message, then the start.
+      expect(store.has(`/team-ide-test/work/${STACK_UUID}/run`)).toBe(true);
+      expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [snapshotOf(9)] });
+      expect(parametersOf()).toMatchObject({ DataSnapshotId: snapshotOf(9) });
+      expect(slack.responses.map((response) => [response.visibility, response.text])).toEqual([
+        ['in_channel', '<@U0000LEAD> asked for team IDEs, but the previous run is still stopping and saving its homes.'],
+        ['in_channel', '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 3 minutes.'],
+      ]);
+    });
+
+    it('starts with empty homes with --fresh, keeping the snapshots', async () => {
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      const { slack, run } = setup({ markers: stoppedRun(1) });
+
+      await run({ action: 'start', requester, request: { ...request, fresh: true } });
+
+      expect(parametersOf()).toMatchObject({ KeepWork: 'true', DataSnapshotId: '' });
+      expect(workTagOf()).toBe('fresh');
+      expect(ec2).not.toHaveReceivedCommand(DescribeSnapshotsCommand);
+      expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('Homes start empty (`--fresh`); the saved snapshots are kept.');
+    });
+
+    it('refuses to start, offering --fresh, when the newest snapshot failed', async () => {
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [snapshot(1, 'completed'), snapshot(2, 'error')] });
+      const { slack, run } = setup({ markers: { ...stoppedRun(1), ...stoppedRun(2) } });
+
+      await run({ action: 'start', requester, request });
+
+      expect(cloudFormation).not.toHaveReceivedCommand(CreateStackCommand);
+      expect(slack.responses).toEqual([expect.objectContaining({ visibility: 'ephemeral', text: expect.stringMatching(/cannot restore the developers' homes.*`\/ide start --fresh`/) })]);
+    });
+
+    it('with KEEP_WORK=false, makes no data volume and asks EC2 nothing', async () => {
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      const { slack, run } = setup({ env: { KEEP_WORK: 'false' } });
+
+      await run({ action: 'start', requester, request });
+
+      expect(parametersOf()).toMatchObject({ KeepWork: 'false', AvailabilityZone: '', DataSnapshotId: '' });
+      expect(workTagOf()).toBe('off');
+      expect(ec2.calls()).toEqual([]);
+      expect(JSON.stringify(slack.responses[0]?.blocks)).not.toContain('Homes');
+    });
+
+    it('answers /ide stop --discard with a confirmation button for this run, only to its sender, and deletes nothing yet', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      const { slack, run } = setup();
+
+      await run({ action: 'stop', requester, discard: true });
+
+      expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
+      expect(slack.responses).toHaveLength(1);
+      expect(slack.responses[0]?.visibility).toBe('ephemeral');
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('"action_id":"discard_stop"');
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain(JSON.stringify(JSON.stringify({ runId: '6f1c2d3e-0000-4000-8000-000000000001' })).slice(1, -1));
+    });
+
+    it('says there is nothing to discard when KEEP_WORK=false', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE')] });
+      const { slack, run } = setup({ env: { KEEP_WORK: 'false' } });
+
+      await run({ action: 'stop', requester, discard: true });
+
+      expect(slack.responses[0]?.text).toContain('Nothing to discard: this deployment keeps no work between runs (KEEP_WORK=false)');
+    });
+
+    it('shows in /ide status what is kept and about what it costs', async () => {
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [1, 2].map((n) => ({ ...snapshot(n, 'completed'), FullSnapshotSizeInBytes: 4 * 1024 ** 3 })) });
+      const { slack, run } = setup({ markers: { ...stoppedRun(1), ...stoppedRun(2) } });
+
+      await run({ action: 'status', requester });
+
+      const shown = JSON.stringify(slack.responses[0]?.blocks);
+      expect(shown).toContain('Saved work: 2 snapshots, the newest of <!date^');
+      expect(shown).toContain('(4.0 GiB), which the next `/ide start` restores. About $0.20 a month, at most $0.40');
     });
   });
 });

@@ -11,11 +11,13 @@ import { makeHandler, type SlackInteractionsDeps } from '../../functions/slack-i
 import { makeHandler as makeSweeper } from '../../functions/sweeper';
 import { loadConfig } from '../../shared/core/config';
 import { encodeButtonValue } from '../../shared/runs/lifetime-messages';
+import { encodeDiscardValue } from '../../shared/snapshots/work-messages';
 import { signedHeaders } from '../../sandbox/slack-request';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
 import { fakeParameterStore, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
-import { blockActionsBody, recordingFetch } from '../helpers/slack-interaction';
+import { blockActionsBody } from '../../sandbox/slack-request';
+import { recordingFetch } from '../helpers/slack-interaction';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
@@ -235,6 +237,49 @@ describe('slack-interactions', () => {
 
       expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
       expect(fetch.calls[0]?.body.text).toContain('not allowed');
+    });
+  });
+
+  describe('Stop and discard the work (the confirmation of /ide stop --discard)', () => {
+    const discardValue = encodeDiscardValue(RUN_ID);
+    const work = `/team-ide-test/work/${STACK_UUID}`;
+
+    it('marks the run\'s work as discarded before it deletes the run, then removes the confirmation and tells the channel', async () => {
+      stackIs('CREATE_COMPLETE');
+      const { press, fetch, store } = setup();
+
+      await press('discard_stop', { value: discardValue });
+
+      expect(store.get(`${work}/discard`)).toBe('2026-11-28T16:50:00.000Z');
+      expect(JSON.parse(store.get(`${work}/run`) ?? '{}')).toMatchObject({ stackId: STACK_ID, runId: RUN_ID });
+      expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DeleteStackCommand, { StackName: STACK_ID });
+      expect(fetch.calls.map((call) => call.body)).toEqual([
+        { delete_original: true },
+        expect.objectContaining({ response_type: 'in_channel', replace_original: false, text: expect.stringContaining('Their work is discarded: no snapshot of this run is kept.') }),
+      ]);
+    });
+
+    it('still discards the work of a run that is already stopping, without a second deletion', async () => {
+      stackIs('DELETE_IN_PROGRESS');
+      const { press, fetch, store } = setup();
+
+      await press('discard_stop', { value: discardValue });
+
+      expect(store.has(`${work}/discard`)).toBe(true);
+      expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
+      expect(fetch.calls[1]?.body.text).toContain('they were already stopping, and no snapshot of them is kept');
+    });
+
+    it('discards nothing for a confirmation of another run, or someone not on ALLOWED_USERS', async () => {
+      stackIs('CREATE_COMPLETE');
+      const { press, fetch, store } = setup();
+
+      await press('discard_stop', { value: encodeDiscardValue('an-earlier-run') });
+      await press('discard_stop', { value: discardValue, userId: 'U0000BBB2' });
+
+      expect(store.has(`${work}/discard`)).toBe(false);
+      expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
+      expect(fetch.calls.map((call) => call.body.text)).toEqual([expect.stringContaining('already stopped'), expect.stringContaining('not allowed')]);
     });
   });
 

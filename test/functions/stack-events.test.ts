@@ -3,11 +3,13 @@ import {
   CloudFormationServiceException,
   DeleteStackCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateTagsCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +22,7 @@ import { cloudFormationEvent, fakeParameterStore, recordingLogger, recordingPost
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
+const ec2 = mockClient(EC2Client);
 const config = loadConfig(validEnv());
 const markers = `/team-ide-test/runs/${STACK_UUID}`;
 
@@ -32,9 +35,12 @@ function setup(options: { markers?: Record<string, string>; slackFailure?: Error
     logger,
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
+    ec2: new EC2Client({ region: 'eu-west-1' }),
     slack,
     dispatchNotifier: (job) => dispatchNotifierJob(new LambdaClient({ region: 'eu-west-1' }), config.notifierFunctionName, job),
     now: () => new Date('2026-11-28T09:06:11Z'),
+    sleep: async () => {},
+    workWaitMs: 0,
   });
   return { slack, logger, store, handler, handle: (name: string) => handler(cloudFormationEvent(name)) };
 }
@@ -232,6 +238,110 @@ describe('stack-events', () => {
       await handle('delete-complete');
 
       expect([...store.keys()].sort()).toEqual([`${markers}/stopped`, `${next}/notified`]);
+    });
+  });
+
+  describe('DELETE_COMPLETE of a run that kept its homes', () => {
+    const withWork = (work: string) => ({ Tags: [...(runStack('DELETE_COMPLETE').Tags ?? []), { Key: 'team-ide:work', Value: work }] });
+    const volume = 'vol-0a1b2c3d4e5f60718';
+    const snapshotId = 'snap-0a1b2c3d4e5f60718';
+
+    beforeEach(() => {
+      ec2.reset();
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_COMPLETE', withWork('blank'))] });
+      cloudFormation.on(DescribeStackResourceCommand).resolves({
+        StackResourceDetail: { LogicalResourceId: 'DataVolume', PhysicalResourceId: volume, ResourceType: 'AWS::EC2::Volume', ResourceStatus: 'DELETE_COMPLETE', LastUpdatedTimestamp: new Date('2026-11-28T09:06:00Z') },
+      });
+      ec2.on(DescribeSnapshotsCommand).resolves({
+        Snapshots: [{ SnapshotId: snapshotId, VolumeId: volume, State: 'completed', Progress: '100%', StartTime: new Date('2026-11-28T09:05:50Z'), VolumeSize: 20, FullSnapshotSizeInBytes: 3 * 1024 ** 3 }],
+      });
+      ec2.on(CreateTagsCommand).resolves({});
+      ec2.on(DeleteSnapshotCommand).resolves({});
+    });
+
+    it('says the work was saved, and when, once the snapshot is claimed', async () => {
+      const { slack, store, handle } = setup({ markers: { [`${markers}/notified`]: '2026-11-28T09:02:42Z' } });
+
+      await handle('delete-complete');
+
+      expect(slack.text()).toContain(`:floppy_disk: Every home was saved at <!date^1795856750^{date_short_pretty} {time}|2026-11-28T09:05:50Z> (snapshot ${snapshotId}, 3.0 GiB)`);
+      expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [snapshotId] });
+      expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+      expect(JSON.parse(store.get(`/team-ide-test/work/${STACK_UUID}/volume`) ?? '{}')).toMatchObject({ volumeId: volume });
+    });
+
+    it('drops the snapshot of a run that failed to start, and only says it is cleaned up', async () => {
+      const { slack, handle } = setup({ markers: { [`${markers}/failure-reported`]: 't', [`${markers}/failure-deleted`]: 't' } });
+
+      await handle('delete-complete');
+
+      expect(ec2).toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: snapshotId });
+      expect(slack.posts).toHaveLength(1);
+      expect(slack.text()).toContain('is cleaned up');
+      expect(slack.text()).not.toContain('floppy_disk');
+    });
+
+    it('keeps the work when the markers cannot be read, rather than taking the run for unused', async () => {
+      const { slack, handle } = setup();
+      ssm.on(GetParametersByPathCommand, { Path: '/team-ide-test/runs' }).rejects(new Error('SSM is down'));
+
+      await handle('delete-complete');
+
+      expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+      expect(slack.text()).toContain('Every home was saved');
+    });
+
+    it('says nothing of work for a run without a data volume (KEEP_WORK=false)', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_COMPLETE', withWork('off'))] });
+      const { slack, handle } = setup({ markers: { [`${markers}/notified`]: 't' } });
+
+      await handle('delete-complete');
+
+      expect(ec2.calls()).toEqual([]);
+      expect(slack.posts[0]!.message.text).toBe('The team IDEs <@U0000LEAD> started are stopped and deleted.');
+      expect(slack.text()).not.toContain('saved');
+    });
+  });
+
+  describe('a data volume that could not be snapshotted', () => {
+    it('says no work is lost, that the volume was kept, and what to do', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_FAILED')] });
+      cloudFormation.on(DescribeStackEventsCommand).resolves({
+        StackEvents: [
+          stackItself('DELETE_FAILED', 'The following resource(s) failed to delete: [DataVolume]. ', at(600)),
+          stackEvent('DataVolume', 'AWS::EC2::Volume', 'DELETE_FAILED', 'Snapshot creation failed', at(590), 'vol-0a1b2c3d4e5f60718'),
+          stackEvent('Instance', 'AWS::EC2::Instance', 'DELETE_COMPLETE', '', at(580)),
+          stackItself('DELETE_IN_PROGRESS', 'User Initiated', at(500)),
+        ],
+      });
+      const { slack, handle } = setup();
+
+      await handle('delete-failed');
+
+      const text = slack.text();
+      expect(text).toContain('*DataVolume* (AWS::EC2::Volume) failed: Snapshot creation failed');
+      expect(text).toContain('CloudFormation kept their volume vol-0a1b2c3d4e5f60718: no work is lost');
+      expect(text).toContain('`/ide stop` tries the snapshot again');
+      expect(text).toContain('keeping `DataVolume`');
+    });
+  });
+
+  describe('a start whose homes could not be restored', () => {
+    it('names the snapshot and offers --fresh', async () => {
+      const restored = { Key: 'team-ide:work', Value: 'restored snap-0a1b2c3d4e5f60718 2026-11-27T18:00:00.000Z' };
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('ROLLBACK_IN_PROGRESS', { Tags: [...(runStack('ROLLBACK_IN_PROGRESS').Tags ?? []), restored] })] });
+      cloudFormation.on(DescribeStackEventsCommand).resolves({
+        StackEvents: [
+          stackItself('ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [DataVolume].', at(30)),
+          stackEvent('DataVolume', 'AWS::EC2::Volume', 'CREATE_FAILED', "The snapshot 'snap-0a1b2c3d4e5f60718' does not exist.", at(20), ''),
+          stackItself('CREATE_IN_PROGRESS', 'User Initiated', at(0)),
+        ],
+      });
+      const { slack, handle } = setup();
+
+      await handle('rollback-in-progress');
+
+      expect(slack.text()).toContain('could not be restored from the snapshot of <!date^1795802400^{date_short_pretty} {time}|2026-11-27T18:00:00Z> (snap-0a1b2c3d4e5f60718). `/ide start --fresh` starts with empty homes and keeps the snapshots');
     });
   });
 

@@ -4,6 +4,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ActionsBlock } from '@slack/types';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -209,9 +210,12 @@ describe('sweeper', () => {
         logger: createLogger('launcher-test'),
         cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
         ssm: new SSMClient({ region: 'eu-west-1' }),
+        ec2: new EC2Client({ region: 'eu-west-1' }),
         slack: responder,
         templateBody: '',
         now: () => clock.now,
+        sleep: async () => {},
+        workWaitMs: 0,
         newRunId: () => 'unused',
       });
       const requester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };

@@ -7,13 +7,13 @@ import { isObject, type JsonObject } from './schema-validation';
 import { loadConfig } from '../../shared/core/config';
 import { mostSeatsOn, shareHost } from '../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../shared/team/instance-types';
-import { teamStackParameters } from '../../shared/stack/team-stack';
+import { NO_DATA_VOLUME, teamStackParameters } from '../../shared/stack/team-stack';
 import { validEnv } from '../fixtures';
 
 const SAMPLE_SLOTS = ['1', '2', '5'];
 
 function launcherParameterKeys(): string[] {
-  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)! }).map((parameter) => String(parameter.ParameterKey));
+  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }).map((parameter) => String(parameter.ParameterKey));
 }
 
 function parsedTemplate(): JsonObject {

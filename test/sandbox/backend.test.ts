@@ -17,7 +17,7 @@ import { loadConfig } from '../../shared/core/config';
 import { StackRequestError, StackStateError } from '../../shared/core/errors';
 import { createTeamStack, deleteTeamStack, describeRunStack, describeTeamStack, findFirstFailedResource } from '../../shared/stack/stack-gateway';
 import { readTeamStackStatusChange, type StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
-import { teamStackParameters } from '../../shared/stack/team-stack';
+import { NO_DATA_VOLUME, teamStackParameters } from '../../shared/stack/team-stack';
 import { shareHost } from '../../shared/team/host-shares';
 import { validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
@@ -45,6 +45,9 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       accountId: '000000000000',
       // Long enough that the describe right after CreateStack still finds the stack starting on a busy machine.
       stackDelayMs: 150,
+      snapshotMs: 50,
+      subnets: { 'subnet-0123456789abcdef0': 'eu-west-1a' },
+      deployment: STACK_NAME,
       botToken: BOT_TOKEN,
       parameters: { '/team-ide/test/slack-bot-token': BOT_TOKEN },
       nameOf: (userId) => (userId === 'U0000AAA1' ? 'alice' : undefined),
@@ -63,7 +66,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)! }),
+      parameters: teamStackParameters(config.team, { runId: token, slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: NO_DATA_VOLUME }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',
@@ -154,7 +157,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
     });
 
     it('answers a call it does not emulate with an error that says so', async () => {
-      await expect(cloudFormation.send(new UpdateStackCommand({ StackName: STACK_NAME }))).rejects.toThrow(/emulates CreateStack, DescribeStacks, DeleteStack and DescribeStackEvents, not UpdateStack/);
+      await expect(cloudFormation.send(new UpdateStackCommand({ StackName: STACK_NAME }))).rejects.toThrow(/emulates CreateStack, DescribeStacks, DeleteStack, DescribeStackEvents and DescribeStackResource, not UpdateStack/);
       await expect(cloudFormation.send(new DescribeStacksCommand({ StackName: 'nothing-here' }))).rejects.toThrow('Stack with id nothing-here does not exist');
     });
   });
@@ -173,6 +176,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
 
       expect(failure).toEqual({
         logicalId: 'WaitCondition',
+        physicalId: expect.stringContaining('waitcondition/WaitCondition'),
         resourceType: 'AWS::CloudFormation::WaitCondition',
         status: 'CREATE_FAILED',
         reason: expect.stringMatching(/^WaitCondition received failed message: 'team-ide boot failed at step wait-healthy-dev-5 \(exit 28\)' for uniqueId: i-[0-9a-f]{17}$/),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { SandboxSlackMessage } from '../../sandbox/backend/slack';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
 import { assertPortsFree, SANDBOX } from '../../sandbox/settings';
-import { sendSlashCommand, type SlashCommandResult } from '../../sandbox/slack-cli';
+import { pressButton, sendSlashCommand, type SlashCommandResult } from '../../sandbox/slack-cli';
 import { freePorts, waitFor } from '../helpers/local-servers';
 
 /** One email as aws-ses-v2-local's GET /store lists it. */
@@ -163,3 +163,79 @@ describe('the sandbox\'s cost guard, end to end', () => {
   }, 90_000);
 });
 
+
+// Saved work, as `npm start` shows it: stop saves every home in a snapshot, the next start restores it
+// ("restored from the snapshot of <time>" in the ready message), --discard throws a run's work away after
+// a confirmation button, --fresh starts empty and keeps the snapshots.
+describe('the sandbox\'s saved work, end to end', () => {
+  let sandbox: RunningSandbox | undefined;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
+    sandbox = await startSandbox({
+      shellEnv: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SANDBOX_HTTP_PORT: http,
+        SANDBOX_LAMBDA_PORT: lambda,
+        SANDBOX_BACKEND_PORT: backend,
+        SANDBOX_SES_PORT: ses,
+        SANDBOX_STACK_DELAY_MS: '500',
+        SANDBOX_SNAPSHOT_MS: '1000',
+      },
+      log: (line) => output.push(line),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  }, 30_000);
+
+  it('restores every home on the next start, discards a run\'s work when confirmed, and starts empty with --fresh', async () => {
+    onTestFailed(() => console.error(`Sandbox output, last 80 lines:\n${output.slice(-80).join('\n')}`));
+    const { urls, sender, backend } = sandbox!;
+    const user = { id: sender.member.userId, name: sender.member.name };
+    let seen = 0;
+    /** Sends a command and waits for the channel message it leads to. */
+    const run = async (commandLine: string, pattern: RegExp) => {
+      await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId: sender.channelId, teamId: sender.teamId });
+      return inChannel(commandLine, pattern);
+    };
+    const inChannel = async (what: string, pattern: RegExp) => {
+      const message = await waitFor(`after ${what}: ${pattern}`, async () => backend.slack.list(seen).find((candidate) => candidate.channel === sender.channelId && pattern.test(candidate.rendered)), 20_000);
+      seen = message.seq;
+      return message;
+    };
+
+    // Act 1: a first run, stopped: its homes are saved.
+    const first = await run('/ide start 2', /are ready/);
+    const saved = await run('/ide stop', /are stopped and deleted/);
+    // Act 2: the next start restores that snapshot.
+    const restored = await run('/ide start 2', /are ready/);
+    const savedAt = /Every home was saved at (\S+) \(snapshot (snap-[0-9a-f]+)/.exec(saved.rendered);
+    // Act 3: stop with --discard, confirmed with the button; the next start goes back to the same snapshot.
+    const confirmation = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide stop --discard', user, channelId: sender.channelId, teamId: sender.teamId });
+    const asked = await waitFor('the confirmation', async () => backend.slack.list().find((message) => message.responseUrlId === confirmation.responseUrlId && /Stop and discard the work/.test(message.rendered)), 10_000);
+    const press = await pressButton({ interactionsUrl: urls.interactions, backendUrl: urls.backend, label: 'Stop and discard', user, channelId: sender.channelId, teamId: sender.teamId });
+    const discarded = await inChannel('the press', /are stopped and deleted/);
+    const afterDiscard = await run('/ide start 2', /are ready/);
+    // Act 4: --fresh starts empty and keeps the snapshot.
+    await run('/ide stop', /are stopped and deleted/);
+    const kept = backend.ebs.list().filter((snapshot) => snapshot.state === 'completed');
+    const fresh = await run('/ide start 1 --fresh', /are ready/);
+
+    // Assess
+    expect(first.rendered).toContain('Homes start empty: no work was saved yet.');
+    expect(savedAt).not.toBeNull();
+    expect(restored.rendered).toContain(`Homes restored from the snapshot of ${savedAt?.[1]}.`);
+    expect(asked.responseType).toBe('ephemeral');
+    expect(press.status).toBe(200);
+    expect(backend.slack.list().some((message) => message.responseUrlId === confirmation.responseUrlId && /Stop and discard the work/.test(message.rendered))).toBe(false);
+    expect(discarded.rendered).toContain('Their work was discarded, as asked: no snapshot of this run is kept.');
+    expect(afterDiscard.rendered).toContain(`Homes restored from the snapshot of ${savedAt?.[1]}.`);
+    expect(kept.map((snapshot) => snapshot.tags['team-ide:deployment'])).toEqual(['team-ide-sandbox-ides', 'team-ide-sandbox-ides']);
+    expect(fresh.rendered).toContain('Homes start empty (`--fresh`); the saved snapshots are kept.');
+    expect(backend.ebs.list().filter((snapshot) => snapshot.state === 'completed')).toHaveLength(2);
+  }, 120_000);
+});

@@ -23,10 +23,12 @@ const CONTEXT = {
   accountId: '000000000000',
 };
 const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'];
+/** A restored data volume, as the launcher asks for one. */
+const DATA_VOLUME = { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 };
 
 /** The launcher's parameters for a run, with single values replaced. */
 function launcherParameters(slots: number[], overrides: Record<string, string> = {}): GivenParameter[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)! });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: DATA_VOLUME });
   return parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: overrides[ParameterKey] ?? ParameterValue }));
 }
 

@@ -1,16 +1,18 @@
 /**
  * The sandbox's CloudFormation: the calls the functions make (CreateStack, DescribeStacks,
- * DeleteStack, DescribeStackEvents), with the real template checked and evaluated
- * (template.ts), stacks kept in memory, and each status change sent on as the
+ * DeleteStack, DescribeStackEvents, DescribeStackResource), with the real template checked
+ * and evaluated (template.ts), stacks kept in memory, and each status change sent on as the
  * EventBridge event CloudFormation would emit. Nothing is created anywhere: a stack's
  * resources are entries in this object, its secrets entries in the sandbox's Secrets
- * Manager.
+ * Manager, its data volume (and the snapshot `DeletionPolicy: Snapshot` takes of it) entries
+ * in the sandbox's EBS.
  */
 import { randomUUID } from 'node:crypto';
 import type { StackStatusChangeEvent } from '../../../shared/stack/stack-status-event';
 import { HANDLED_STATUSES, STACK_STATUS_CHANGE } from '../../../shared/stack/stack-status-event';
 import { TAG } from '../../../shared/stack/team-stack';
 import { AwsServiceError, queryStringList, queryStructList } from '../aws-protocols';
+import type { SandboxEbs } from '../ebs';
 import type { SandboxSecretsManager } from '../secrets-manager';
 import {
   checkCapabilities,
@@ -35,6 +37,7 @@ export interface SandboxCloudFormationOptions {
   /** How long each operation (create, rollback, delete) takes. */
   delayMs: number;
   secrets: SandboxSecretsManager;
+  ebs: SandboxEbs;
   /** Where status changes go, as the EventBridge rule delivers them to stack-events. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
   /** One readable line per stack status change. */
@@ -106,8 +109,10 @@ export class SandboxCloudFormation {
         return undefined;
       case 'DescribeStackEvents':
         return this.describeEvents(required(form, 'StackName'), form.get('NextToken') ?? undefined);
+      case 'DescribeStackResource':
+        return this.describeResource(required(form, 'StackName'), required(form, 'LogicalResourceId'));
       default:
-        throw new AwsServiceError('InvalidAction', `The sandbox's CloudFormation emulates CreateStack, DescribeStacks, DeleteStack and DescribeStackEvents, not ${action}`);
+        throw new AwsServiceError('InvalidAction', `The sandbox's CloudFormation emulates CreateStack, DescribeStacks, DeleteStack, DescribeStackEvents and DescribeStackResource, not ${action}`);
     }
   }
 
@@ -215,8 +220,10 @@ export class SandboxCloudFormation {
     this.setStackStatus(stack, 'CREATE_COMPLETE');
   }
 
-  /** Creates what the sandbox keeps of a resource (only secrets hold anything); returns why it failed, if it did. */
+  /** Creates what the sandbox keeps of a resource (secrets and volumes); returns why it failed, if it did. */
   private createResource(resource: PlannedResource): string | undefined {
+    if (resource.type === 'AWS::EC2::Volume') return this.createVolume(resource);
+    if (resource.type === 'AWS::EC2::Instance') return this.attachVolumes(resource);
     if (resource.type !== 'AWS::SecretsManager::Secret') return undefined;
     const { Name, SecretString, GenerateSecretString } = resource.properties;
     try {
@@ -228,6 +235,26 @@ export class SandboxCloudFormation {
     } catch (error) {
       return (error as Error).message;
     }
+  }
+
+  private createVolume(resource: PlannedResource): string | undefined {
+    const { AvailabilityZone, Size, Encrypted, SnapshotId } = resource.properties;
+    return this.options.ebs.createVolume({
+      volumeId: resource.physicalId,
+      availabilityZone: String(AvailabilityZone ?? ''),
+      sizeGb: Number(Size),
+      encrypted: Encrypted === true || Encrypted === 'true',
+      ...(typeof SnapshotId === 'string' ? { snapshotId: SnapshotId } : {}),
+    });
+  }
+
+  /** An instance's `Volumes` are attached once it runs: only volumes in its subnet's zone. */
+  private attachVolumes(resource: PlannedResource): string | undefined {
+    const volumes = Array.isArray(resource.properties.Volumes) ? (resource.properties.Volumes as { VolumeId?: string }[]) : [];
+    const subnetId = (resource.properties.NetworkInterfaces as { SubnetId?: string }[] | undefined)?.[0]?.SubnetId;
+    const zone = this.options.ebs.subnetZone(String(subnetId ?? resource.properties.SubnetId ?? ''));
+    const elsewhere = volumes.find(({ VolumeId }) => this.options.ebs.zoneOf(String(VolumeId)) !== zone);
+    return elsewhere ? `Volume '${String(elsewhere.VolumeId)}' is not in the same availability zone as instance '${resource.physicalId}' (Service: Ec2, Status Code: 400, Error Code: InvalidVolume.ZoneMismatch)` : undefined;
   }
 
   /** The resource that fails when the run seats `failSlot`: the wait condition the host signals, with boot.sh's failure message. */
@@ -246,31 +273,53 @@ export class SandboxCloudFormation {
   private rollBack(stack: SandboxStack, reason: string): void {
     this.setStackStatus(stack, 'ROLLBACK_IN_PROGRESS', reason);
     this.later(stack, () => {
-      this.deleteResources(stack);
-      this.setStackStatus(stack, 'ROLLBACK_COMPLETE');
+      const failed = this.deleteResources(stack);
+      this.setStackStatus(stack, failed.length > 0 ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE', failed.length > 0 ? failedToDelete(failed) : undefined);
     });
   }
 
   private deleteStack(stackNameOrId: string): void {
     const stack = this.findStacks(stackNameOrId, { quiet: true })[0];
-    // Deleting a stack that is gone or already going succeeds and does nothing, as in AWS.
-    if (!stack || stack.status.startsWith('DELETE_')) return;
+    // Deleting a stack that is gone or already going succeeds and does nothing, as in AWS; one that failed to delete is tried again.
+    if (!stack || (stack.status.startsWith('DELETE_') && stack.status !== 'DELETE_FAILED')) return;
     clearTimeout(stack.timer);
     this.setStackStatus(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
     this.later(stack, () => {
-      this.deleteResources(stack);
+      const failed = this.deleteResources(stack);
+      if (failed.length > 0) {
+        this.setStackStatus(stack, 'DELETE_FAILED', failedToDelete(failed));
+        return;
+      }
       stack.deletedAt = new Date();
       this.setStackStatus(stack, 'DELETE_COMPLETE');
     });
   }
 
-  private deleteResources(stack: SandboxStack): void {
+  /** Deletes the created resources, dependents first; returns the ones that failed, which stay. */
+  private deleteResources(stack: SandboxStack): PlannedResource[] {
+    const failed: PlannedResource[] = [];
     for (const resource of [...stack.created].reverse()) {
       this.resourceEvent(stack, resource, 'DELETE_IN_PROGRESS');
-      if (resource.type === 'AWS::SecretsManager::Secret') this.options.secrets.delete(resource.physicalId);
+      const failure = this.deleteResource(resource);
+      if (failure) {
+        this.resourceEvent(stack, resource, 'DELETE_FAILED', failure);
+        failed.push(resource);
+        continue;
+      }
       this.resourceEvent(stack, resource, 'DELETE_COMPLETE');
     }
-    stack.created = [];
+    stack.created = failed;
+    return failed;
+  }
+
+  /** Returns why the resource could not be deleted, if it could not. */
+  private deleteResource(resource: PlannedResource): string | undefined {
+    if (resource.type === 'AWS::SecretsManager::Secret') this.options.secrets.delete(resource.physicalId);
+    if (resource.type === 'AWS::EC2::Volume') {
+      if (resource.deletionPolicy === 'Snapshot') return this.options.ebs.snapshotAndDeleteVolume(resource.physicalId);
+      if (resource.deletionPolicy !== 'Retain') this.options.ebs.deleteVolume(resource.physicalId);
+    }
+    return undefined;
   }
 
   private later(stack: SandboxStack, step: () => void): void {
@@ -351,6 +400,25 @@ export class SandboxCloudFormation {
     };
   }
 
+  /** The resource as its newest event left it; CloudFormation answers the same for a deleted stack (by id). */
+  private describeResource(stackNameOrId: string, logicalId: string): Record<string, unknown> {
+    const [stack] = this.findStacks(stackNameOrId) as [SandboxStack];
+    const event = stack.events.find((candidate) => candidate.LogicalResourceId === logicalId && candidate.PhysicalResourceId !== stack.stackId);
+    if (!event) throw new AwsServiceError('ValidationError', `Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+    return {
+      StackResourceDetail: {
+        StackName: stack.stackName,
+        StackId: stack.stackId,
+        LogicalResourceId: logicalId,
+        PhysicalResourceId: event.PhysicalResourceId,
+        ResourceType: event.ResourceType,
+        LastUpdatedTimestamp: event.Timestamp,
+        ResourceStatus: event.ResourceStatus,
+        ...(event.ResourceStatusReason ? { ResourceStatusReason: event.ResourceStatusReason } : {}),
+      },
+    };
+  }
+
   private describeEvents(stackNameOrId: string, nextToken: string | undefined): Record<string, unknown> {
     const [stack] = this.findStacks(stackNameOrId);
     const start = nextToken === undefined ? 0 : Number(nextToken);
@@ -361,6 +429,8 @@ export class SandboxCloudFormation {
     };
   }
 }
+
+const failedToDelete = (failed: PlannedResource[]) => `The following resource(s) failed to delete: [${failed.map((resource) => resource.logicalId).join(', ')}].`;
 
 function required(form: URLSearchParams, name: string): string {
   const value = form.get(name);

@@ -62,6 +62,8 @@ export interface PlannedResource {
   physicalId: string;
   /** Properties with every intrinsic evaluated. */
   properties: JsonObject;
+  /** `Delete` unless the template says `Retain`, `Snapshot`… */
+  deletionPolicy: string;
 }
 
 /** What creating the stack produces: its resources in template order, and its outputs. */
@@ -214,11 +216,14 @@ function planExpanded(document: JsonObject, parameters: ParameterValues, context
     const name = isObject(resource.Properties) ? resource.Properties.Name : undefined;
     if (name !== undefined) nameResource(physical[logicalId] as PhysicalResource, String(evaluator.evaluate(name, `Resources/${logicalId}/Properties/Name`)), context);
   }
+  for (const [logicalId, resource] of active) checkDeletionPolicy(logicalId, resource.Type, resource.DeletionPolicy);
   const resources = active.map(([logicalId, resource]) => ({
     logicalId,
     type: resource.Type,
     physicalId: (physical[logicalId] as PhysicalResource).ref,
     properties: (evaluator.evaluate(resource.Properties ?? {}, `Resources/${logicalId}/Properties`) ?? {}) as JsonObject,
+    // The LanguageExtensions transform lets DeletionPolicy be an intrinsic function too.
+    deletionPolicy: String(evaluator.evaluate(resource.DeletionPolicy ?? 'Delete', `Resources/${logicalId}/DeletionPolicy`)),
   }));
   const outputs: StackPlan['outputs'] = [];
   for (const [key, output] of Object.entries(isObject(document.Outputs) ? document.Outputs : {})) {
@@ -230,6 +235,15 @@ function planExpanded(document: JsonObject, parameters: ParameterValues, context
   }
   if (outputs.length > MAX_OUTPUTS) throw new Error(`the template has ${outputs.length} outputs; a stack holds at most ${MAX_OUTPUTS}`);
   return { resources, outputs };
+}
+
+/** The resource types CloudFormation can snapshot (its DeletionPolicy reference). */
+const SNAPSHOT_TYPES = ['AWS::EC2::Volume', 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ReplicationGroup', 'AWS::Neptune::DBCluster', 'AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::Redshift::Cluster', 'AWS::DocDB::DBCluster'];
+
+function checkDeletionPolicy(logicalId: string, type: string, policy: unknown): void {
+  if (policy === undefined || isObject(policy)) return;
+  if (!['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot'].includes(String(policy))) throw new Error(`resource ${logicalId} has an invalid DeletionPolicy ${String(policy)}`);
+  if (policy === 'Snapshot' && !SNAPSHOT_TYPES.includes(type)) throw new Error(`resource ${logicalId}: ${type} does not support DeletionPolicy Snapshot`);
 }
 
 /**
@@ -261,6 +275,10 @@ function physicalResource(logicalId: string, type: string, context: StackContext
     case 'AWS::EC2::Instance':
       // Nothing runs: the address is the loopback, where nothing answers either.
       return { type, ref: `i-${hex(17)}`, attributes: { PublicIp: '127.0.0.1', PrivateIp: '127.0.0.1', PublicDnsName: 'localhost', PrivateDnsName: 'localhost', AvailabilityZone: `${context.region}a` } };
+    case 'AWS::EC2::Volume': {
+      const id = `vol-${hex(17)}`;
+      return { type, ref: id, attributes: { VolumeId: id } };
+    }
     case 'AWS::EC2::SecurityGroup': {
       const id = `sg-${hex(17)}`;
       return { type, ref: id, attributes: { GroupId: id } };

@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 /** The team stack as the launcher creates it: every resource whose condition holds with the launcher's parameters. */
 function launchedStackTypes(): string[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large', share: shareHost('t3.large', 3)! });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 } });
   const plan = checkTemplate(
     teamTemplateBody,
     parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),

@@ -31,7 +31,7 @@ describe('run messages', () => {
   });
 
   it('escapes what CloudFormation says, so Slack does not read it as links or mentions', () => {
-    const failure = { logicalId: 'Instance', resourceType: 'AWS::EC2::Instance', status: 'CREATE_FAILED', reason: 'Value <@U0000EVIL> & <!channel> is invalid' };
+    const failure = { logicalId: 'Instance', physicalId: 'i-0123456789abcdef0', resourceType: 'AWS::EC2::Instance', status: 'CREATE_FAILED', reason: 'Value <@U0000EVIL> & <!channel> is invalid' };
 
     const texts = [startFailedMessage(run, failure, ''), deleteFailedMessage(run, 'team-ide-test-ides', failure, '')].flatMap(sectionTexts).join();
 

@@ -38,6 +38,19 @@ describe('parseCommand', () => {
   });
 
   it.each([
+    ['stop', { action: 'stop', discard: false }],
+    ['stop --discard', { action: 'stop', discard: true }],
+    ['STOP --Discard', { action: 'stop', discard: true }],
+  ])('reads %j with or without --discard', (text, command) => {
+    expect(parseCommand(text)).toEqual(command);
+  });
+
+  it('reads --fresh as a flag that takes no value, beside a number of seats', () => {
+    expect(parseCommand('start --fresh 2')).toEqual({ action: 'start', seats: { kind: 'count', count: 2 }, fresh: true });
+    expect(parseCommand('start 2')).not.toHaveProperty('fresh');
+  });
+
+  it.each([
     ['start 0', 'start at least 1 IDE'],
     ['start -3', 'start at least 1 IDE'],
     ['start 100', 'more than team-ide can run (99)'],
@@ -49,7 +62,11 @@ describe('parseCommand', () => {
     ['start --hours 1.5', 'give a whole number of hours'],
     ['start --hours 2 --hours 3', '`--hours` is given twice'],
     ['start --colour red', 'I don\'t know the option `--colour`'],
-    ['stop now', '`/ide stop` takes nothing after it'],
+    ['stop now', '`/ide stop` takes only `--discard` after it'],
+    ['stop --discard now', '`/ide stop` takes only `--discard` after it'],
+    ['status --discard', '`/ide status` takes nothing after it'],
+    ['start --fresh=yes', '`--fresh` takes no value'],
+    ['start --fresh 2 --fresh', '`--fresh` is given twice'],
     ['deploy', 'I don\'t know `deploy`'],
   ])('refuses %j, saying why and showing the usage', (text, problem) => {
     const read = () => parseCommand(text);

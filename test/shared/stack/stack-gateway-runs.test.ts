@@ -59,6 +59,7 @@ describe('stack gateway for runs', () => {
 
       expect(await findFirstFailedResource(client, STACK_ID)).toEqual({
         logicalId: 'A',
+        physicalId: 'A-id',
         resourceType: 'AWS::Test::A',
         status: 'CREATE_FAILED',
         reason: 'Instance i-1 failed to stabilize',
