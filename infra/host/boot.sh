@@ -7,12 +7,18 @@
 # infra/team-stack.yaml), writes infra/host/* to /opt/team-ide and runs this
 # file. Every path it writes is prefixed by HOST_ROOT (empty on the host), so
 # the dry run in test/infra can run it unchanged in a temporary directory with
-# stub docker, curl, aws, dnf, systemctl and chown first on PATH.
+# stub docker, curl, aws, dnf, systemctl, chown, lsblk, blkid, mkfs, mount and
+# xfs_growfs first on PATH.
 #
 # Isolation: each IDE has a Docker network of its own, shared with Traefik
 # only, and Traefik listens only on its address in a network no IDE joins; the
 # routes are a file written here (no Docker socket in the proxy). Each IDE has
 # limits the launcher computed from the instance type and the seats.
+#
+# Homes: each seat's /home/coder is /srv/team-ide/dev-N. With a data volume
+# (DATA_VOLUME_ID), that is the volume, restored from a snapshot of an earlier
+# run or blank, mounted before Docker starts; seats absent from this run keep
+# their directories untouched.
 #
 # Secrets: the TLS key, the dashboard hash and the passwords go from the aws
 # CLI straight to files of mode 600; none is echoed, put on a command line or
@@ -23,6 +29,7 @@ set -Eeuo pipefail
 : "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}" "${ADMIN_CIDR?}"
 : "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER?}"
 : "${IDE_MEMORY_MIB:?}" "${IDE_CPUS:?}" "${IDE_PIDS:?}"
+: "${DATA_VOLUME_ID?}" "${DATA_SNAPSHOT_ID?}"
 
 # Docker's networks live in 172.17.0.0/16, the range of Docker's own bridge,
 # which AWS asks VPCs not to use: 172.17.0.0/24 is the edge network, where
@@ -41,11 +48,13 @@ source "${HOST_FILES}/images.sh"
 : "${TRAEFIK_IMAGE:?}" "${CODE_SERVER_IMAGE:?}"
 readonly TRAEFIK_DIR="${HOST_ROOT:-}/etc/team-ide/traefik"
 readonly ENV_DIR="${HOST_ROOT:-}/etc/team-ide/env"
-readonly PROJECTS_DIR="${HOST_ROOT:-}/srv/team-ide"
+readonly HOMES_DIR="${HOST_ROOT:-}/srv/team-ide"
 # Secrets are created in parallel with the instance and normally exist long
 # before the boot asks; the wait covers a slow create, not a missing secret.
 readonly SECRET_TIMEOUT="${SECRET_TIMEOUT:-120}"
 readonly HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-180}"
+# EC2 attaches the data volume once the instance runs: seconds, not minutes.
+readonly DEVICE_TIMEOUT="${DEVICE_TIMEOUT:-120}"
 
 step=start
 
@@ -83,6 +92,8 @@ check_values() {
   [[ ${DOMAIN_NAME} =~ ^[a-z0-9.-]+$ ]]
   [[ ${IDE_MEMORY_MIB} =~ ^[0-9]{4,5}$ && ${IDE_PIDS} =~ ^[0-9]{4,5}$ && ${IDE_CPUS} =~ ^[0-9](\.[0-9]+)?$ ]]
   [[ -z ${ADMIN_CIDR} || ${ADMIN_CIDR} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]]
+  [[ -z ${DATA_VOLUME_ID} || ${DATA_VOLUME_ID} =~ ^vol-[0-9a-f]{8,17}$ ]]
+  [[ -z ${DATA_SNAPSHOT_ID} || ${DATA_SNAPSHOT_ID} =~ ^snap-[0-9a-f]{8,17}$ ]]
   IFS=, read -r -a slots <<<"${SLOTS}"
   ((${#slots[@]} > 0))
   local slot
@@ -128,6 +139,42 @@ fetch_password() {
   [[ ${password} =~ ^[A-Za-z0-9]{20,}$ ]]
   printf 'PASSWORD=%s\n' "${password}" >"${ENV_DIR}/dev-${slot}.env"
   chmod 600 "${ENV_DIR}/dev-${slot}.env"
+}
+
+# The data volume's device: EBS gives an NVMe device the volume id, without
+# its dash, as serial number. Device names are only requests, never relied on.
+find_device() {
+  local name serial
+  while read -r name serial; do
+    if [[ ${serial} == "${DATA_VOLUME_ID/-/}" ]]; then
+      printf '/dev/%s\n' "${name}"
+      return 0
+    fi
+  done < <(lsblk --nodeps --noheadings --output NAME,SERIAL)
+  return 1
+}
+
+# Formats the volume only when it is blank and meant to be: one restored from
+# a snapshot holds the homes, and one with a filesystem is never formatted.
+mount_homes() {
+  local device deadline=$((SECONDS + DEVICE_TIMEOUT)) code=0
+  until device=$(find_device); do
+    ((SECONDS < deadline)) || { log "${DATA_VOLUME_ID} not attached after ${DEVICE_TIMEOUT}s"; return 1; }
+    sleep 2
+  done
+  blkid --probe --match-tag TYPE --output value "${device}" >/dev/null || code=$?
+  if ((code == 2)); then
+    if [[ -n ${DATA_SNAPSHOT_ID} ]]; then
+      log "${DATA_VOLUME_ID} from ${DATA_SNAPSHOT_ID} has no filesystem: not formatting it"
+      return 1
+    fi
+    mkfs -t xfs -L team-ide-homes "${device}"
+  elif ((code != 0)); then
+    return "${code}"
+  fi
+  mount -o noatime "${device}" "${HOMES_DIR}"
+  # A volume made bigger than its snapshot grows to its size.
+  xfs_growfs "${HOMES_DIR}"
 }
 
 dashboard_on() {
@@ -220,21 +267,22 @@ start_traefik() {
 # binaries (without fixuid the container does not even start).
 start_ide() {
   local name="dev-$1"
-  local project="${PROJECTS_DIR}/${name}" capability
+  local home="${HOMES_DIR}/${name}" capability
   local -a capabilities=()
   for capability in AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETUID; do
     capabilities+=(--cap-add "${capability}")
   done
-  install -d -m 0755 "${project}"
+  # A home found here is the seat's own from an earlier run: kept as it is.
+  install -d -m 0750 "${home}" "${home}/project"
   # uid 1000 is the coder user of the image.
-  chown 1000:1000 "${project}"
+  chown 1000:1000 "${home}" "${home}/project"
   docker run --detach --name "${name}" --hostname "${name}" --restart unless-stopped \
     --network "team-ide-slot-$1" \
     --cap-drop ALL "${capabilities[@]}" \
     --memory "${IDE_MEMORY_MIB}m" --memory-swap "${IDE_MEMORY_MIB}m" \
     --cpus "${IDE_CPUS}" --pids-limit "${IDE_PIDS}" \
     --env-file "${ENV_DIR}/${name}.env" \
-    --volume "${project}:/home/coder/project" \
+    --volume "${home}:/home/coder" \
     --entrypoint /usr/bin/entrypoint.sh \
     "${CODE_SERVER_IMAGE}" \
     --bind-addr 0.0.0.0:8080 --auth password \
@@ -282,7 +330,7 @@ main() {
   dnf install --assumeyes --quiet docker &
   local dnf_pid=$!
 
-  install -d -m 0755 "${HOST_FILES}" "${PROJECTS_DIR}"
+  install -d -m 0755 "${HOST_FILES}" "${HOMES_DIR}"
   install -d -m 0700 "${TRAEFIK_DIR}" "${TRAEFIK_DIR}/tls" "${TRAEFIK_DIR}/dynamic" "${ENV_DIR}"
   umask 077
 
@@ -301,6 +349,11 @@ main() {
   begin render-traefik-config
   render_traefik_config
   umask 022
+
+  if [[ -n ${DATA_VOLUME_ID} ]]; then
+    begin mount-homes
+    mount_homes
+  fi
 
   begin install-docker
   wait "${dnf_pid}"

@@ -192,7 +192,7 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(args.slice(-2)).toEqual([IMAGES.TRAEFIK_IMAGE, '--configFile=/etc/traefik/traefik.yaml']);
   });
 
-  it('starts dev-1, dev-2 and dev-5 with their project volume, flags, capabilities and limits', () => {
+  it('starts dev-1, dev-2 and dev-5 with their home, flags, capabilities and limits', () => {
     for (const slot of SLOTS) {
       // Prepare
       const name = `dev-${slot}`;
@@ -202,7 +202,7 @@ describe('boot dry run for slots 1,2,5', () => {
       // Assess
       expect(run, name).toBeDefined();
       expect(optionValues(args, '--volume').map((volume) => stripRoot(result, volume))).toEqual([
-        `/srv/team-ide/${name}:/home/coder/project`,
+        `/srv/team-ide/${name}:/home/coder`,
       ]);
       expect(optionValues(args, '--label')).toEqual([]);
       expect(optionValues(args, '--cap-drop')).toEqual(['ALL']);
@@ -232,10 +232,8 @@ describe('boot dry run for slots 1,2,5', () => {
         '--disable-update-check',
         '/home/coder/project',
       ]);
-      expect(callsOf(result, 'chown')).toContainEqual({
-        command: 'chown',
-        args: ['1000:1000', path.join(result.hostRoot, 'srv', 'team-ide', name)],
-      });
+      const home = path.join(result.hostRoot, 'srv', 'team-ide', name);
+      expect(callsOf(result, 'chown')).toContainEqual({ command: 'chown', args: ['1000:1000', home, `${home}/project`] });
     }
     expect(callsOf(result, 'docker', 'run').map((call) => optionValue(call.args, '--name'))).toEqual([
       'traefik',
@@ -493,5 +491,96 @@ describe('pinned images (infra/host/images.sh)', () => {
 
     // Assess
     expect(stdout.trim()).toBe(IMAGES.CODE_SERVER_IMAGE?.split(':')[1]);
+  });
+});
+
+describe('boot dry run: the homes on the data volume', () => {
+  const homes = (result: DryRunResult) => path.join(result.hostRoot, 'srv', 'team-ide');
+  /** The index of the first call of a command (and subcommand) in the order the boot made them. */
+  const firstCall = (result: DryRunResult, command: string, subcommand?: string) =>
+    result.calls.findIndex((call) => call.command === command && (subcommand === undefined || call.args[0] === subcommand));
+  const runs: DryRunResult[] = [];
+  const dryRun = async (options: Parameters<typeof runBootDryRun>[0]) => {
+    const result = await runBootDryRun(options);
+    runs.push(result);
+    return result;
+  };
+
+  afterAll(async () => {
+    await Promise.all(runs.map((result) => result.cleanup()));
+  });
+
+  it('waits for a blank volume, found by its id, formats it, and mounts it before Docker starts', async () => {
+    // Act: the volume shows at the second look.
+    const result = await dryRun({ slots: ['1', '2'], dataVolume: {}, fail: 'device-late' });
+
+    // Assess
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(callsOf(result, 'lsblk')).toHaveLength(2);
+    expect(callsOf(result, 'lsblk')[0]?.args).toEqual(['--nodeps', '--noheadings', '--output', 'NAME,SERIAL']);
+    expect(callsOf(result, 'blkid')).toEqual([{ command: 'blkid', args: ['--probe', '--match-tag', 'TYPE', '--output', 'value', '/dev/nvme1n1'] }]);
+    expect(callsOf(result, 'mkfs')).toEqual([{ command: 'mkfs', args: ['-t', 'xfs', '-L', 'team-ide-homes', '/dev/nvme1n1'] }]);
+    expect(callsOf(result, 'mount')).toEqual([{ command: 'mount', args: ['-o', 'noatime', '/dev/nvme1n1', homes(result)] }]);
+    expect(firstCall(result, 'mkfs')).toBeLessThan(firstCall(result, 'mount'));
+    expect(firstCall(result, 'mount')).toBeLessThan(firstCall(result, 'systemctl'));
+    expect(firstCall(result, 'mount')).toBeLessThan(firstCall(result, 'docker', 'run'));
+    expect(result.stdout).toContain('step mount-homes');
+  });
+
+  it('mounts a restored volume without formatting it, grows it, and leaves the homes of seats not in this run alone', async () => {
+    // Prepare: dev-1 and dev-3 worked in an earlier run; this run seats dev-1 and dev-2.
+    const files = { 'dev-1/.bash_history': 'git status\n', 'dev-1/project/notes.md': 'half done\n', 'dev-3/project/main.go': 'package main\n' };
+
+    // Act
+    const result = await dryRun({ slots: ['1', '2'], dataVolume: { snapshotId: 'snap-0123456789abcdef0', filesystem: 'xfs', files } });
+
+    // Assess
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(callsOf(result, 'mkfs')).toEqual([]);
+    expect(callsOf(result, 'mount')).toHaveLength(1);
+    expect(callsOf(result, 'xfs_growfs')).toEqual([{ command: 'xfs_growfs', args: [homes(result)] }]);
+    for (const [file, content] of Object.entries(files)) {
+      expect(await readFile(path.join(homes(result), file), 'utf8'), file).toBe(content);
+    }
+    const chowned = callsOf(result, 'chown').flatMap((call) => call.args.slice(1));
+    expect(chowned.some((target) => target.includes('dev-3'))).toBe(false);
+    expect(chowned).toContain(path.join(homes(result), 'dev-2'));
+    expect(dockerRun(result.calls, 'dev-3')).toBeUndefined();
+    expect(optionValues(dockerRun(result.calls, 'dev-1')?.args ?? [], '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/srv/team-ide/dev-1:/home/coder']);
+  });
+
+  it('refuses to format a volume that already has a filesystem, though none was expected', async () => {
+    const result = await dryRun({ slots: ['1'], dataVolume: { filesystem: 'ext4' } });
+
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(callsOf(result, 'mkfs')).toEqual([]);
+    expect(callsOf(result, 'mount')).toHaveLength(1);
+  });
+
+  it('fails at mount-homes, formatting nothing, when a volume restored from a snapshot has no filesystem', async () => {
+    const result = await dryRun({ slots: ['1'], dataVolume: { snapshotId: 'snap-0123456789abcdef0' } });
+
+    expect(result.exitCode).not.toBe(0);
+    expect(callsOf(result, 'mkfs')).toEqual([]);
+    expect(callsOf(result, 'mount')).toEqual([]);
+    expect(callsOf(result, 'docker', 'run')).toEqual([]);
+    expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('team-ide boot failed at step mount-homes'), url: SAMPLE.waitHandleUrl }]);
+    expect(result.stdout).toContain(`${SAMPLE.dataVolumeId} from snap-0123456789abcdef0 has no filesystem: not formatting it`);
+  });
+
+  it('fails at mount-homes when the volume never shows', async () => {
+    // Prepare: lsblk lists only the root volume.
+    const result = await dryRun({ slots: ['1'], dataVolume: {}, fail: 'device-late', deviceTimeoutSeconds: 0 });
+
+    expect(result.exitCode).not.toBe(0);
+    expect(signals(result)[0]?.reason).toContain('team-ide boot failed at step mount-homes');
+    expect(result.stdout).toContain(`${SAMPLE.dataVolumeId} not attached after 0s`);
+  });
+
+  it('without a data volume (KEEP_WORK=false), keeps the homes on the host\'s disk and looks for no device', async () => {
+    const result = await dryRun({ slots: ['1'] });
+
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect([...callsOf(result, 'lsblk'), ...callsOf(result, 'blkid'), ...callsOf(result, 'mkfs'), ...callsOf(result, 'mount')]).toEqual([]);
   });
 });

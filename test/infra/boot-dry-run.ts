@@ -2,7 +2,8 @@
  * Runs the host's user data, as the template assembles it, on this machine:
  * the CloudFormation header filled in with sample values, HOST_ROOT set to a
  * temporary directory, and test/infra/stubs/command-stub.sh first on PATH as
- * docker, curl, aws, dnf, systemctl and chown.
+ * docker, curl, aws, dnf, systemctl, chown, lsblk, blkid, mkfs, mount and
+ * xfs_growfs.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { type IdeShare, shareHost } from '../../shared/team/host-shares';
 import { parseCloudFormationYaml } from './cfn-yaml';
 import { isObject } from './schema-validation';
 
-export const STUB_COMMANDS = ['docker', 'curl', 'aws', 'dnf', 'systemctl', 'chown'] as const;
+export const STUB_COMMANDS = ['docker', 'curl', 'aws', 'dnf', 'systemctl', 'chown', 'lsblk', 'blkid', 'mkfs', 'mount', 'xfs_growfs'] as const;
 export const STUB_SCRIPT = path.resolve(__dirname, 'stubs', 'command-stub.sh');
 
 /** The pinned images of infra/host/images.sh, by variable name. */
@@ -31,6 +32,7 @@ export const SAMPLE = {
   domainName: 'code.example.com',
   certificateParameter: '/team-ide/tls/cert',
   dashboardUsersParameter: 'team-ide-dashboard-users',
+  dataVolumeId: 'vol-0a1b2c3d4e5f60718',
   waitHandleUrl:
     'https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/arn%3Aaws%3Acloudformation/WaitHandle?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f0f',
 } as const;
@@ -54,6 +56,19 @@ export interface DryRunOptions {
   tlsBundle?: (secrets: DryRunSecrets) => string;
   healthTimeoutSeconds?: number;
   secretTimeoutSeconds?: number;
+  /** The run's data volume (SAMPLE.dataVolumeId); absent: none, as with KEEP_WORK=false. */
+  dataVolume?: DryRunVolume;
+  deviceTimeoutSeconds?: number;
+}
+
+/** The data volume as the host finds it. */
+export interface DryRunVolume {
+  /** The snapshot it was restored from; absent: a blank volume. */
+  snapshotId?: string;
+  /** The filesystem blkid finds on it; absent: none. */
+  filesystem?: string;
+  /** Files already on it (the homes of an earlier run), by path under /srv/team-ide. */
+  files?: Record<string, string>;
 }
 
 export interface DryRunSecrets {
@@ -135,6 +150,8 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     CertificateParameterName: SAMPLE.certificateParameter,
     DashboardUsersParameterName: SAMPLE.dashboardUsersParameter,
     WaitHandle: SAMPLE.waitHandleUrl,
+    DataVolumeId: options.dataVolume ? SAMPLE.dataVolumeId : '',
+    DataSnapshotId: options.dataVolume?.snapshotId ?? '',
   };
 }
 
@@ -191,6 +208,14 @@ export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResul
     await writeFile(path.join(fixtures, 'secrets', fixtureName(secretId)), password);
   }
 
+  // The root volume and the data volume, as lsblk lists NVMe devices on EC2: their serial is the volume id without its dash.
+  await writeFile(path.join(fixtures, 'lsblk'), `nvme0n1 vol0f0e0d0c0b0a09080\nnvme1n1 ${SAMPLE.dataVolumeId.replace('-', '')}\n`);
+  if (options.dataVolume?.filesystem) await writeFile(path.join(fixtures, 'blkid-type'), `${options.dataVolume.filesystem}\n`);
+  for (const [file, content] of Object.entries(options.dataVolume?.files ?? {})) {
+    await mkdir(path.dirname(path.join(hostRoot, 'srv', 'team-ide', file)), { recursive: true });
+    await writeFile(path.join(hostRoot, 'srv', 'team-ide', file), content);
+  }
+
   const { header, hostScript } = userDataParts();
   const userData = fillHeader(header, sampleHeaderValues(options)) + hostScript;
   const userDataFile = path.join(workDir, 'user-data.sh');
@@ -206,6 +231,7 @@ export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResul
     STUB_FAIL: options.fail ?? '',
     HEALTH_TIMEOUT: String(options.healthTimeoutSeconds ?? 180),
     SECRET_TIMEOUT: String(options.secretTimeoutSeconds ?? 120),
+    DEVICE_TIMEOUT: String(options.deviceTimeoutSeconds ?? 120),
   };
   const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>(
     (resolve) => {

@@ -166,7 +166,7 @@ describe('team stack template', () => {
     expect(problems).toEqual([]);
   });
 
-  it('expands to one secret and one record per slot', () => {
+  it('expands to one secret and one record per slot, and one data volume', () => {
     // Act
     const resources = Object.keys(expandedTemplate().Resources as JsonObject);
 
@@ -187,8 +187,56 @@ describe('team stack template', () => {
         'WaitHandle',
         'Instance',
         'WaitCondition',
+        'DataVolume',
       ].sort(),
     );
+  });
+
+  it('keeps the homes on an encrypted gp3 data volume in the host\'s zone, snapshotted when the stack is deleted, only with KeepWork', () => {
+    // Prepare
+    const template = expandedTemplate();
+    const volume = resource(template, 'DataVolume');
+    const conditions = template.Conditions as Record<string, unknown>;
+
+    // Assess: DeletionPolicy Snapshot takes the snapshot, also when a property change would replace it.
+    expect(volume).toMatchObject({ Type: 'AWS::EC2::Volume', Condition: 'HasDataVolume', DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
+    expect(volume.Properties).toEqual({
+      AvailabilityZone: { Ref: 'AvailabilityZone' },
+      Size: { Ref: 'DataVolumeDimension' },
+      VolumeType: 'gp3',
+      Encrypted: true,
+      SnapshotId: { 'Fn::If': ['HasDataSnapshot', { Ref: 'DataSnapshotId' }, { Ref: 'AWS::NoValue' }] },
+      Tags: [{ Key: 'Name', Value: { 'Fn::Sub': 'team-ide ${AWS::StackName} homes' } }],
+    });
+    expect(conditions.HasDataVolume).toEqual({ 'Fn::Equals': [{ Ref: 'KeepWork' }, 'true'] });
+    expect(conditions.HasDataSnapshot).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DataSnapshotId' }, ''] }] });
+  });
+
+  it('attaches the data volume through the instance\'s Volumes, so the host is terminated before the volume is snapshotted', () => {
+    // Prepare
+    const instance = properties(expandedTemplate(), 'Instance');
+
+    // Assess: the instance depends on the volume, so CloudFormation deletes the instance first.
+    expect(instance.Volumes).toEqual({ 'Fn::If': ['HasDataVolume', [{ Device: '/dev/sdf', VolumeId: { Ref: 'DataVolume' } }], { Ref: 'AWS::NoValue' }] });
+    expect(Object.values(expandedTemplate().Resources as JsonObject).filter((candidate) => isObject(candidate) && candidate.Type === 'AWS::EC2::VolumeAttachment')).toEqual([]);
+    const header = userDataParts().header;
+    expect(header).toContain("export DATA_VOLUME_ID='${DataVolumeId}' DATA_SNAPSHOT_ID='${DataSnapshotId}'");
+  });
+
+  it('declares the saved-work parameters, constrained, and requires the zone when KeepWork is true', () => {
+    // Prepare
+    const template = parsedTemplate();
+    const parameters = template.Parameters as Record<string, Record<string, unknown>>;
+
+    // Assess
+    expect(parameters.KeepWork).toMatchObject({ Type: 'String', Default: 'false', AllowedValues: ['true', 'false'] });
+    expect(parameters.AvailabilityZone).toMatchObject({ Type: 'String', Default: '', AllowedPattern: '^([a-z]{2}(-gov)?-[a-z]+-[0-9][a-z])?$' });
+    expect(parameters.DataSnapshotId).toMatchObject({ Type: 'String', Default: '', AllowedPattern: '^(snap-[0-9a-f]{8,17})?$' });
+    expect(parameters.DataVolumeDimension).toMatchObject({ Type: 'Number', Default: 20, MinValue: 1, MaxValue: 1024 });
+    expect((template.Rules as any).DataVolumeZone).toEqual({
+      RuleCondition: { 'Fn::Equals': [{ Ref: 'KeepWork' }, 'true'] },
+      Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AvailabilityZone' }, ''] }] }, AssertDescription: 'AvailabilityZone must name the zone of SubnetId when KeepWork is true.' }],
+    });
   });
 
   it('stays under the TemplateBody and user data limits', () => {
@@ -209,6 +257,8 @@ describe('team stack template', () => {
       CertificateParameterName: 'c'.repeat(256),
       DashboardUsersParameterName: 'u'.repeat(256),
       WaitHandle: 'w'.repeat(1024),
+      DataVolumeId: 'vol-0123456789abcdef0',
+      DataSnapshotId: 'snap-0123456789abcdef0',
     });
 
     // Assess

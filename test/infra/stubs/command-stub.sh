@@ -1,12 +1,15 @@
 #!/bin/bash
 # Stands in for the commands infra/host/boot.sh runs (docker, curl, aws, dnf,
-# systemctl, chown) in the dry run of test/infra: the test links each name to
-# this file. Every call is appended to $STUB_LOG as its name and arguments
-# separated by US (0x1f) and ended by RS (0x1e); for `docker run --env-file`
-# the env file's content is recorded too, to show which password a container
-# reads. Answers come from $STUB_FIXTURES; $STUB_FAIL makes one kind of call
-# fail: docker-pull, aws-ssm, aws-secrets, secrets-late (each secret is
-# found only at the second read) or healthz:<host>.
+# systemctl, chown, lsblk, blkid, mkfs, mount, xfs_growfs) in the dry run of
+# test/infra: the test links each name to this file. Every call is appended to
+# $STUB_LOG as its name and arguments separated by US (0x1f) and ended by RS
+# (0x1e); for `docker run --env-file` the env file's content is recorded too,
+# to show which password a container reads. Answers come from $STUB_FIXTURES:
+# lsblk prints its `lsblk` file, blkid the filesystem type in `blkid-type` (no
+# file: a blank device, exit 2). $STUB_FAIL makes one kind of call fail:
+# docker-pull, aws-ssm, aws-secrets, secrets-late (each secret is found only at
+# the second read), device-late (the data volume shows at the second lsblk) or
+# healthz:<host>.
 set -euo pipefail
 
 readonly US=$'\x1f' RS=$'\x1e'
@@ -83,6 +86,20 @@ docker)
     echo 0123456789abcdef
     ;;
   esac
+  ;;
+lsblk)
+  # EC2 attaches the data volume a little after the boot starts.
+  marker="${STUB_FIXTURES:?}/.lsblk-asked"
+  if [[ ${fail} == device-late && ! -e ${marker} ]]; then
+    touch "${marker}"
+    head -n 1 "${STUB_FIXTURES}/lsblk"
+  else
+    cat "${STUB_FIXTURES}/lsblk"
+  fi
+  ;;
+blkid)
+  [[ -f ${STUB_FIXTURES:?}/blkid-type ]] || exit 2
+  cat "${STUB_FIXTURES}/blkid-type"
   ;;
 curl)
   url="${*: -1}"
