@@ -66,7 +66,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(JSON.stringify(statementsOf('LauncherRole'))).toContain(':stack/team-ide-ci-ides/*');
   });
 
-  it('lets the cost guard delete the team stack and keep its markers, and nothing more', () => {
+  it('lets the cost guard delete the team stack and keep its markers (and the buttons mark a run\'s work discarded), and nothing more', () => {
     const sweeper = statementsOf('SweeperRole');
     const interactions = statementsOf('SlackInteractionsRole');
     const resourcesOf = (statements: Statement[], action: string) => statements.filter((statement) => actions(statement).includes(action)).map((statement) => JSON.stringify(statement.Resource));
@@ -75,13 +75,15 @@ describe('the deployment (serverless.yml)', () => {
       expect(resourcesOf(statements, 'cloudformation:DeleteStack')).toEqual([expect.stringContaining(':stack/team-ide-ci-ides/*')]);
       // DeleteStack needs no iam:PassRole: CloudFormation deletes with the role the stack was created with.
       expect(statements.flatMap(actions)).not.toContain('iam:PassRole');
-      expect(resourcesOf(statements, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+      expect(resourcesOf(statements, 'ssm:PutParameter')[0]).toEqual(expect.stringContaining('parameter/team-ide-ci/runs/*'));
       expect(resourcesOf(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
       expect(statements.flatMap(actions)).not.toContain('cloudformation:CreateStack');
     }
+    expect(resourcesOf(sweeper, 'ssm:PutParameter')).toHaveLength(1);
+    expect(resourcesOf(interactions, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
     expect(resourcesOf(sweeper, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-bot-token')]);
     expect(resourcesOf(interactions, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-signing-secret')]);
-    expect(resourcesOf(statementsOf('LauncherRole'), 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+    expect(resourcesOf(statementsOf('LauncherRole'), 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
   });
 
   it('runs the sweeper every minute, and routes the buttons to slack-interactions', () => {

@@ -38,6 +38,10 @@ export interface DeploymentContext {
     instanceArn: string;
     securityGroupArn: string;
     volumeArn: string;
+    /** A snapshot of the data volume: EC2 writes snapshot ARNs without an account. */
+    snapshotArn: string;
+    /** The KMS key EC2 encrypts the data volume with. */
+    kmsKeyArn: string;
     networkInterfaceArn: string;
     subnetArn: string;
     vpcArn: string;
@@ -53,6 +57,8 @@ export interface DeploymentContext {
   ssmParameterArn(name: string): string;
   /** A run's marker parameters live under this path (shared/runs/run-markers.ts). */
   runsPath: string;
+  /** The records of each run's data volume live under this path (shared/snapshots/work-records.ts). */
+  workPath: string;
   sesIdentityArn(identity: string): string;
 }
 
@@ -75,6 +81,8 @@ export function deploymentContext(region: string): DeploymentContext {
       instanceArn: ec2('instance/i-0123456789abcdef0'),
       securityGroupArn: ec2('security-group/sg-0123456789abcdef0'),
       volumeArn: ec2('volume/vol-0123456789abcdef0'),
+      snapshotArn: arn('ec2', 'snapshot/snap-0123456789abcdef0', ''),
+      kmsKeyArn: arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
       networkInterfaceArn: ec2('network-interface/eni-0123456789abcdef0'),
       subnetArn: ec2(`subnet/${settings.SUBNET_ID}`),
       vpcArn: ec2(`vpc/${settings.VPC_ID}`),
@@ -88,6 +96,7 @@ export function deploymentContext(region: string): DeploymentContext {
     },
     ssmParameterArn: (name) => arn('ssm', `parameter/${name.replace(/^\//, '')}`),
     runsPath: '/team-ide-ci/runs',
+    workPath: '/team-ide-ci/work',
     sesIdentityArn: (identity) => arn('ses', `identity/${identity}`),
   };
 }

@@ -13,7 +13,7 @@ import { type DeploymentContext, deploymentContext, SIMULATED_REGIONS } from './
 import { deployedFunctions, type NamedPolicy, rolePolicies, withoutAction } from './policies';
 import { commandsSentBy, SDK_COMMANDS } from './sdk-commands';
 import { describeVerdict, type IamRequest, simulate } from './simulate';
-import { NOT_NEEDED, requestsFor, requiredPermissions, stackRecordNames } from './team-stack-permissions';
+import { claimedSnapshot, keyPolicyLeavingAccessToIam, NOT_NEEDED, requestsFor, requiredPermissions, stackRecordNames } from './team-stack-permissions';
 
 let template: PackagedTemplate;
 
@@ -181,6 +181,89 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
 
       // Assess
       expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(9).fill('ImplicitlyDenied')]);
+    });
+  });
+
+  describe('the data volume and its snapshots (saved work)', () => {
+    const snapshotTag = (deployment?: string): Record<string, string> => (deployment ? { 'aws:ResourceTag/team-ide:deployment': deployment } : {});
+    const verdicts = async (roleId: string, requests: IamRequest[]) => (await outcomes(d.roleArn(roleId), policiesOf(roleId), requests, d)).map((line) => line.split(': ').at(-1));
+
+    it('lets CloudFormation make only encrypted gp3 volumes, restore only this deployment\'s claimed snapshots, and snapshot or delete only its stack\'s volume', async () => {
+      // Prepare
+      const { stack } = d;
+      const newVolume = { 'ec2:Encrypted': 'true', 'ec2:VolumeType': 'gp3' };
+      const otherStacksVolume = { 'aws:ResourceTag/aws:cloudformation:stack-name': 'database', 'ec2:Encrypted': 'true' };
+
+      // Act
+      const results = await verdicts('TeamStackServiceRole', [
+        { action: 'ec2:CreateVolume', resource: stack.volumeArn, context: newVolume },
+        { action: 'ec2:CreateVolume', resource: stack.snapshotArn, context: claimedSnapshot(d) },
+        { action: 'ec2:CreateVolume', resource: stack.volumeArn, context: { ...newVolume, 'ec2:Encrypted': 'false' } },
+        { action: 'ec2:CreateVolume', resource: stack.volumeArn, context: { ...newVolume, 'ec2:VolumeType': 'io2' } },
+        { action: 'ec2:CreateVolume', resource: stack.snapshotArn, context: { 'ec2:Owner': d.accountId } },
+        { action: 'ec2:CreateVolume', resource: stack.snapshotArn, context: claimedSnapshot(d, 'team-ide-prod-ides') },
+        { action: 'ec2:CreateSnapshot', resource: stack.volumeArn, context: otherStacksVolume },
+        { action: 'ec2:DeleteVolume', resource: stack.volumeArn, context: otherStacksVolume },
+        { action: 'ec2:AttachVolume', resource: stack.volumeArn, context: { 'ec2:Encrypted': 'true' } },
+        { action: 'kms:CreateGrant', resource: stack.kmsKeyArn, context: { 'kms:CallerAccount': d.accountId }, resourcePolicy: keyPolicyLeavingAccessToIam(d) },
+      ]);
+
+      // Assess
+      expect(results).toEqual(['Allowed', 'Allowed', ...Array(8).fill('ImplicitlyDenied')]);
+    });
+
+    it('lets the launcher and stack-events delete only snapshots this deployment claimed, and claim only unclaimed ones with its own tag', async () => {
+      // Prepare
+      const { stack } = d;
+      const claim = (tags: Record<string, string>, existing: Record<string, string> = {}): IamRequest => ({
+        action: 'ec2:CreateTags',
+        resource: stack.snapshotArn,
+        context: { ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])), 'aws:TagKeys': Object.keys(tags), ...existing },
+      });
+      const ours = { 'team-ide:deployment': d.teamStackName, 'team-ide:run-id': 'run-1' };
+      const requests: IamRequest[] = [
+        { action: 'ec2:DeleteSnapshot', resource: stack.snapshotArn, context: snapshotTag(d.teamStackName) },
+        claim(ours),
+        claim(ours, snapshotTag(d.teamStackName)),
+        { action: 'ec2:DeleteSnapshot', resource: stack.snapshotArn, context: snapshotTag() },
+        { action: 'ec2:DeleteSnapshot', resource: stack.snapshotArn, context: snapshotTag('team-ide-prod-ides') },
+        claim({ 'team-ide:deployment': 'team-ide-prod-ides' }),
+        claim(ours, snapshotTag('team-ide-prod-ides')),
+        claim({ ...ours, Name: 'mine now' }),
+        { ...claim(ours), resource: stack.volumeArn },
+      ];
+
+      // Act
+      const launcher = await verdicts('LauncherRole', requests);
+      const stackEvents = await verdicts('StackEventsRole', requests);
+
+      // Assess
+      const expected = ['Allowed', 'Allowed', 'Allowed', ...Array(6).fill('ImplicitlyDenied')];
+      expect(launcher).toEqual(expected);
+      expect(stackEvents).toEqual(expected);
+    });
+
+    it('gives no other function a snapshot to delete, and the buttons only the discard mark to write', async () => {
+      // Prepare
+      const requests: IamRequest[] = [
+        { action: 'ec2:DeleteSnapshot', resource: d.stack.snapshotArn, context: snapshotTag(d.teamStackName) },
+        { action: 'ec2:CreateVolume', resource: d.stack.volumeArn, context: { 'ec2:Encrypted': 'true' } },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn(`${d.workPath}/51af3dc0-da77-11e4-872e-1234567db123/discard`) },
+        { action: 'ssm:DeleteParameters', resource: d.ssmParameterArn(`${d.workPath}/51af3dc0-da77-11e4-872e-1234567db123/run`) },
+      ];
+
+      // Act
+      const results = Object.fromEntries(await Promise.all(['SlackCommandRole', 'NotifierRole', 'SweeperRole', 'SlackInteractionsRole', 'CertificateRole'].map(async (roleId) => [roleId, await verdicts(roleId, requests)])));
+
+      // Assess
+      const denied = Array(4).fill('ImplicitlyDenied');
+      expect(results).toEqual({
+        SlackCommandRole: denied,
+        NotifierRole: denied,
+        SweeperRole: denied,
+        SlackInteractionsRole: ['ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied'],
+        CertificateRole: denied,
+      });
     });
   });
 

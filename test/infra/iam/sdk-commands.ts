@@ -24,9 +24,10 @@ export async function commandsSentBy(sourceFile: string): Promise<string[]> {
     logLevel: 'silent',
   });
   const code = result.outputFiles[0]?.text ?? '';
-  const sent = [...code.matchAll(/new (?:[\w$]+\.)?(\w+Command)\(/g)].map((match) => match[1] as string);
-  const paginated = [...code.matchAll(/\bpaginate(\w+)\(/g)].map((match) => `${match[1] as string}Command`);
-  const waited = [...code.matchAll(/\bwaitUntil(\w+)\(/g)].map((match) => WAITERS[match[1] as string] ?? `waitUntil${match[1] as string} (unknown waiter: add it to WAITERS)`);
+  // esbuild renames an import two modules make (`PutParameterCommand as PutParameterCommand2`): the digits go.
+  const sent = [...code.matchAll(/new (?:[\w$]+\.)?(\w+Command)\d*\(/g)].map((match) => match[1] as string);
+  const paginated = [...code.matchAll(/\bpaginate(\w+?)\d*\(/g)].map((match) => `${match[1] as string}Command`);
+  const waited = [...code.matchAll(/\bwaitUntil(\w+?)\d*\(/g)].map((match) => WAITERS[match[1] as string] ?? `waitUntil${match[1] as string} (unknown waiter: add it to WAITERS)`);
   return [...new Set([...sent, ...paginated, ...waited])].sort();
 }
 
@@ -39,6 +40,22 @@ const WAITERS: Record<string, string> = {
 const marker = (d: DeploymentContext) => d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/stopping`);
 
 const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts');
+
+/** A fact of saved work, as shared/snapshots/work-records.ts names it. */
+const workFact = (d: DeploymentContext) => d.ssmParameterArn(`${d.workPath}/51af3dc0-da77-11e4-872e-1234567db123/run`);
+
+/** Who keeps which parameters besides the run markers: the saved-work records, and who lists the markers. */
+const WORK_RECORDS_WRITTEN_BY = ['launcher', 'stack-events', 'slack-interactions'];
+const WORK_RECORDS_READ_BY = ['launcher', 'stack-events'];
+const RUN_MARKERS_LISTED_BY = ['stack-events'];
+const keeps = (fn: DeployedFunction, table: string[]) => table.includes(functionBase(fn));
+
+/** The tags a function claims a snapshot with (shared/snapshots/ebs-snapshots.ts). */
+const claimTags = (d: DeploymentContext) => ({
+  'aws:RequestTag/team-ide:deployment': [d.teamStackName],
+  'aws:RequestTag/team-ide:run-id': ['run-1'],
+  'aws:TagKeys': ['team-ide:deployment', 'team-ide:run-id'],
+});
 
 /** Which Slack secret a function reads at cold start (README, "Secrets"). */
 const SLACK_SECRET_READ_BY: Record<string, string> = {
@@ -75,7 +92,7 @@ export interface CommandNeed {
   action: string;
   resources: (d: DeploymentContext, fn: DeployedFunction) => string[];
   /** The request context AWS sets for the call, where the role's conditions read it. */
-  context?: (d: DeploymentContext) => Record<string, string[]>;
+  context?: (d: DeploymentContext) => Record<string, string | string[]>;
 }
 
 /** Every SDK command the functions send: the IAM action it is authorized as, and the ARNs it names. */
@@ -101,7 +118,10 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
       return [marker(d)];
     },
   },
-  PutParameterCommand: { action: 'ssm:PutParameter', resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : [marker(d)]) },
+  PutParameterCommand: {
+    action: 'ssm:PutParameter',
+    resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : [marker(d), ...(keeps(fn, WORK_RECORDS_WRITTEN_BY) ? [workFact(d)] : [])]),
+  },
   // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
   DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
   GetHostedZoneCommand: { action: 'route53:GetHostedZone', resources: (d) => [d.stack.hostedZoneArn] },
@@ -117,9 +137,21 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   },
   GetChangeCommand: { action: 'route53:GetChange', resources: (d) => [d.stack.changeArn] },
   DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d) => [marker(d)] },
-  DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d) => [marker(d)] },
-  // Authorized on the path itself (run-markers.ts asks for everything under /<prefix>/runs).
-  GetParametersByPathCommand: { action: 'ssm:GetParametersByPath', resources: (d) => [d.ssmParameterArn(d.runsPath)] },
+  DeleteParametersCommand: {
+    action: 'ssm:DeleteParameters',
+    resources: (d, fn) => [...(keeps(fn, RUN_MARKERS_LISTED_BY) ? [marker(d)] : []), ...(keeps(fn, WORK_RECORDS_READ_BY) ? [workFact(d)] : [])],
+  },
+  // Authorized on the path itself (run-markers.ts and work-records.ts ask for everything under their path).
+  GetParametersByPathCommand: {
+    action: 'ssm:GetParametersByPath',
+    resources: (d, fn) => [...(keeps(fn, RUN_MARKERS_LISTED_BY) ? [d.ssmParameterArn(d.runsPath)] : []), ...(keeps(fn, WORK_RECORDS_READ_BY) ? [d.ssmParameterArn(d.workPath)] : [])],
+  },
+  DescribeStackResourceCommand: { action: 'cloudformation:DescribeStackResource', resources: (d) => [d.stack.arn] },
+  // EC2 authorizes Describe calls on no narrower resource.
+  DescribeSubnetsCommand: { action: 'ec2:DescribeSubnets', resources: () => ['*'] },
+  DescribeSnapshotsCommand: { action: 'ec2:DescribeSnapshots', resources: () => ['*'] },
+  CreateTagsCommand: { action: 'ec2:CreateTags', resources: (d) => [d.stack.snapshotArn], context: claimTags },
+  DeleteSnapshotCommand: { action: 'ec2:DeleteSnapshot', resources: (d) => [d.stack.snapshotArn], context: (d) => ({ 'aws:ResourceTag/team-ide:deployment': d.teamStackName }) },
   GetSecretValueCommand: { action: 'secretsmanager:GetSecretValue', resources: (d) => [d.stack.secretArn] },
   // SES v1 authorizes SendEmail on the sender's identity (address or domain).
   SendEmailCommand: { action: 'ses:SendEmail', resources: (d) => [d.sesIdentityArn(d.settings.SES_FROM_ADDRESS as string), d.sesIdentityArn((d.settings.SES_FROM_ADDRESS as string).split('@')[1] as string)] },

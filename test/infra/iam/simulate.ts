@@ -17,6 +17,8 @@ export interface IamRequest {
    * ARNs AWS documents but the reference lists no resource type for (a transform's).
    */
   unlisted?: true;
+  /** The resource's own policy where the service requires one (a KMS key's key policy). */
+  resourcePolicy?: unknown;
 }
 
 export type Outcome = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' | 'Error';
@@ -39,6 +41,7 @@ export async function simulate(principalArn: string, policies: NamedPolicy[], re
     identityPolicies: policies,
     serviceControlPolicies: [],
     resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
   };
   if (request.unlisted) return { request, outcome: runUnsafeSimulation(simulation, {}) as Outcome };
   const result = await runSimulation(simulation, {});

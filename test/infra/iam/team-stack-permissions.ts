@@ -49,8 +49,9 @@ export const HAND_KEPT_PERMISSIONS: Record<string, { permissions: string[]; sour
 export const NOT_NEEDED: Record<string, Record<string, { property: string; why: string }>> = {
   'AWS::EC2::Instance': {
     'ssm:CreateAssociation': { property: 'SsmAssociations', why: 'Systems Manager documents associated at launch' },
-    'ec2:AttachVolume': { property: 'Volumes', why: 'extra EBS volumes attached after launch; the root volume comes with RunInstances' },
-    'ec2:DetachVolume': { property: 'Volumes', why: 'extra EBS volumes, detached on update or delete' },
+  },
+  'AWS::EC2::Volume': {
+    'ec2:CopyVolumes': { property: 'SourceVolumeId', why: 'a volume made as a copy of another volume' },
   },
   'AWS::SecretsManager::Secret': {
     'secretsmanager:ReplicateSecretToRegions': { property: 'ReplicaRegions', why: 'copies of the secret in other regions' },
@@ -96,6 +97,24 @@ function existingInstance(d: DeploymentContext): Record<string, string | string[
   return { ...d.stack.stackTag, 'ec2:InstanceProfile': d.instanceProfileArn('HostInstanceProfile'), 'ec2:InstanceType': 't3.large' };
 }
 
+/** The default key policy KMS gives a key the account creates: access is up to IAM policies. */
+export function keyPolicyLeavingAccessToIam(d: DeploymentContext): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${d.partition}:iam::${d.accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
+}
+
+/** The data volume once created: it carries the stack's tags. */
+function existingVolume(d: DeploymentContext): Record<string, string | string[]> {
+  return { ...d.stack.stackTag, 'ec2:Encrypted': 'true', 'ec2:VolumeType': 'gp3' };
+}
+
+/** A snapshot of an earlier run, claimed with this deployment's tag before it is restored. */
+export function claimedSnapshot(d: DeploymentContext, deployment = d.teamStackName): Record<string, string> {
+  return { 'aws:ResourceTag/team-ide:deployment': deployment, 'ec2:Owner': d.accountId, 'ec2:Encrypted': 'true' };
+}
+
 function existingGroup(d: DeploymentContext): Record<string, string | string[]> {
   return { ...d.stack.stackTag, 'ec2:Vpc': d.stack.vpcArn, 'ec2:SecurityGroupID': d.stack.securityGroupArn.split('/')[1] as string };
 }
@@ -127,6 +146,32 @@ export function requestsFor(type: string, action: string, d: DeploymentContext, 
         ...[stack.instanceArn, stack.volumeArn, stack.networkInterfaceArn].map((resource) => ({ resource, context: { 'ec2:CreateAction': 'RunInstances', ...requestTags(d) } })),
         { resource: stack.instanceArn, context: { ...existingInstance(d), ...requestTags(d) } },
       ];
+    case 'AWS::EC2::Instance ec2:AttachVolume':
+    case 'AWS::EC2::Instance ec2:DetachVolume':
+      // The data volume in the instance's Volumes.
+      return [
+        { resource: stack.instanceArn, context: existingInstance(d) },
+        { resource: stack.volumeArn, context: existingVolume(d) },
+      ];
+    case 'AWS::EC2::Volume ec2:CreateVolume':
+      return [
+        { resource: stack.volumeArn, context: { 'ec2:Encrypted': 'true', 'ec2:VolumeType': 'gp3', 'ec2:VolumeSize': '20', 'ec2:AvailabilityZone': `${d.region}a`, ...requestTags(d) } },
+        // Restored from a snapshot this deployment claimed (shared/snapshots/ebs-snapshots.ts).
+        { resource: stack.snapshotArn, context: claimedSnapshot(d) },
+      ];
+    case 'AWS::EC2::Volume ec2:CreateTags':
+      return [
+        { resource: stack.volumeArn, context: { 'ec2:CreateAction': 'CreateVolume', ...requestTags(d) } },
+        { resource: stack.volumeArn, context: { ...existingVolume(d), ...requestTags(d) } },
+      ];
+    case 'AWS::EC2::Volume ec2:CreateSnapshot':
+      // DeletionPolicy Snapshot: the stack's volume, and the new snapshot.
+      return [
+        { resource: stack.volumeArn, context: existingVolume(d) },
+        { resource: stack.snapshotArn, context: { 'ec2:ParentVolume': stack.volumeArn } },
+      ];
+    case 'AWS::EC2::Volume ec2:DescribeVolumeAttribute':
+      return [{ resource: stack.volumeArn, context: { 'ec2:Encrypted': 'true' } }];
     case 'AWS::EC2::Instance iam:PassRole':
       return [{ resource: d.roleArn('HostRole'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }];
     case 'AWS::EC2::Instance ssm:DescribeAssociation':
@@ -152,6 +197,13 @@ export function requestsFor(type: string, action: string, d: DeploymentContext, 
     default:
   }
   if (type === 'AWS::EC2::Instance' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.instanceArn, context: existingInstance(d) }];
+  if (type === 'AWS::EC2::Volume' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.volumeArn, context: existingVolume(d) }];
+  // EC2 encrypts the volume with a KMS key, calling KMS on the handler's behalf. KMS always reads the key's
+  // own policy: a key whose policy leaves access to IAM (the default policy of a key the account creates)
+  // needs the role's permission; the AWS managed aws/ebs key's policy allows access through EC2 itself.
+  if (type === 'AWS::EC2::Volume' && action.startsWith('kms:')) {
+    return [{ resource: stack.kmsKeyArn, context: { 'kms:ViaService': `ec2.${d.region}.amazonaws.com`, 'kms:CallerAccount': d.accountId }, resourcePolicy: keyPolicyLeavingAccessToIam(d) }];
+  }
   if (type === 'AWS::EC2::SecurityGroup' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.securityGroupArn, context: existingGroup(d) }];
   if (action.startsWith('secretsmanager:') && !wildcardOnly) return [{ resource: stack.secretArn, context: { ...requestTags(d) } }];
   if (wildcardOnly) return [{ resource: '*' }];
