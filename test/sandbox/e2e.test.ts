@@ -112,6 +112,15 @@ describe('the sandbox, end to end', () => {
   }, 60_000);
 });
 
+/** `npm start` on free ports, with only what a shell has and these settings; every line it prints goes to `output`. */
+async function sandboxOnFreePorts(settings: Record<string, string>, output: string[]): Promise<RunningSandbox> {
+  const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
+  return startSandbox({
+    shellEnv: { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, ...settings },
+    log: (line) => output.push(line),
+  });
+}
+
 // The cost guard, watched as `SANDBOX_RUN_SECONDS=120 WARNING_MINUTES=1 npm start` shows it, on a shorter
 // clock: the sweeper warns once the run is inside its warning window, then deletes it at its end.
 describe('the sandbox\'s cost guard, end to end', () => {
@@ -119,22 +128,7 @@ describe('the sandbox\'s cost guard, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
-    sandbox = await startSandbox({
-      shellEnv: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SANDBOX_HTTP_PORT: http,
-        SANDBOX_LAMBDA_PORT: lambda,
-        SANDBOX_BACKEND_PORT: backend,
-        SANDBOX_SES_PORT: ses,
-        SANDBOX_STACK_DELAY_MS: '500',
-        SANDBOX_RUN_SECONDS: '15',
-        SANDBOX_SWEEP_SECONDS: '1',
-        WARNING_MINUTES: '1',
-      },
-      log: (line) => output.push(line),
-    });
+    sandbox = await sandboxOnFreePorts({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_RUN_SECONDS: '15', SANDBOX_SWEEP_SECONDS: '1', WARNING_MINUTES: '1' }, output);
   }, 60_000);
 
   afterAll(async () => {
@@ -172,20 +166,7 @@ describe('the sandbox\'s saved work, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
-    sandbox = await startSandbox({
-      shellEnv: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SANDBOX_HTTP_PORT: http,
-        SANDBOX_LAMBDA_PORT: lambda,
-        SANDBOX_BACKEND_PORT: backend,
-        SANDBOX_SES_PORT: ses,
-        SANDBOX_STACK_DELAY_MS: '500',
-        SANDBOX_SNAPSHOT_MS: '1000',
-      },
-      log: (line) => output.push(line),
-    });
+    sandbox = await sandboxOnFreePorts({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_SNAPSHOT_MS: '1000' }, output);
   }, 60_000);
 
   afterAll(async () => {
