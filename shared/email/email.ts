@@ -9,6 +9,8 @@ export interface DeveloperEmailInput {
   password: string;
   /** When the run is deleted; undefined when it lives until someone stops it. */
   endsAt?: Date;
+  /** True when the developer's home is saved at the stop and comes back at the next start (KEEP_WORK). */
+  homeKept?: boolean;
 }
 
 export interface RenderedEmail {
@@ -18,6 +20,7 @@ export interface RenderedEmail {
 }
 
 const SAVE_WORK = 'Push your work before the run stops: the host and its disks are deleted.';
+const HOME_KEPT = 'Your home (/home/coder: projects, settings, extensions) is saved when the run stops and comes back at the next start. Push what your team needs.';
 
 /** `2026-11-28 17:00 UTC`: email clients cannot show a time in the reader's zone, so say which one it is. */
 export function formatUtc(date: Date): string {
@@ -46,7 +49,7 @@ export function renderDeveloperEmail(input: DeveloperEmailInput): RenderedEmail 
     `Open:     ${input.url}`,
     `Password: ${input.password}`,
     '',
-    SAVE_WORK,
+    input.homeKept ? HOME_KEPT : SAVE_WORK,
     '',
     'The password is new for this run and only for you: do not forward this email.',
     '-- team-ide',
@@ -92,7 +95,7 @@ ${input.endsAt ? detailRow('Stops at', `<span style="${FONT}">${e(formatUtc(inpu
 </td></tr>
 <tr><td style="padding:8px 32px 24px 32px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
-<td bgcolor="#fffae6" style="background-color:#fffae6;border-left:4px solid #ff991f;${FONT}${INK}font-size:15px;line-height:22px;padding:12px 16px;"><strong>${e(SAVE_WORK)}</strong></td>
+<td bgcolor="#fffae6" style="background-color:#fffae6;border-left:4px solid #ff991f;${FONT}${INK}font-size:15px;line-height:22px;padding:12px 16px;"><strong>${e(input.homeKept ? HOME_KEPT : SAVE_WORK)}</strong></td>
 </tr></table>
 </td></tr>
 <tr><td style="${FONT}font-size:13px;line-height:18px;color:#5e6c84;padding:0 32px 28px 32px;">The password is new for this run and only for you: do not forward this email.</td></tr>

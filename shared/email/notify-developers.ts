@@ -130,6 +130,7 @@ async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat): Pro
     url: seat.url,
     password: seat.password,
     ...(endsAt && !Number.isNaN(endsAt.getTime()) ? { endsAt } : {}),
+    homeKept: run.work !== undefined && run.work.kind !== 'off',
   });
   try {
     const { MessageId } = await deps.ses.send(

@@ -48,6 +48,7 @@ export function warningMessage(input: WarningInput): SlackMessage {
   const { run, endsAt, now } = input;
   const text = `The team IDEs ${mention(run.requestedBy)} started stop in ${formatDuration(endsAt.getTime() - now.getTime())}, at ${slackTime(endsAt)}.`;
   const value = encodeButtonValue({ runId: run.runId, endsAt: endsAt.toISOString() });
+  const keepsHomes = run.work !== undefined && run.work.kind !== 'off';
   const buttons: ActionsBlock = {
     type: 'actions',
     block_id: 'run_lifetime',
@@ -63,7 +64,7 @@ export function warningMessage(input: WarningInput): SlackMessage {
         value,
         confirm: {
           title: { type: 'plain_text', text: 'Stop the team IDEs?' },
-          text: { type: 'plain_text', text: 'The host and its disks are deleted: unpushed work is lost.' },
+          text: { type: 'plain_text', text: keepsHomes ? 'The host is deleted; every home is saved for the next start.' : 'The host and its disks are deleted: unpushed work is lost.' },
           confirm: { type: 'plain_text', text: 'Stop now' },
           deny: { type: 'plain_text', text: 'Cancel' },
           style: 'danger',
@@ -75,7 +76,7 @@ export function warningMessage(input: WarningInput): SlackMessage {
   return {
     text,
     blocks: [
-      section(`:hourglass_flowing_sand: ${text} Push your work: stopping deletes the host and its disks.${limit}`),
+      section(`:hourglass_flowing_sand: ${text} ${keepsHomes ? 'Stopping saves every home for the next start.' : 'Push your work: stopping deletes the host and its disks.'}${limit}`),
       buttons,
       context('Only people allowed to start and stop team IDEs can press these.'),
     ],

@@ -25,6 +25,15 @@ describe('renderDeveloperEmail', () => {
     expect(email.html).toContain('<a href="https://dev-1.code.example.com"');
   });
 
+  it('says the home is saved at the stop, instead of asking to push first, when the run keeps homes', () => {
+    const email = renderDeveloperEmail({ ...input, homeKept: true });
+
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain('Your home (/home/coder: projects, settings, extensions) is saved when the run stops and comes back at the next start.');
+      expect(part).not.toContain('disks are deleted');
+    }
+  });
+
   it('says the run lasts until someone stops it when it has no lifetime', () => {
     const { endsAt: _endsAt, ...withoutEnd } = input;
 

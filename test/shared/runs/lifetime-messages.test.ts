@@ -36,6 +36,14 @@ describe('lifetime messages', () => {
       expect(buttons?.[1]?.confirm?.text.text).toContain('unpushed work is lost');
     });
 
+    it('says stopping saves every home, not that work is lost, when the run keeps homes', () => {
+      const message = warningMessage({ run: { ...run, work: { kind: 'blank' } }, endsAt, now, extendHours: 2, maxHours: 24 });
+
+      expect(JSON.stringify(message.blocks)).toContain('Stopping saves every home for the next start.');
+      expect(buttonsOf(message.blocks)?.[1]?.confirm?.text.text).toBe('The host is deleted; every home is saved for the next start.');
+      expect(JSON.stringify(message.blocks)).not.toContain('unpushed');
+    });
+
     it('offers no Extend button once the run may live no longer, and says why', () => {
       const message = warningMessage({ run, endsAt, now, extendHours: undefined, maxHours: 8 });
 
