@@ -14,6 +14,7 @@ import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
 import { SIZES } from '../shared/team/instance-types';
+import { deploymentStackName } from '../shared/setup/stage';
 import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
 import type { CertificateOutcome } from '../shared/certificate/certificate-check';
@@ -133,6 +134,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       log: (source, line) => options.log(`[${source}] ${line}`),
     });
     stoppers.push(() => backend.close());
+    // What `serverless deploy` would have left: the doctor finds the endpoints through it.
+    backend.cloudFormation.recordDeployment(deploymentStackName(SANDBOX.stage), { SlackCommandUrl: urls.commands, SlackInteractionsUrl: urls.interactions, TeamStackName: teamStackName(config.stackNamePrefix) });
     const offline: OfflineProcess = await startOffline(env, ports, options.log);
     stoppers.push(() => offline.stop());
     // The EventBridge schedule's stand-in; a tick that fails is logged by the sweeper itself.

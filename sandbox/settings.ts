@@ -41,6 +41,8 @@ export type SandboxPorts = Record<keyof typeof PORT_SETTINGS, number>;
 export interface SandboxUrls {
   /** Where Slack would POST the slash command. */
   commands: string;
+  /** Where Slack would POST a button press. */
+  interactions: string;
   lambda: string;
   backend: string;
   /** aws-ses-v2-local: the inbox page; GET /store lists the emails. */
@@ -53,6 +55,7 @@ export function sandboxUrls(ports: SandboxPorts): SandboxUrls {
   const at = (port: number) => `http://${SANDBOX.host}:${port}`;
   return {
     commands: `${at(ports.http)}/slack/commands`,
+    interactions: `${at(ports.http)}/slack/interactions`,
     lambda: at(ports.lambda),
     backend: at(ports.backend),
     inbox: at(ports.ses),

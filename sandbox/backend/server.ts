@@ -1,18 +1,34 @@
 /**
  * The sandbox backend: one local HTTP server standing in for CloudFormation, Route 53,
- * Secrets Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>) and Slack
- * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
- * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
+ * Secrets Manager, SSM (the functions reach them through AWS_ENDPOINT_URL_<SERVICE>), the
+ * read-only EC2, SES and STS calls of setup and the doctor, and Slack (through
+ * SLACK_API_URL and the response_url of each command). Requests to AWS are told apart by
+ * the service in their SigV4 credential scope, as AWS's own endpoints are by host.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
-import { AwsServiceError, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
+import { defaultSandboxAccount, type SandboxAccount } from './account';
+import {
+  AwsServiceError,
+  ec2Error,
+  ec2Response,
+  jsonError,
+  jsonResponse,
+  queryError,
+  queryResponse,
+  restJsonError,
+  restJsonResponse,
+  signedService,
+  type WireResponse,
+} from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
+import { SandboxEc2 } from './ec2';
 import { type PublishedRecordSet, SandboxRoute53 } from './route53';
 import { SandboxSecretsManager } from './secrets-manager';
-import { SandboxSlack, type SandboxSlackMessage } from './slack';
+import { getCallerIdentity, SandboxSes, SES_NAMESPACE, STS_NAMESPACE } from './ses';
+import { SandboxSlack, type SandboxSlackMessage, type SandboxWorkspace } from './slack';
 import { SandboxParameterStore } from './ssm';
 
 export interface BackendOptions {
@@ -35,6 +51,13 @@ export interface BackendOptions {
   /** Where Route 53 record changes go once INSYNC: the DNS Pebble asks (sandbox/pebble.ts); nowhere by default. */
   publishDns?: (sets: PublishedRecordSet[]) => Promise<void>;
   nameOf: (userId: string) => string | undefined;
+  /**
+   * The network, public zones, SES identities and caller setup and the doctor find; default:
+   * .env.sandbox's, all in order. Its zones are Route 53's besides `hostedZones`.
+   */
+  account?: SandboxAccount;
+  /** The Slack workspace's members, tokens and apps; default: `botToken` with every scope, no members. */
+  workspace?: SandboxWorkspace;
   /** Where each stack status change goes: stack-events, through serverless-offline. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
   log: (source: string, line: string) => void;
@@ -47,6 +70,8 @@ export interface SandboxBackend {
   parameterStore: SandboxParameterStore;
   route53: SandboxRoute53;
   slack: SandboxSlack;
+  /** What setup and the doctor find in the account; tests change it to make something wrong. */
+  account: SandboxAccount;
   close(): Promise<void>;
 }
 
@@ -68,12 +93,19 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
   const secretsManager = new SandboxSecretsManager();
   const parameterStore = new SandboxParameterStore(options.region, options.accountId);
   for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
+  const account = options.account ?? defaultSandboxAccount(options.accountId);
   const route53 = new SandboxRoute53({
     insyncAfterMs: options.route53InsyncAfterMs ?? 500,
     ...(options.publishDns ? { publish: options.publishDns } : {}),
     log: (line) => options.log('route53', line),
+    denies: (action) => account.deniedActions.includes(`route53:${action}`),
   });
-  for (const zone of options.hostedZones ?? []) route53.addZone(zone.id, zone.name);
+  for (const zone of account.hostedZones) route53.addZone(zone.id, zone.name, zone.privateZone);
+  for (const zone of options.hostedZones ?? []) {
+    if (!account.hostedZones.some((known) => known.id === zone.id)) route53.addZone(zone.id, zone.name);
+  }
+  const ec2 = new SandboxEc2(account);
+  const ses = new SandboxSes(account);
   // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
   let lastActivityAt = Date.now();
   const cloudFormation = new SandboxCloudFormation({
@@ -89,7 +121,12 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     ...(options.failSlot !== undefined ? { failSlot: options.failSlot } : {}),
     ...(options.runSeconds !== undefined ? { runSeconds: options.runSeconds } : {}),
   });
-  const slack = new SandboxSlack({ botToken: options.botToken, nameOf: options.nameOf, log: (line) => options.log('slack', line) });
+  const slack = new SandboxSlack({
+    botToken: options.botToken,
+    nameOf: options.nameOf,
+    log: (line) => options.log('slack', line),
+    ...(options.workspace ? { workspace: options.workspace } : {}),
+  });
 
   const route = async (request: IncomingMessage): Promise<WireResponse> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -104,29 +141,35 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     const service = signedService(request.headers.authorization);
     if (service === 'route53') {
       lastActivityAt = Date.now();
-      return route53.handle(request.method ?? 'GET', url.pathname, await readBody(request));
+      return route53.handle(request.method ?? 'GET', url.pathname, await readBody(request), url.searchParams);
     }
+    // SES v2 reads with GET; everything else is a POST.
+    if (service === 'ses' && url.pathname.startsWith('/v2/')) return answerOrError(() => restJsonResponse(ses.handleRest(request.method ?? '', url.pathname)), restJsonError);
     if (request.method !== 'POST') return json(404, { error: `The sandbox backend has no ${request.method} ${url.pathname}` });
     lastActivityAt = Date.now();
     const body = await readBody(request);
-    if (url.pathname === '/api/chat.postMessage') {
-      const answer = slack.postMessage(request.headers.authorization, parseSlackBody(request, body));
-      return json(answer.status, answer.body);
+    const slackMethod = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
+    if (slackMethod) {
+      const answer = slack.api(slackMethod, request.headers.authorization, parseSlackBody(request, body));
+      return { ...json(answer.status, answer.body), ...(answer.headers ? { headers: answer.headers } : {}) };
     }
     const respondTo = /^\/slack\/respond\/([\w-]+)$/.exec(url.pathname)?.[1];
     if (respondTo) {
       const answer = slack.respond(respondTo, parseSlackBody(request, body));
       return json(answer.status, answer.body);
     }
-    if (service === 'cloudformation') {
+    const awsQuery = (namespace: string, handle: (action: string, form: URLSearchParams) => Record<string, unknown> | undefined) => {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
-      try {
-        return queryResponse(CLOUDFORMATION_NAMESPACE, action, cloudFormation.handle(action, form));
-      } catch (error) {
-        if (error instanceof AwsServiceError) return queryError(CLOUDFORMATION_NAMESPACE, error);
-        throw error;
-      }
+      return answerOrError(() => queryResponse(namespace, action, handle(action, form)), (error) => queryError(namespace, error));
+    };
+    if (service === 'cloudformation') return awsQuery(CLOUDFORMATION_NAMESPACE, (action, form) => cloudFormation.handle(action, form));
+    if (service === 'sts') return awsQuery(STS_NAMESPACE, (action) => getCallerIdentity(account, action));
+    if (service === 'ses') return awsQuery(SES_NAMESPACE, (action, form) => ses.handleQuery(action, form));
+    if (service === 'ec2') {
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? '';
+      return answerOrError(() => ec2Response(action, ec2.handle(action, form)), ec2Error);
     }
     if (service === 'secretsmanager' || service === 'ssm') {
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
@@ -141,7 +184,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     if (url.pathname === '/acme/directory') {
       return json(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'The sandbox runs no ACME server: start it with SANDBOX_ACME=pebble (apt-get install -y pebble)' });
     }
-    return json(404, { error: `The sandbox backend emulates CloudFormation, Route 53, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+    return json(404, { error: `The sandbox backend emulates CloudFormation, Route 53, Secrets Manager, SSM, EC2, SES, STS and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -152,7 +195,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
         return json(500, { __type: 'InternalFailure', message: (error as Error).message });
       })
       .then((answer) => {
-        response.writeHead(answer.status, { 'content-type': answer.contentType, 'x-amzn-requestid': randomUUID() });
+        response.writeHead(answer.status, { 'content-type': answer.contentType, 'x-amzn-requestid': randomUUID(), ...answer.headers });
         response.end(answer.body);
       });
   });
@@ -165,6 +208,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     parameterStore,
     route53,
     slack,
+    account,
     close: async () => {
       cloudFormation.close();
       route53.close();
@@ -172,6 +216,16 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** The answer, or the service's error document for an AWS error; anything else is a sandbox bug. */
+function answerOrError(answer: () => WireResponse, toError: (error: AwsServiceError) => WireResponse): WireResponse {
+  try {
+    return answer();
+  } catch (error) {
+    if (error instanceof AwsServiceError) return toError(error);
+    throw error;
+  }
 }
 
 function json(status: number, body: unknown): WireResponse {
