@@ -14,6 +14,7 @@ import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
 import { SIZES } from '../shared/team/instance-types';
+import { htpasswdLine } from '../shared/setup/dashboard-credential';
 import { deploymentStackName } from '../shared/setup/stage';
 import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
@@ -123,7 +124,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(failSlot !== undefined ? { failSlot } : {}),
       ...(runSeconds !== undefined ? { runSeconds } : {}),
       botToken: SANDBOX.botToken,
-      parameters: { [config.slackSigningSecretParameter]: SANDBOX.signingSecret, [config.slackBotTokenParameter]: SANDBOX.botToken },
+      parameters: {
+        [config.slackSigningSecretParameter]: SANDBOX.signingSecret,
+        [config.slackBotTokenParameter]: SANDBOX.botToken,
+        [config.team.dashboardUsersParameter]: htpasswdLine(SANDBOX.dashboardPassword),
+      },
       hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],
       ...(pebble ? { publishDns: (sets) => pebble.publishDns(sets) } : {}),
       nameOf: (userId) => names.get(userId),

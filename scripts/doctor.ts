@@ -24,7 +24,13 @@ export async function doctorCommand(argv: string[], deps: DoctorCommandDeps): Pr
   const context = readStageContext({ stage: checkStage(values.stage), ...(values.region ? { region: values.region } : {}), shellEnv: deps.shellEnv, repoRoot: deps.repoRoot });
   deps.out(`team-ide doctor: stage ${context.stage} in ${context.region}${context.backend.kind === 'sandbox' ? ` (the sandbox at ${context.backend.url})` : ''}`);
   const findings = await runDoctor(
-    { stage: context.stage, region: context.region, settings: context.settings, now: deps.now ?? (() => new Date()) },
+    {
+      stage: context.stage,
+      region: context.region,
+      settings: context.settings,
+      ...(context.backend.kind === 'sandbox' ? { sandboxUrl: context.backend.url } : {}),
+      now: deps.now ?? (() => new Date()),
+    },
     deps.clients ?? createClients(context),
     (finding) => deps.out(renderFinding(finding)),
   );

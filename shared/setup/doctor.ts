@@ -18,6 +18,8 @@ export interface DoctorInput {
   region: string;
   /** `.env.<stage>` with the shell's variables over it, as serverless reads them. */
   settings: Record<string, string | undefined>;
+  /** The sandbox backend the stage talks to (IDE_BACKEND=sandbox), instead of AWS and Slack. */
+  sandboxUrl?: string;
   now: () => Date;
 }
 
@@ -25,10 +27,12 @@ export interface DoctorInput {
  * The settings as the deployed functions get them: `.env.<stage>` plus what serverless.yml
  * fills in itself (region, names). Checked with the functions' own config module.
  */
-export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | 'settings'>): Record<string, string | undefined> {
+export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | 'settings' | 'sandboxUrl'>): Record<string, string | undefined> {
   const names = parameterNames(input.stage, input.settings);
   return {
     ...input.settings,
+    // What `npm start` gives the functions in the sandbox: its endpoints.
+    ...(input.sandboxUrl ? { AWS_ENDPOINT_URL: input.sandboxUrl, SLACK_API_URL: `${input.sandboxUrl}/api` } : {}),
     AWS_REGION: input.region,
     STACK_NAME_PREFIX: `${SERVICE}-${input.stage}`,
     LAUNCHER_FUNCTION_NAME: `${SERVICE}-${input.stage}-launcher`,
@@ -58,7 +62,10 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
     const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
     note(pass('AWS credentials', `${caller.Arn} (account ${caller.Account}, region ${input.region}).`));
   } catch (error) {
-    note(fail('AWS credentials', `none usable (${describeAwsError(error)}).`, 'configure credentials for the account (`aws configure`, AWS_PROFILE, or SSO) and run the doctor again.'));
+    const fix = input.sandboxUrl
+      ? `start the sandbox (\`npm start\`, with the same SANDBOX_BACKEND_PORT) and run the doctor again.`
+      : 'configure credentials for the account (`aws configure`, AWS_PROFILE, or SSO) and run the doctor again.';
+    note(fail('AWS credentials', `none usable (${describeAwsError(error)}).`, fix));
     return findings;
   }
 
