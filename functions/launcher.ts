@@ -5,9 +5,14 @@ import { teamTemplateBody } from '../infra/team-template';
 import { coldStart } from '../shared/core/cold-start';
 import { answerForError } from '../shared/slack/error-answer';
 import { readLauncherJob } from '../shared/runs/launcher-job';
-import { createSlackResponder, isSlackResponseUrl } from '../shared/slack/slack-api';
+import { createSlackDirectory, createSlackResponder, isSlackResponseUrl, type SlackDirectory } from '../shared/slack/slack-api';
+import { loadSlackBotToken } from '../shared/slack/slack-secrets';
 import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/runs/team-runs';
+import { addToRoster, removeFromRoster, type RosterCommandDeps } from '../shared/team/roster-commands';
+import { rosterReaderFor } from '../shared/team/roster-store';
 import { authorize, planStart } from '../shared/team/start-plan';
+
+export type LauncherDeps = TeamRunDeps & Pick<RosterCommandDeps, 'lookUpUser'>;
 
 /**
  * Invoked asynchronously by slack-command. It trusts nothing in the job: it checks who
@@ -15,7 +20,7 @@ import { authorize, planStart } from '../shared/team/start-plan';
  * invoked by anything else cannot create a run slack-command would have refused. Whatever
  * happens, the person who typed the command hears about it through the response_url.
  */
-export function makeHandler(deps: TeamRunDeps) {
+export function makeHandler(deps: LauncherDeps) {
   return async (event: unknown): Promise<void> => {
     const read = readLauncherJob(event);
     if ('problem' in read) {
@@ -31,9 +36,14 @@ export function makeHandler(deps: TeamRunDeps) {
       return;
     }
     try {
-      authorize(deps.config, requester);
-      if (job.action === 'start') await startTeamRun(deps, requester, planStart(job.request, deps.config));
-      else if (job.action === 'stop') await stopTeamRun(deps, requester);
+      const changesRoster = job.action === 'roster-add' || job.action === 'roster-remove';
+      authorize(deps.config, requester, changesRoster ? 'change the roster' : undefined);
+      if (job.action === 'start') {
+        const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+        await startTeamRun(deps, requester, planStart(job.request, { ...deps.config, roster }));
+      } else if (job.action === 'stop') await stopTeamRun(deps, requester);
+      else if (job.action === 'roster-add') await addToRoster(deps, requester, job.people);
+      else if (job.action === 'roster-remove') await removeFromRoster(deps, requester, job.people);
       else await reportTeamStatus(deps, requester);
     } catch (error) {
       const answer = answerForError(error, deps.logger, logContext);
@@ -44,17 +54,25 @@ export function makeHandler(deps: TeamRunDeps) {
   };
 }
 
-function defaultDeps(): TeamRunDeps {
+function defaultDeps(): LauncherDeps {
   const { config, logger } = coldStart('launcher');
+  const ssm = new SSMClient({ region: config.region });
+  // The bot token only for `/ide roster add` (users.info): read at the first one, then kept.
+  let directory: Promise<SlackDirectory> | undefined;
   return {
     config,
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
-    ssm: new SSMClient({ region: config.region }),
+    ssm,
     slack: createSlackResponder(),
     templateBody: teamTemplateBody,
     now: () => new Date(),
     newRunId: randomUUID,
+    loadRoster: rosterReaderFor(ssm, config),
+    lookUpUser: async (userId) => {
+      directory ??= loadSlackBotToken(ssm, config.slackBotTokenParameter).then((botToken) => createSlackDirectory({ botToken, apiUrl: config.slackApiUrl }));
+      return (await directory).lookUp(userId);
+    },
   };
 }
 

@@ -19,6 +19,7 @@ import {
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
+import type { Roster } from '../team/roster';
 import type { StartPlan } from '../team/start-plan';
 import { runTagsToStackTags, teamStackName, teamStackParameters } from '../stack/team-stack';
 
@@ -32,6 +33,8 @@ export interface TeamRunDeps {
   templateBody: string;
   now: () => Date;
   newRunId: () => string;
+  /** The team's roster (SSM, cached briefly), for who holds which seat; default: the ROSTER setting. */
+  loadRoster?: () => Promise<Roster>;
 }
 
 /**
@@ -85,7 +88,8 @@ export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester):
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const message = existing ? statusMessage(existing, deps.config.roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
+  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, message)) });
 }
 

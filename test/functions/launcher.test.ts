@@ -36,6 +36,7 @@ function setup(options: { markers?: Record<string, string>; now?: string } = {})
     templateBody: 'Transform: AWS::LanguageExtensions\nResources: {}\n',
     now: () => new Date(options.now ?? '2026-11-28T09:00:00Z'),
     newRunId: () => '6f1c2d3e-0000-4000-8000-000000000001',
+    lookUpUser: async () => undefined,
   });
   return { slack, store, logger, run: (job: LauncherJob | Record<string, unknown>) => handler(job) };
 }

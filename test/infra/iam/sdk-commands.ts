@@ -38,12 +38,34 @@ const WAITERS: Record<string, string> = {
 /** A run's marker parameter, as shared/runs/run-markers.ts names it. */
 const marker = (d: DeploymentContext) => d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/stopping`);
 
+/** The roster and a claim on one of its versions, as shared/team/roster-store.ts names them. */
+const roster = (d: DeploymentContext) => d.ssmParameterArn(d.runsPath.replace(/\/runs$/, '/roster'));
+const rosterClaim = (d: DeploymentContext) => d.ssmParameterArn(d.runsPath.replace(/\/runs$/, '/roster-claims/7-0'));
+
 const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts');
+
+/** Who reads the roster (every function that seats or emails people), and who changes it. */
+const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier']);
+const CHANGES_ROSTER = new Set(['launcher']);
+/** Who keeps run markers and the cost guard's state under /<prefix>/runs. */
+const KEEPS_MARKERS = new Set(['launcher', 'stack-events', 'notifier', 'sweeper', 'slack-interactions']);
+
+/** The SSM parameters a function names in a command: its markers, the roster, the roster's claims. */
+function parametersOf(d: DeploymentContext, fn: DeployedFunction, kinds: { markers?: boolean; roster?: boolean; claims?: boolean }): string[] {
+  const base = functionBase(fn);
+  return [
+    ...(kinds.markers && KEEPS_MARKERS.has(base) ? [marker(d)] : []),
+    ...(kinds.roster && (READS_ROSTER.has(base) || CHANGES_ROSTER.has(base)) ? [roster(d)] : []),
+    ...(kinds.claims && CHANGES_ROSTER.has(base) ? [rosterClaim(d)] : []),
+  ];
+}
 
 /** Which Slack secret a function reads at cold start (README, "Secrets"). */
 const SLACK_SECRET_READ_BY: Record<string, string> = {
   'slack-command': 'SLACK_SIGNING_SECRET_PARAMETER',
   'slack-interactions': 'SLACK_SIGNING_SECRET_PARAMETER',
+  // For users.info, at `/ide roster add`.
+  launcher: 'SLACK_BOT_TOKEN_PARAMETER',
   'stack-events': 'SLACK_BOT_TOKEN_PARAMETER',
   notifier: 'SLACK_BOT_TOKEN_PARAMETER',
   sweeper: 'SLACK_BOT_TOKEN_PARAMETER',
@@ -96,12 +118,16 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
       if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey];
+      const parameters = parametersOf(d, fn, { markers: true, roster: true, claims: true });
       // /ide status shows the certificate's status.
-      if (functionBase(fn) === 'launcher') return [marker(d), d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
-      return [marker(d)];
+      if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
+      return parameters;
     },
   },
-  PutParameterCommand: { action: 'ssm:PutParameter', resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : [marker(d)]) },
+  PutParameterCommand: {
+    action: 'ssm:PutParameter',
+    resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : parametersOf(d, fn, { markers: true, roster: CHANGES_ROSTER.has(functionBase(fn)), claims: true })),
+  },
   // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
   DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
   GetHostedZoneCommand: { action: 'route53:GetHostedZone', resources: (d) => [d.stack.hostedZoneArn] },
@@ -116,7 +142,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     }),
   },
   GetChangeCommand: { action: 'route53:GetChange', resources: (d) => [d.stack.changeArn] },
-  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d) => [marker(d)] },
+  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d, fn) => parametersOf(d, fn, { markers: true, claims: true }) },
   DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d) => [marker(d)] },
   // Authorized on the path itself (run-markers.ts asks for everything under /<prefix>/runs).
   GetParametersByPathCommand: { action: 'ssm:GetParametersByPath', resources: (d) => [d.ssmParameterArn(d.runsPath)] },
