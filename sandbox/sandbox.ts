@@ -37,9 +37,11 @@ import {
   SandboxSetupError,
   type SandboxPorts,
   type SandboxSender,
+  sandboxMembers,
   sandboxUrls,
   type SandboxUrls,
 } from './settings';
+import { SANDBOX_BOT_SCOPES } from './backend/slack';
 
 export interface SandboxOptions {
   /** The shell's variables: the SANDBOX_* settings and overrides of .env.sandbox. */
@@ -114,7 +116,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const ses = await startLocalSes({ host: SANDBOX.host, port: ports.ses });
     stoppers.push(() => closeServer(ses));
     const lambda = new LambdaClient({ region: config.region, endpoint: urls.lambda, credentials: { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY } });
-    const names = new Map(config.roster.map((member) => [member.userId, member.name]));
+    const members = sandboxMembers(config.roster);
+    const names = new Map(members.map((member) => [member.id, member.name]));
     const backend = await startBackend({
       host: SANDBOX.host,
       port: ports.backend,
@@ -132,6 +135,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],
       ...(pebble ? { publishDns: (sets) => pebble.publishDns(sets) } : {}),
       nameOf: (userId) => names.get(userId),
+      workspace: {
+        teamId: 'T0SANDBOX1',
+        teamName: 'sandbox',
+        users: members,
+        botTokens: { [SANDBOX.botToken]: { botId: config.slackBotId, botUserId: config.slackBotUserId, scopes: SANDBOX_BOT_SCOPES } },
+        configTokens: {},
+      },
       // EventBridge's rule target: stack-events, invoked asynchronously as EventBridge does.
       publish: async (event) => {
         await lambda.send(new InvokeCommand({ FunctionName: stackEventsFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));

@@ -2,6 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { loadConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import type { Roster } from '../team/roster';
+import { readRoster, rosterParameterName } from '../team/roster-store';
 import type { SetupClients } from './aws-clients';
 import { checkCertificate } from './certificate';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount } from './email-sender';
@@ -74,11 +75,23 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
   try {
     config = loadConfig(functionSettings(input));
     roster = config.roster;
-    note(pass('Settings', `.env.${input.stage} is what the functions accept (${roster.length} on the roster).`));
+    note(pass('Settings', `.env.${input.stage} is what the functions accept.`));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     note(fail('Settings', `the functions would refuse to start: ${error.problems.join('; ')}.`, `fix .env.${input.stage} (\`npm run setup -- --stage ${input.stage}\` writes it) and deploy again.`));
     return findings;
+  }
+
+  const prefix = `${SERVICE}-${input.stage}`;
+  try {
+    const stored = await readRoster({ ssm: clients.ssm, stackNamePrefix: prefix, initialRoster: config.roster });
+    roster = stored.roster;
+    note(pass('Roster', stored.version === 0
+      ? `${roster.length} people, from ROSTER (nothing stored yet: the first \`/ide roster add\` stores it in ${rosterParameterName(prefix)}).`
+      : `${roster.length} people in ${rosterParameterName(prefix)} (version ${stored.version}).`));
+  } catch (error) {
+    if (isAccessDenied(error)) throw error;
+    note(fail('Roster', (error as Error).message, `delete ${rosterParameterName(prefix)} to start again from ROSTER, or restore an earlier version of it (Parameter Store keeps its history).`));
   }
 
   const deployment = await readDeployment(clients.cloudFormation, input.stage);

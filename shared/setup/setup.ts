@@ -11,7 +11,8 @@ import { checkSubnet, findPublicSubnets } from './network';
 import { readParameters, storeSecureString } from './parameters';
 import type { Prompter } from './prompter';
 import { checkBotIdentity, createSlackApp, type Manifest, manifestWithEndpoints, readBotIdentity, type SlackEndpoints, updateSlackApp } from './slack-app';
-import { deploymentStackName, parameterNames, readDeployment } from './stage';
+import { deploymentStackName, parameterNames, readDeployment, SERVICE } from './stage';
+import { readRoster } from '../team/roster-store';
 
 /** Every answer setup can be given as a flag; what is not given is found, remembered, or asked. */
 export interface SetupAnswers {
@@ -199,8 +200,10 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
     prompter.say(`SES sent a verification link to ${senderAddress(sesFrom)}: follow it before the first run.`);
   }
   const account = await readSendingAccount(clients.sesv2);
-  show(checkSendingAccount(account, parsedRoster.roster.length));
-  const addresses = parsedRoster.roster.map((member) => member.email).filter(Boolean);
+  // Once `/ide roster add` has stored the team's roster, it is the one to check, not ROSTER.
+  const { roster: teamRoster } = await readRoster({ ssm: clients.ssm, stackNamePrefix: `${SERVICE}-${stage.stage}`, initialRoster: parsedRoster.roster });
+  show(checkSendingAccount(account, teamRoster.length));
+  const addresses = teamRoster.map((member) => member.email).filter(Boolean);
   const recipients = await checkRecipients(clients.ses, account, addresses);
   show(recipients);
   if (!recipients.ok) {

@@ -78,6 +78,7 @@ describe('the doctor', () => {
     expect(findings.map((finding) => finding.check)).toEqual([
       'AWS credentials',
       'Settings',
+      'Roster',
       'Deployment',
       'SSM /team-ide/test/slack-signing-secret',
       'SSM /team-ide/test/slack-bot-token',
@@ -103,6 +104,7 @@ describe('the doctor', () => {
     ['a subnet without a route to an internet gateway', { account: (account) => void (account.routeTables[0]!.routes = account.routeTables[0]!.routes.filter((route) => !route.gatewayId?.startsWith('igw-'))) }, 'Network', /add the route 0\.0\.0\.0\/0 → igw-…/],
     ['a bot token without the commands scope', { parameters: { '/team-ide/test/slack-bot-token': TOKENS.botWithoutCommands } }, 'Slack token', /reinstall it to the workspace/],
     ['a deployment that checks with another signing secret', { deployedSigningSecret: 'the-previous-signing-secret' }, ['Slack command endpoint', 'Slack interactions endpoint'], /store the app's current signing secret/],
+    ['a roster document someone edited by hand', { parameters: { '/team-ide-test/roster': '{"version":1,"members":[{"seat":1}]}' } }, 'Roster', /delete \/team-ide-test\/roster to start again from ROSTER/],
     ['a dashboard credential that is no htpasswd line', { parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
   ])('fails %s, with the fix, and nothing else', async (_what, wrong, check, fix) => {
     const findings = await examine(wrong);
