@@ -140,7 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         teamName: 'sandbox',
         users: members,
         botTokens: { [SANDBOX.botToken]: { botId: config.slackBotId, botUserId: config.slackBotUserId, scopes: SANDBOX_BOT_SCOPES } },
-        configTokens: {},
+        configTokens: { [SANDBOX.configToken]: { expired: false } },
       },
       // EventBridge's rule target: stack-events, invoked asynchronously as EventBridge does.
       publish: async (event) => {

@@ -26,6 +26,8 @@ export const SANDBOX = {
   /** Stored in the sandbox's SSM under the names serverless.yml gives the functions; `npm run slack` signs with it. */
   signingSecret: 'sandbox-signing-secret-not-a-secret',
   botToken: 'xoxb-sandbox',
+  /** An app configuration token the sandbox's Slack takes, to try `npm run setup --slack-config-token` against it. */
+  configToken: 'xoxe.xoxp-sandbox',
   /** The Traefik dashboard's password; the sandbox stores its bcrypt line where the host would read it. */
   dashboardPassword: 'sandbox-dashboard-not-a-secret',
   credentials: { AWS_ACCESS_KEY_ID: 'AKIDSANDBOXNOTREAL', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret' },

@@ -53,7 +53,7 @@ export interface SetupCommandDeps {
   /** Default: the stage's clients (AWS, or the sandbox when IDE_BACKEND=sandbox). */
   clients?: SetupClients;
   /** Default: `serverless deploy`; in the sandbox, nothing (npm start runs the functions). */
-  deploy?: (stage: string, region: string) => Promise<void>;
+  deploy?: (stage: string, region: string) => Promise<'deployed' | 'skipped'>;
   now?: () => Date;
 }
 
@@ -124,16 +124,19 @@ export async function setupCommand(argv: string[], deps: SetupCommandDeps): Prom
 
 function serverlessDeploy(repoRoot: string) {
   return (stage: string, region: string) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<'deployed'>((resolve, reject) => {
       const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'deploy', '--stage', stage, '--region', region], { cwd: repoRoot, stdio: 'inherit' });
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new SetupError(`Deploy: serverless deploy exited with ${code}; its output above says why. Fix it and run setup again: the answers are remembered.`))));
+      child.once('exit', (code) => (code === 0 ? resolve('deployed') : reject(new SetupError(`Deploy: serverless deploy exited with ${code}; its output above says why. Fix it and run setup again: the answers are remembered.`))));
     });
 }
 
-/** The sandbox's functions run in `npm start` (serverless-offline): there is nothing to deploy. */
+/** The sandbox's functions run in `npm start` (serverless-offline, stage sandbox): there is nothing to deploy. */
 function sandboxDeploy(prompter: Prompter) {
-  return async () => prompter.say('The sandbox runs the functions itself (`npm start`): nothing to deploy.');
+  return async () => {
+    prompter.say('Nothing to deploy to the sandbox: `npm start` runs the functions (stage sandbox), and `npm run doctor -- --stage sandbox` checks them.');
+    return 'skipped' as const;
+  };
 }
 
 if (require.main === module) {

@@ -48,7 +48,8 @@ export interface SetupDeps {
   readFile: (path: string) => string;
   /** Writes the settings to `.env.<stage>`; called before deploying, so a failed deploy keeps the answers. */
   remember: (updates: Record<string, string>) => void;
-  deploy: () => Promise<void>;
+  /** `skipped` where there is nothing to deploy to (the sandbox runs the functions itself). */
+  deploy: () => Promise<'deployed' | 'skipped'>;
   now: () => Date;
 }
 
@@ -235,7 +236,7 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
     prompter.say(`Not deployed (--no-deploy). Deploy with \`npm run deploy -- --stage ${stage.stage}\`, then run setup again to point the Slack app at it.`);
     return;
   }
-  await deps.deploy();
+  if ((await deps.deploy()) === 'skipped') return;
   const deployed = await readDeployment(clients.cloudFormation, stage.stage);
   if (!deployed) throw new SetupError(`Deployment: ${deploymentStackName(stage.stage)} is not in ${stage.region} after the deploy. See the deploy's output above.`);
   await pointAppAtDeployment(deps, manifestWithEndpoints(deps.manifest, deployed), deployed, { appId, configToken });

@@ -50,6 +50,7 @@ describe('npm run setup', () => {
       deploy: async () => {
         deploys += 1;
         if (deploys === 1) setup.backend.cloudFormation.recordDeployment('team-ide-demo', DEPLOYED);
+        return 'deployed' as const;
       },
     });
   const envFile = () => readEnvText(readFileSync(path.join(dir, '.env.demo'), 'utf8'));
@@ -170,6 +171,17 @@ describe('npm run setup', () => {
     expect(lines.some((line) => line.startsWith('✓ SES recipients: in the SES sandbox, and all 2 roster addresses are verified.'))).toBe(true);
     await run([...firstRun(), '--allowed-users', 'U0000BBB2', '--roster', '1:U0000BBB2:bob:bob@example.org', '--verify-recipients']);
     expect(setup.account.ses.identities['bob@example.org']).toBe('Pending');
+  });
+
+  it('against the sandbox (IDE_BACKEND=sandbox), deploys nothing and says how to check what `npm start` runs', async () => {
+    await setupCommand(['--stage', 'demo', ...firstRun()], {
+      shellEnv: { IDE_BACKEND: 'sandbox', SANDBOX_BACKEND_PORT: new URL(setup.backend.url).port },
+      repoRoot: dir,
+      prompter: terminalPrompter({ interactive: false, out: (line) => lines.push(line) }),
+    });
+
+    expect(lines.at(-1)).toBe('Nothing to deploy to the sandbox: `npm start` runs the functions (stage sandbox), and `npm run doctor -- --stage sandbox` checks them.');
+    expect(envFile().SLACK_APP_ID).toBe('A0SANDBOX1');
   });
 
   it('with --no-deploy, stores and remembers but does not deploy', async () => {
