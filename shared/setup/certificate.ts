@@ -1,46 +1,55 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { type CertificateBundle, certificateFacts, coversDomain, daysLeft, parseBundle, wantedNames } from '../certificate/certificate-bundle';
+import { OWN_CERTIFICATE_WARNING_DAYS } from '../certificate/certificate-decision';
+import type { CertificateStatus } from '../certificate/certificate-store';
+import type { CertificateSettings } from '../core/config';
 import { fail, type Finding, pass } from './findings';
 
-/** Fewer days left than this is a ✗: time to renew before a run finds it expired. */
-export const RENEW_WITHIN_DAYS = 14;
+const CHECK = 'Certificate';
 
-const DAY_MS = 86_400_000;
-
-/** Whether a certificate's names cover `host` (`*.example.com` covers one label, as browsers match). */
-function covers(certificate: X509Certificate, host: string): boolean {
-  const names = (certificate.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((entry) => entry.startsWith('DNS:'))
-    .map((entry) => entry.slice(4).toLowerCase());
-  return names.some((name) => name === host || (name.startsWith('*.') && host.slice(host.indexOf('.') + 1) === name.slice(2)));
+/**
+ * A certificate brought by whoever deploys (`--certificate-file`, `--private-key-file`):
+ * the chain and its key as one bundle, the key the leaf's, the names those the host serves,
+ * and more than OWN_CERTIFICATE_WARNING_DAYS left. Returns the bundle to store, or why not.
+ */
+export function readOwnCertificate(chainPem: string, keyPem: string, domain: string, now: Date): { bundle: CertificateBundle } | Finding {
+  const parsed = parseBundle(`${chainPem.trim()}\n${keyPem.trim()}\n`);
+  if ('problem' in parsed) return fail(CHECK, `the files are no usable certificate: ${parsed.problem}.`, 'give the full chain (leaf first) as --certificate-file and its key as --private-key-file.');
+  const facts = certificateFacts(parsed.bundle);
+  const wanted = wantedNames(domain);
+  if (!coversDomain(facts, wanted)) {
+    return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, `give a certificate for ${wanted.join(' and ')}, or leave both flags out: the deploy then gets one from Let's Encrypt.`);
+  }
+  const left = daysLeft(facts, now);
+  if (left < OWN_CERTIFICATE_WARNING_DAYS) {
+    return fail(CHECK, left < 0 ? `it expired ${-left} days ago.` : `it expires in ${left} days.`, 'renew it first, or leave both flags out: the deploy then gets one from Let\'s Encrypt and renews it.');
+  }
+  return parsed;
 }
 
 /**
- * The certificate chain (PEM, leaf first) and its key: they belong together, the leaf
- * covers dev-1.<domain> and monitor.<domain>, and it has more than RENEW_WITHIN_DAYS left.
+ * The certificate the host will read: present, a usable bundle for the domain, and time
+ * left. With `acme` the certificate function renews it `renewDays` before its end, so fewer
+ * days than that, or a problem in its status, means its renewals are failing.
  */
-export function checkCertificate(chainPem: string, keyPem: string | undefined, domain: string, now: Date): Finding {
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(chainPem);
-  } catch (error) {
-    return fail('Certificate', `CERTIFICATE_PARAMETER does not hold a PEM certificate (${(error as Error).message}).`, 'store the full chain, leaf first, with `npm run setup -- --certificate-file fullchain.pem --private-key-file privkey.pem`.');
+export function checkStoredCertificate(value: string | undefined, status: CertificateStatus | undefined, settings: Pick<CertificateSettings, 'mode' | 'renewDays'>, domain: string, now: Date): Finding {
+  const fix = settings.mode === 'acme'
+    ? `${status?.problem?.hint ?? 'read the certificate function\'s logs (CloudWatch → /aws/lambda/team-ide-<stage>-certificate); it runs after each deploy and daily'}.`
+    : 'store a renewed one with `npm run setup -- --certificate-file fullchain.pem --private-key-file privkey.pem`.';
+  if (value === undefined) {
+    return fail(CHECK, `there is none yet${status?.problem ? `: the certificate function says ${status.problem.message}` : ''}.`, fix);
   }
-  const daysLeft = Math.floor((Date.parse(leaf.validTo) - now.getTime()) / DAY_MS);
-  const uncovered = [`dev-1.${domain}`, `monitor.${domain}`].filter((host) => !covers(leaf, host));
-  if (uncovered.length > 0) {
-    return fail('Certificate', `it is for ${leaf.subjectAltName ?? leaf.subject}, which does not cover ${uncovered.join(' or ')}.`, `store a certificate for *.${domain} with \`npm run setup -- --certificate-file … --private-key-file …\`.`);
+  const parsed = parseBundle(value);
+  if ('problem' in parsed) return fail(CHECK, `the stored value is unusable: ${parsed.problem}.`, fix);
+  const facts = certificateFacts(parsed.bundle);
+  const wanted = wantedNames(domain);
+  if (!coversDomain(facts, wanted)) return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, fix);
+  const left = daysLeft(facts, now);
+  const until = `(until ${facts.notAfter.toISOString().slice(0, 10)}, from ${facts.issuer})`;
+  if (left < 0) return fail(CHECK, `*.${domain} expired ${-left} days ago ${until}.`, fix);
+  const margin = settings.mode === 'acme' ? settings.renewDays : OWN_CERTIFICATE_WARNING_DAYS;
+  if (left < margin) {
+    return fail(CHECK, `*.${domain} has ${left} days left ${until}${settings.mode === 'acme' ? `, fewer than CERTIFICATE_RENEW_DAYS (${settings.renewDays}): renewals are failing${status?.problem ? ` (${status.problem.message})` : ''}` : ''}.`, fix);
   }
-  if (keyPem !== undefined) {
-    try {
-      if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) {
-        return fail('Certificate', 'the private key in PRIVATE_KEY_PARAMETER does not belong to the certificate.', 'store the key the certificate was issued for.');
-      }
-    } catch (error) {
-      return fail('Certificate', `PRIVATE_KEY_PARAMETER does not hold a PEM private key (${(error as Error).message}).`, 'store the certificate\'s key with `npm run setup -- --private-key-file privkey.pem`.');
-    }
-  }
-  if (daysLeft < 0) return fail('Certificate', `*.${domain} expired on ${leaf.validTo}.`, 'renew it and store the new chain and key with `npm run setup`.');
-  if (daysLeft < RENEW_WITHIN_DAYS) return fail('Certificate', `*.${domain} expires in ${daysLeft} days (${leaf.validTo}).`, 'renew it now and store the new chain and key with `npm run setup`.');
-  return pass('Certificate', `covers *.${domain}, ${daysLeft} days left (until ${leaf.validTo}).`);
+  if (settings.mode === 'acme' && status?.problem) return fail(CHECK, `*.${domain} has ${left} days left, but the last renewal failed: ${status.problem.message}.`, fix);
+  return pass(CHECK, `*.${domain}, ${left} days left ${until}${settings.mode === 'acme' ? ', renewed by the certificate function' : ''}.`);
 }

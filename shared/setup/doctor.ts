@@ -4,7 +4,8 @@ import { ConfigError } from '../core/errors';
 import type { Roster } from '../team/roster';
 import { readRoster, rosterParameterName } from '../team/roster-store';
 import type { SetupClients } from './aws-clients';
-import { checkCertificate } from './certificate';
+import { readCertificateStatus } from '../certificate/certificate-store';
+import { checkStoredCertificate } from './certificate';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount } from './email-sender';
 import { describeAwsError, fail, type Finding, isAccessDenied, pass } from './findings';
 import { checkHostedZone } from './hosted-zone';
@@ -33,7 +34,7 @@ export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | '
   return {
     ...input.settings,
     // What `npm start` gives the functions in the sandbox: its endpoints.
-    ...(input.sandboxUrl ? { AWS_ENDPOINT_URL: input.sandboxUrl, SLACK_API_URL: `${input.sandboxUrl}/api` } : {}),
+    ...(input.sandboxUrl ? { AWS_ENDPOINT_URL: input.sandboxUrl, SLACK_API_URL: `${input.sandboxUrl}/api`, ACME_DIRECTORY_URL: input.settings.ACME_DIRECTORY_URL ?? `${input.sandboxUrl}/acme/directory` } : {}),
     AWS_REGION: input.region,
     STACK_NAME_PREFIX: `${SERVICE}-${input.stage}`,
     LAUNCHER_FUNCTION_NAME: `${SERVICE}-${input.stage}-launcher`,
@@ -41,7 +42,7 @@ export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | '
     SLACK_SIGNING_SECRET_PARAMETER: names.signingSecret,
     SLACK_BOT_TOKEN_PARAMETER: names.botToken,
     CERTIFICATE_PARAMETER: names.certificate,
-    PRIVATE_KEY_PARAMETER: names.privateKey,
+    ACME_ACCOUNT_KEY_PARAMETER: names.acmeAccountKey,
     DASHBOARD_USERS_PARAMETER: names.dashboardUsers,
   };
 }
@@ -103,9 +104,9 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
   let stored: Awaited<ReturnType<typeof readParameters>> = new Map();
   try {
     stored = await readParameters(clients.ssm, Object.values(names));
-    checkParameters(names, stored).forEach(note);
-    const certificate = stored.get(names.certificate);
-    if (certificate) note(checkCertificate(certificate.value, stored.get(names.privateKey)?.value, config.team.domainName, input.now()));
+    checkParameters(names, stored, config.certificate.mode).forEach(note);
+    const status = await readCertificateStatus(clients.ssm, config.certificate.statusParameter);
+    note(checkStoredCertificate(stored.get(names.certificate)?.value, status, config.certificate, config.team.domainName, input.now()));
   } catch (error) {
     const finding = parameterAccessFinding(error);
     if (!finding) throw error;

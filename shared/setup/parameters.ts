@@ -1,4 +1,5 @@
 import { GetParametersCommand, paginateDescribeParameters, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { parseBundle } from '../certificate/certificate-bundle';
 import { HTPASSWD_LINE } from './dashboard-credential';
 import { describeAwsError, fail, type Finding, isAccessDenied, pass } from './findings';
 import { PARAMETERS, type ParameterKey, type ParameterSpec } from './stage';
@@ -51,8 +52,11 @@ export async function storeSecureString(ssm: SSMClient, name: string, value: str
 const CONTENT_PROBLEMS: Record<ParameterKey, (value: string) => string | undefined> = {
   signingSecret: (value) => (value.trim() !== '' && !/\s|^xox/.test(value) ? undefined : 'is not a Slack signing secret (from the app\'s Basic Information page, not a token)'),
   botToken: (value) => (value.startsWith('xoxb-') ? undefined : 'is not a bot token (xoxb-…)'),
-  certificate: (value) => (value.includes('-----BEGIN CERTIFICATE-----') ? undefined : 'holds no PEM certificate'),
-  privateKey: (value) => (/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(value) ? undefined : 'holds no PEM private key'),
+  certificate: (value) => {
+    const parsed = parseBundle(value);
+    return 'problem' in parsed ? `is no certificate bundle: ${parsed.problem}` : undefined;
+  },
+  acmeAccountKey: (value) => (/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(value) ? undefined : 'holds no PEM private key'),
   dashboardUsers: (value) => (HTPASSWD_LINE.test(value.trim()) ? undefined : 'is not one htpasswd bcrypt line (admin:$2…)'),
 };
 
@@ -63,13 +67,17 @@ const CONTENT_PROBLEMS: Record<ParameterKey, (value: string) => string | undefin
  * (checked by IAM simulation in the tests), and the default key needs no KMS grant; a
  * customer-managed key would, and no role has one.
  */
-export function checkParameters(names: Record<ParameterKey, string>, stored: Map<string, StoredParameter>): Finding[] {
-  return PARAMETERS.map((spec) => checkParameter(spec, names[spec.key], stored.get(names[spec.key])));
+export function checkParameters(names: Record<ParameterKey, string>, stored: Map<string, StoredParameter>, certificateMode: 'acme' | 'own'): Finding[] {
+  return PARAMETERS.filter((spec) => !spec.onlyWithCertificateMode || spec.onlyWithCertificateMode === certificateMode).map((spec) => checkParameter(spec, names[spec.key], stored.get(names[spec.key]), certificateMode));
 }
 
-function checkParameter(spec: ParameterSpec, name: string, parameter: StoredParameter | undefined): Finding {
+function checkParameter(spec: ParameterSpec, name: string, parameter: StoredParameter | undefined, certificateMode: 'acme' | 'own'): Finding {
   const check = `SSM ${name}`;
-  const store = `store ${spec.description} with \`npm run setup\``;
+  // What the certificate function keeps is stored by it, not by setup: it runs after each deploy and daily.
+  const byCertificateFunction = spec.key === 'acmeAccountKey' || (spec.key === 'certificate' && certificateMode === 'acme');
+  const store = byCertificateFunction
+    ? 'run the certificate function (it runs after `npm run deploy` and daily; `npx serverless invoke -f certificate --stage <stage>` runs it now) and read its answer or logs'
+    : `store ${spec.description} with \`npm run setup\``;
   if (!parameter) return fail(check, `does not exist, so ${spec.readers} cannot read ${spec.description}.`, `${store}.`);
   if (parameter.type !== 'SecureString') return fail(check, `is a ${parameter.type}, so ${spec.description} is stored unencrypted.`, `delete it and ${store} (a SecureString).`);
   const problem = CONTENT_PROBLEMS[spec.key](parameter.value);

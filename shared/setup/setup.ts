@@ -2,7 +2,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { WebClient } from '@slack/web-api';
 import { ROSTER_FORMAT, parseRoster } from '../team/roster';
 import type { SetupClients } from './aws-clients';
-import { checkCertificate } from './certificate';
+import { writeCertificateBundle } from '../certificate/certificate-store';
+import { readOwnCertificate } from './certificate';
 import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashboard-credential';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { describeAwsError, type Finding, renderFinding, SetupError } from './findings';
@@ -218,7 +219,8 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   }
 
   // ---- The host's secrets: certificate and dashboard credential
-  await storeCertificate(stage, answers, deps, names, stored.has(names.certificate), domain);
+  const certificateMode = await storeCertificate(answers, deps, names, stored.has(names.certificate), remembered('TLS_CERTIFICATE'), domain);
+  if (certificateMode) settings.TLS_CERTIFICATE = certificateMode;
   if (answers.dashboardPassword !== undefined || !stored.has(names.dashboardUsers)) {
     const password = answers.dashboardPassword ?? generateDashboardPassword();
     await storeSecureString(clients.ssm, names.dashboardUsers, htpasswdLine(password), 'the Traefik dashboard\'s htpasswd line');
@@ -266,21 +268,27 @@ async function initialRoster(bot: WebClient, allowedUsers: string, prompter: Pro
   return entries.join(',');
 }
 
-/** Stores a certificate and key given as files, after checking they belong together and cover the domain. */
-async function storeCertificate(stage: SetupStage, answers: SetupAnswers, deps: SetupDeps, names: ReturnType<typeof parameterNames>, stored: boolean, domain: string): Promise<void> {
+/**
+ * The host's certificate. By default (`TLS_CERTIFICATE=acme`) the deploy obtains it from
+ * Let's Encrypt and the certificate function renews it: nothing to do here. Given as files,
+ * it is checked, stored as the one bundle the host reads, and `TLS_CERTIFICATE=own` is
+ * remembered, so the certificate function only watches its expiry.
+ */
+async function storeCertificate(answers: SetupAnswers, deps: SetupDeps, names: ReturnType<typeof parameterNames>, stored: boolean, remembered: string | undefined, domain: string): Promise<string | undefined> {
   if (answers.certificateFile === undefined && answers.privateKeyFile === undefined) {
-    if (!stored) {
-      deps.prompter.say(`✗ Certificate: none in ${names.certificate}. Fix: run setup again with --certificate-file fullchain.pem --private-key-file privkey.pem (a certificate for *.${domain}); runs cannot start without it.`);
+    if (remembered !== 'own') {
+      deps.prompter.say(`✓ Certificate: the deploy gets *.${domain} from Let's Encrypt and renews it (TLS_CERTIFICATE=acme).`);
+    } else if (!stored) {
+      deps.prompter.say(`✗ Certificate: TLS_CERTIFICATE is own but ${names.certificate} holds none. Fix: run setup again with --certificate-file fullchain.pem --private-key-file privkey.pem, or set TLS_CERTIFICATE=acme in .env.<stage>; runs cannot start without one.`);
     }
-    return;
+    return remembered;
   }
   if (answers.certificateFile === undefined || answers.privateKeyFile === undefined) throw new SetupError('--certificate-file and --private-key-file go together: give both.');
-  const chain = deps.readFile(answers.certificateFile);
-  const key = deps.readFile(answers.privateKeyFile);
-  deps.prompter.say(renderFinding(checkOrStop(checkCertificate(chain, key, domain, deps.now()))));
-  await storeSecureString(deps.clients.ssm, names.certificate, chain, 'the TLS certificate chain');
-  await storeSecureString(deps.clients.ssm, names.privateKey, key, 'the TLS private key');
-  deps.prompter.say(`Stored the certificate and its key in ${names.certificate} and ${names.privateKey} (SecureStrings) for stage ${stage.stage}.`);
+  const own = readOwnCertificate(deps.readFile(answers.certificateFile), deps.readFile(answers.privateKeyFile), domain, deps.now());
+  if ('ok' in own) throw SetupError.from(own);
+  await writeCertificateBundle(deps.clients.ssm, names.certificate, own.bundle);
+  deps.prompter.say(`✓ Certificate: stored the chain and its key in ${names.certificate} (one SecureString, as the host reads it); TLS_CERTIFICATE=own, so renewing it stays yours.`);
+  return 'own';
 }
 
 /** With a configuration token, updates the app itself; without one, prints the manifest to paste. */

@@ -14,7 +14,7 @@ export const deploymentStackName = (stage: string) => `${SERVICE}-${stage}`;
 /** A stage name serverless and CloudFormation both accept (it becomes part of stack and function names). */
 export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 
-export type ParameterKey = 'signingSecret' | 'botToken' | 'certificate' | 'privateKey' | 'dashboardUsers';
+export type ParameterKey = 'signingSecret' | 'botToken' | 'certificate' | 'acmeAccountKey' | 'dashboardUsers';
 
 export interface ParameterSpec {
   key: ParameterKey;
@@ -25,13 +25,15 @@ export interface ParameterSpec {
   /** Who reads it, for the doctor's line. */
   readers: string;
   description: string;
+  /** Only with this TLS_CERTIFICATE mode: the ACME account key exists only where the deployment obtains the certificate. */
+  onlyWithCertificateMode?: 'acme';
 }
 
 export const PARAMETERS: readonly ParameterSpec[] = [
   { key: 'signingSecret', setting: 'SLACK_SIGNING_SECRET_PARAMETER', suffix: 'slack-signing-secret', readers: 'slack-command, slack-interactions', description: 'the Slack signing secret' },
-  { key: 'botToken', setting: 'SLACK_BOT_TOKEN_PARAMETER', suffix: 'slack-bot-token', readers: 'launcher, stack-events, notifier, sweeper', description: 'the Slack bot token' },
-  { key: 'certificate', setting: 'CERTIFICATE_PARAMETER', suffix: 'tls-certificate', readers: 'the host', description: 'the TLS certificate chain' },
-  { key: 'privateKey', setting: 'PRIVATE_KEY_PARAMETER', suffix: 'tls-private-key', readers: 'the host', description: 'the TLS private key' },
+  { key: 'botToken', setting: 'SLACK_BOT_TOKEN_PARAMETER', suffix: 'slack-bot-token', readers: 'launcher, stack-events, notifier, sweeper, certificate', description: 'the Slack bot token' },
+  { key: 'certificate', setting: 'CERTIFICATE_PARAMETER', suffix: 'tls-certificate', readers: 'the host and the certificate function', description: 'the TLS certificate chain and its key' },
+  { key: 'acmeAccountKey', setting: 'ACME_ACCOUNT_KEY_PARAMETER', suffix: 'acme-account-key', readers: 'the certificate function', description: 'the ACME account key', onlyWithCertificateMode: 'acme' },
   { key: 'dashboardUsers', setting: 'DASHBOARD_USERS_PARAMETER', suffix: 'dashboard-users', readers: 'the host', description: 'the dashboard\'s htpasswd line' },
 ];
 

@@ -38,7 +38,9 @@ describe('the sandbox backend\'s EC2, Route 53, SES, SSM and Slack for setup', (
 
   describe('Route 53', () => {
     it('lists from the name on rather than filtering, private zones of the same name included', async () => {
-      setup.account.hostedZones.push({ id: 'Z0PRIVATE', name: 'example.com', privateZone: true }, { id: 'Z0ORG', name: 'example.org', privateZone: false }, { id: 'Z0AAA', name: 'aaa.com', privateZone: false });
+      setup.backend.route53.addZone('Z0PRIVATE', 'example.com', true);
+      setup.backend.route53.addZone('Z0ORG', 'example.org');
+      setup.backend.route53.addZone('Z0AAA', 'aaa.com');
 
       const { HostedZones } = await setup.clients.route53.send(new ListHostedZonesByNameCommand({ DNSName: 'example.com' }));
 

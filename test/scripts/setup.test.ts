@@ -12,12 +12,13 @@ import { functionSettings } from '../../shared/setup/doctor';
 import { readEnvText } from '../../shared/setup/env-file';
 import { manifestEndpoints, type Manifest } from '../../shared/setup/slack-app';
 import { parameterNames } from '../../shared/setup/stage';
-import { makeCertificate } from '../helpers/certificates';
+import { formatBundle } from '../../shared/certificate/certificate-bundle';
+import { selfSignedCertificate } from '../helpers/test-certificates';
 import { type SetupBackend, startSetupBackend, TOKENS } from '../helpers/setup-backend';
 
 const REPO = path.resolve(__dirname, '../..');
 const DEPLOYED = { SlackCommandUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/slack/commands', SlackInteractionsUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/slack/interactions' };
-const certificate = makeCertificate({ names: ['*.code.example.com'], days: 90 });
+const certificate = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
 
 describe('npm run setup', () => {
   let setup: SetupBackend;
@@ -30,8 +31,8 @@ describe('npm run setup', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'team-ide-setup-'));
     mkdirSync(path.join(dir, 'infra'));
     copyFileSync(path.join(REPO, 'infra/slack-app-manifest.yaml'), path.join(dir, 'infra/slack-app-manifest.yaml'));
-    writeFileSync(path.join(dir, 'fullchain.pem'), certificate.chain);
-    writeFileSync(path.join(dir, 'privkey.pem'), certificate.key);
+    writeFileSync(path.join(dir, 'fullchain.pem'), certificate.certificate);
+    writeFileSync(path.join(dir, 'privkey.pem'), certificate.privateKey);
     lines = [];
     deploys = 0;
   });
@@ -86,13 +87,14 @@ describe('npm run setup', () => {
       ALLOWED_CHANNELS: '*',
       ROSTER: '1:U0000LEAD:lead:lead@example.com,2:U0000AAA1:alice:alice@example.com',
       SES_FROM_ADDRESS: 'Team IDE <ide@example.com>',
+      // A certificate was brought: the certificate function only watches its expiry.
+      TLS_CERTIFICATE: 'own',
     });
     // The secrets went to SSM SecureStrings: the signing secret the new app came with, the token, the certificate, a dashboard line.
     const [app] = setup.backend.slack.apps;
     expect(parameter(names.signingSecret).Parameter).toMatchObject({ Type: 'SecureString', Value: app?.signingSecret });
     expect(parameter(names.botToken).Parameter).toMatchObject({ Type: 'SecureString', Value: TOKENS.bot });
-    expect(parameter(names.certificate).Parameter).toMatchObject({ Type: 'SecureString', Value: certificate.chain });
-    expect(parameter(names.privateKey).Parameter).toMatchObject({ Type: 'SecureString', Value: certificate.key });
+    expect(parameter(names.certificate).Parameter).toMatchObject({ Type: 'SecureString', Value: formatBundle({ chain: [certificate.certificate], privateKey: certificate.privateKey }) });
     const dashboardLine = parameter(names.dashboardUsers).Parameter.Value;
     const password = /password (\S+)\. It is shown once/.exec(lines.join('\n'))?.[1] ?? '';
     expect(htpasswdMatches(dashboardLine, password)).toBe(true);
@@ -101,7 +103,7 @@ describe('npm run setup', () => {
     expect(manifestEndpoints(app?.manifest as Manifest)).toEqual({ commandsUrl: DEPLOYED.SlackCommandUrl, interactionsUrl: DEPLOYED.SlackInteractionsUrl });
     // No secret in the settings file or the output; the functions accept the settings.
     const written = readFileSync(path.join(dir, '.env.demo'), 'utf8');
-    for (const secret of [TOKENS.bot, TOKENS.config, app?.signingSecret ?? '?', certificate.key]) {
+    for (const secret of [TOKENS.bot, TOKENS.config, app?.signingSecret ?? '?', certificate.privateKey]) {
       expect(written).not.toContain(secret);
       expect(lines.join('\n')).not.toContain(secret);
     }
@@ -141,7 +143,7 @@ describe('npm run setup', () => {
     ['a zone that does not hold the domain', ['--hosted-zone-id', 'Z0NOTTHERE'], /^Hosted zone: HOSTED_ZONE_ID Z0NOTTHERE does not exist in this account\./],
     ['a subnet that does not exist', ['--vpc-id', 'vpc-0123456789abcdef0', '--subnet-id', 'subnet-0123456789abcdeff'], /^Network: SUBNET_ID subnet-0123456789abcdeff does not exist/],
     ['an expired configuration token', ['--slack-config-token', TOKENS.expiredConfig], /These tokens last 12 hours/],
-    ['a certificate for another domain', ['--domain', 'dev.example.com'], /^Certificate: it is for DNS:\*\.code\.example\.com, which does not cover dev-1\.dev\.example\.com/],
+    ['a certificate for another domain', ['--domain', 'dev.example.com'], /^Certificate: it is for \*\.code\.example\.com, code\.example\.com, not \*\.dev\.example\.com and dev\.example\.com\./],
   ])('stops at %s, saying what to do, before deploying', async (_what, flags, message) => {
     const merged = firstRun();
     for (let index = 0; index < flags.length; index += 2) {
@@ -184,6 +186,16 @@ describe('npm run setup', () => {
     expect(envFile().SLACK_APP_ID).toBe('A0SANDBOX1');
   });
 
+  it('without a certificate, leaves it to the deploy (Let\'s Encrypt) and remembers no TLS_CERTIFICATE', async () => {
+    const withoutCertificate = firstRun().slice(0, -4);
+
+    await run([...withoutCertificate, '--no-deploy']);
+
+    expect(lines).toContain('✓ Certificate: the deploy gets *.code.example.com from Let\'s Encrypt and renews it (TLS_CERTIFICATE=acme).');
+    expect(envFile().TLS_CERTIFICATE).toBeUndefined();
+    expect(setup.backend.parameterStore.names()).not.toContain(names.certificate);
+  });
+
   it('with --no-deploy, stores and remembers but does not deploy', async () => {
     await run([...firstRun(), '--no-deploy']);
 
@@ -209,8 +221,9 @@ describe('npm run setup', () => {
       SLACK_SIGNING_SECRET_PARAMETER: names.signingSecret,
       SLACK_BOT_TOKEN_PARAMETER: names.botToken,
       CERTIFICATE_PARAMETER: names.certificate,
-      PRIVATE_KEY_PARAMETER: names.privateKey,
+      ACME_ACCOUNT_KEY_PARAMETER: names.acmeAccountKey,
       DASHBOARD_USERS_PARAMETER: names.dashboardUsers,
+      TLS_CERTIFICATE: 'own',
     });
   }, 60_000);
 });

@@ -11,13 +11,17 @@ import { functionSettings, runDoctor } from '../../../shared/setup/doctor';
 import { type Finding, renderFinding } from '../../../shared/setup/findings';
 import { parameterNames } from '../../../shared/setup/stage';
 import { validEnv } from '../../fixtures';
-import { makeCertificate } from '../../helpers/certificates';
+import { generateKeyPairSync } from 'node:crypto';
+import { formatBundle } from '../../../shared/certificate/certificate-bundle';
+import { selfSignedCertificate } from '../../helpers/test-certificates';
 import { serveHandlers } from '../../helpers/lambda-http';
 import { type SetupBackend, startSetupBackend, TOKENS } from '../../helpers/setup-backend';
 
 const STAGE = 'test';
 const SIGNING_SECRET = 'doctor-test-signing-secret';
-const certificate = makeCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
+const certificate = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
+const bundleOf = (pair: { certificate: string; privateKey: string }) => formatBundle({ chain: [pair.certificate], privateKey: pair.privateKey });
+const accountKey = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
 /** `.env.test` of a stage set up right for the default sandbox account. */
 const settings = (overrides: Record<string, string> = {}) => ({
@@ -50,8 +54,9 @@ describe('the doctor', () => {
       parameters: {
         [names.signingSecret]: SIGNING_SECRET,
         [names.botToken]: TOKENS.bot,
-        [names.certificate]: certificate.chain,
-        [names.privateKey]: certificate.key,
+        // What the certificate function stored after the deploy (TLS_CERTIFICATE=acme, the default).
+        [names.certificate]: bundleOf(certificate),
+        [names.acmeAccountKey]: accountKey,
         [names.dashboardUsers]: htpasswdLine('a dashboard password'),
         ...wrong.parameters,
       },
@@ -83,7 +88,7 @@ describe('the doctor', () => {
       'SSM /team-ide/test/slack-signing-secret',
       'SSM /team-ide/test/slack-bot-token',
       'SSM /team-ide/test/tls-certificate',
-      'SSM /team-ide/test/tls-private-key',
+      'SSM /team-ide/test/acme-account-key',
       'SSM /team-ide/test/dashboard-users',
       'Certificate',
       'SES sender',
@@ -105,6 +110,7 @@ describe('the doctor', () => {
     ['a bot token without the commands scope', { parameters: { '/team-ide/test/slack-bot-token': TOKENS.botWithoutCommands } }, 'Slack token', /reinstall it to the workspace/],
     ['a deployment that checks with another signing secret', { deployedSigningSecret: 'the-previous-signing-secret' }, ['Slack command endpoint', 'Slack interactions endpoint'], /store the app's current signing secret/],
     ['a roster document someone edited by hand', { parameters: { '/team-ide-test/roster': '{"version":1,"members":[{"seat":1}]}' } }, 'Roster', /delete \/team-ide-test\/roster to start again from ROSTER/],
+    ['a certificate the certificate function could not renew', { parameters: { '/team-ide/test/tls-certificate': bundleOf(selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 12 })) } }, 'Certificate', /certificate function/],
     ['a dashboard credential that is no htpasswd line', { parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
   ])('fails %s, with the fix, and nothing else', async (_what, wrong, check, fix) => {
     const findings = await examine(wrong);
