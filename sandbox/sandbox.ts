@@ -14,7 +14,6 @@ import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
 import { SIZES } from '../shared/team/instance-types';
-import { htpasswdLine } from '../shared/setup/dashboard-credential';
 import { deploymentStackName } from '../shared/setup/stage';
 import { teamStackName, teamStackParameters } from '../shared/stack/team-stack';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
@@ -127,16 +126,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(failSlot !== undefined ? { failSlot } : {}),
       ...(runSeconds !== undefined ? { runSeconds } : {}),
       botToken: SANDBOX.botToken,
-      parameters: {
-        [config.slackSigningSecretParameter]: SANDBOX.signingSecret,
-        [config.slackBotTokenParameter]: SANDBOX.botToken,
-        [config.team.dashboardUsersParameter]: htpasswdLine(SANDBOX.dashboardPassword),
-      },
+      parameters: { [config.slackSigningSecretParameter]: SANDBOX.signingSecret, [config.slackBotTokenParameter]: SANDBOX.botToken },
       hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],
       ...(pebble ? { publishDns: (sets) => pebble.publishDns(sets) } : {}),
       nameOf: (userId) => names.get(userId),
       workspace: {
-        teamId: 'T0SANDBOX1',
+        teamId: config.slackTeamId,
         teamName: 'sandbox',
         users: members,
         botTokens: { [SANDBOX.botToken]: { botId: config.slackBotId, botUserId: config.slackBotUserId, scopes: SANDBOX_BOT_SCOPES } },

@@ -28,8 +28,6 @@ export const SANDBOX = {
   botToken: 'xoxb-sandbox',
   /** An app configuration token the sandbox's Slack takes, to try `npm run setup --slack-config-token` against it. */
   configToken: 'xoxe.xoxp-sandbox',
-  /** The Traefik dashboard's password; the sandbox stores its bcrypt line where the host would read it. */
-  dashboardPassword: 'sandbox-dashboard-not-a-secret',
   credentials: { AWS_ACCESS_KEY_ID: 'AKIDSANDBOXNOTREAL', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret' },
 } as const;
 

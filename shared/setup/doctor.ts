@@ -104,7 +104,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
   let stored: Awaited<ReturnType<typeof readParameters>> = new Map();
   try {
     stored = await readParameters(clients.ssm, Object.values(names));
-    checkParameters(names, stored, config.certificate.mode).forEach(note);
+    checkParameters(names, stored, { certificateMode: config.certificate.mode, dashboard: config.team.adminCidr !== '' }).forEach(note);
     const status = await readCertificateStatus(clients.ssm, config.certificate.statusParameter);
     note(checkStoredCertificate(stored.get(names.certificate)?.value, status, config.certificate, config.team.domainName, input.now()));
   } catch (error) {
@@ -142,7 +142,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
   if (!deployment || !signingSecret) {
     note(fail('Slack endpoints', `not checked: ${deployment ? 'there is no signing secret to sign with' : 'nothing is deployed'}.`, `${setupAgain}.`));
   } else {
-    for (const finding of await checkSlackEndpoints({ fetch: clients.fetch, signingSecret, now: input.now }, deployment)) note(finding);
+    for (const finding of await checkSlackEndpoints({ fetch: clients.fetch, signingSecret, teamId: config.slackTeamId, now: input.now }, deployment)) note(finding);
   }
   return findings;
 }

@@ -67,8 +67,9 @@ const CONTENT_PROBLEMS: Record<ParameterKey, (value: string) => string | undefin
  * (checked by IAM simulation in the tests), and the default key needs no KMS grant; a
  * customer-managed key would, and no role has one.
  */
-export function checkParameters(names: Record<ParameterKey, string>, stored: Map<string, StoredParameter>, certificateMode: 'acme' | 'own'): Finding[] {
-  return PARAMETERS.filter((spec) => !spec.onlyWithCertificateMode || spec.onlyWithCertificateMode === certificateMode).map((spec) => checkParameter(spec, names[spec.key], stored.get(names[spec.key]), certificateMode));
+export function checkParameters(names: Record<ParameterKey, string>, stored: Map<string, StoredParameter>, stage: { certificateMode: 'acme' | 'own'; dashboard: boolean }): Finding[] {
+  const needed = (spec: ParameterSpec) => spec.neededFor === undefined || (spec.neededFor === 'acme' ? stage.certificateMode === 'acme' : stage.dashboard);
+  return PARAMETERS.filter(needed).map((spec) => checkParameter(spec, names[spec.key], stored.get(names[spec.key]), stage.certificateMode));
 }
 
 function checkParameter(spec: ParameterSpec, name: string, parameter: StoredParameter | undefined, certificateMode: 'acme' | 'own'): Finding {

@@ -6,6 +6,7 @@ import { writeCertificateBundle } from '../certificate/certificate-store';
 import { readOwnCertificate } from './certificate';
 import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashboard-credential';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
+import { isCidr } from '../core/cidr';
 import { describeAwsError, type Finding, renderFinding, SetupError } from './findings';
 import { checkHostedZone, findPublicZones, noZoneFinding } from './hosted-zone';
 import { checkSubnet, findPublicSubnets } from './network';
@@ -32,6 +33,8 @@ export interface SetupAnswers {
   slackAppId?: string;
   certificateFile?: string;
   privateKeyFile?: string;
+  /** IPv4 range the Traefik dashboard opens to (ADMIN_CIDR); without it the dashboard stays off. */
+  adminCidr?: string;
   dashboardPassword?: string;
   /** Ask SES to send the sender address a verification link when it is not verified (asked when not given). */
   verifySender?: boolean;
@@ -221,7 +224,14 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   // ---- The host's secrets: certificate and dashboard credential
   const certificateMode = await storeCertificate(answers, deps, names, stored.has(names.certificate), remembered('TLS_CERTIFICATE'), domain);
   if (certificateMode) settings.TLS_CERTIFICATE = certificateMode;
-  if (answers.dashboardPassword !== undefined || !stored.has(names.dashboardUsers)) {
+  const adminCidr = answers.adminCidr ?? remembered('ADMIN_CIDR');
+  if (adminCidr !== undefined) {
+    if (!isCidr(adminCidr)) throw new SetupError(`--admin-cidr ${adminCidr}: give an IPv4 range like 203.0.113.7/32 (the admins' own addresses).`);
+    settings.ADMIN_CIDR = adminCidr;
+  }
+  if (adminCidr === undefined) {
+    prompter.say('The Traefik dashboard stays off; `--admin-cidr 203.0.113.7/32` turns it on for that range.');
+  } else if (answers.dashboardPassword !== undefined || !stored.has(names.dashboardUsers)) {
     const password = answers.dashboardPassword ?? generateDashboardPassword();
     await storeSecureString(clients.ssm, names.dashboardUsers, htpasswdLine(password), 'the Traefik dashboard\'s htpasswd line');
     prompter.say(

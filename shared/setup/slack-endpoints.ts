@@ -12,6 +12,8 @@ import type { SlackEndpoints } from './slack-app';
 export interface EndpointProbe {
   fetch: typeof fetch;
   signingSecret: string;
+  /** SLACK_TEAM_ID: the functions refuse commands from any other workspace. */
+  teamId: string;
   now: () => Date;
   timeoutMs?: number;
 }
@@ -56,7 +58,7 @@ export async function checkSlackEndpoints(probe: EndpointProbe, endpoints: Slack
     user_id: 'U0DOCTOR00',
     user_name: 'team-ide-doctor',
     channel_id: 'C0DOCTOR00',
-    team_id: 'T0DOCTOR00',
+    team_id: probe.teamId,
     response_url: 'https://hooks.slack.com/commands/T0DOCTOR00/0/doctor',
     trigger_id: '0.0.doctor',
   }).toString();

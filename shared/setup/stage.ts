@@ -25,16 +25,16 @@ export interface ParameterSpec {
   /** Who reads it, for the doctor's line. */
   readers: string;
   description: string;
-  /** Only with this TLS_CERTIFICATE mode: the ACME account key exists only where the deployment obtains the certificate. */
-  onlyWithCertificateMode?: 'acme';
+  /** Needed only when the deployment obtains its certificate (the ACME account key), or the dashboard is on (ADMIN_CIDR set). */
+  neededFor?: 'acme' | 'dashboard';
 }
 
 export const PARAMETERS: readonly ParameterSpec[] = [
   { key: 'signingSecret', setting: 'SLACK_SIGNING_SECRET_PARAMETER', suffix: 'slack-signing-secret', readers: 'slack-command, slack-interactions', description: 'the Slack signing secret' },
   { key: 'botToken', setting: 'SLACK_BOT_TOKEN_PARAMETER', suffix: 'slack-bot-token', readers: 'launcher, stack-events, notifier, sweeper, certificate', description: 'the Slack bot token' },
   { key: 'certificate', setting: 'CERTIFICATE_PARAMETER', suffix: 'tls-certificate', readers: 'the host and the certificate function', description: 'the TLS certificate chain and its key' },
-  { key: 'acmeAccountKey', setting: 'ACME_ACCOUNT_KEY_PARAMETER', suffix: 'acme-account-key', readers: 'the certificate function', description: 'the ACME account key', onlyWithCertificateMode: 'acme' },
-  { key: 'dashboardUsers', setting: 'DASHBOARD_USERS_PARAMETER', suffix: 'dashboard-users', readers: 'the host', description: 'the dashboard\'s htpasswd line' },
+  { key: 'acmeAccountKey', setting: 'ACME_ACCOUNT_KEY_PARAMETER', suffix: 'acme-account-key', readers: 'the certificate function', description: 'the ACME account key', neededFor: 'acme' },
+  { key: 'dashboardUsers', setting: 'DASHBOARD_USERS_PARAMETER', suffix: 'dashboard-users', readers: 'the host', description: 'the dashboard\'s htpasswd line', neededFor: 'dashboard' },
 ];
 
 /** The parameter names of a stage, as serverless.yml's `custom` block resolves them. */

@@ -1,3 +1,4 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
 import { teamTemplateBody } from '../../infra/team-template';
@@ -7,7 +8,8 @@ import type { SlackRequester } from '../../shared/runs/launcher-job';
 import { createSlackDirectory } from '../../shared/slack/slack-api';
 import { createTeamStack } from '../../shared/stack/stack-gateway';
 import { runTagsToStackTags, teamStackName, teamStackParameters } from '../../shared/stack/team-stack';
-import { readRoster } from '../../shared/team/roster-store';
+import { shareHost } from '../../shared/team/host-shares';
+import { cachedRosterReader, readRoster } from '../../shared/team/roster-store';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
 import { type SetupBackend, startSetupBackend, TOKENS } from '../helpers/setup-backend';
@@ -17,7 +19,7 @@ describe('launcher: the roster', () => {
   let setup: SetupBackend;
   let slack: ReturnType<typeof recordingResponder>;
   const config = loadConfig(validEnv({ ROSTER: '1:U0000AAA1:alice:alice@example.com,3:U0000CCC3:carol:carol@example.com' }));
-  const lead: SlackRequester = { userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
+  const lead: SlackRequester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 
   beforeEach(async () => {
     setup = await startSetupBackend();
@@ -39,6 +41,7 @@ describe('launcher: the roster', () => {
       templateBody: teamTemplateBody,
       now: () => new Date(),
       newRunId: () => 'run-1',
+      loadRoster: cachedRosterReader({ ssm: setup.clients.ssm, stackNamePrefix: config.stackNamePrefix, initialRoster: config.roster, now: () => new Date() }, 0),
       lookUpUser: (userId) => directory.lookUp(userId),
     });
   }
@@ -51,6 +54,16 @@ describe('launcher: the roster', () => {
 
     expect(await roster()).toEqual([...config.roster.slice(0, 1), { slot: 2, userId: 'U0000BBB2', name: 'bob', email: 'bob@example.org' }, ...config.roster.slice(1)]);
     expect(said()).toEqual(['in_channel: <@U0000LEAD> added dev-2 <@U0000BBB2> to the roster: that seat is theirs from now on.']);
+  });
+
+  it('seats a start from the roster in SSM: someone added a moment ago gets their seat', async () => {
+    await launcher()({ action: 'roster-add', requester: lead, people: [{ userId: 'U0000BBB2', label: '@bob' }] });
+
+    await launcher()({ action: 'start', requester: lead, request: { seats: { kind: 'people', people: [{ userId: 'U0000BBB2', label: '@bob' }] } } });
+
+    expect(said()).toEqual([expect.stringContaining('added dev-2'), expect.stringContaining('is starting 1 IDE')]);
+    const { Stacks } = await setup.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: teamStackName(config.stackNamePrefix) }));
+    expect(Stacks?.[0]?.Parameters?.find((parameter) => parameter.ParameterKey === 'Slots')?.ParameterValue).toBe('2');
   });
 
   it('says when someone is already on the roster, and changes nothing', async () => {
@@ -88,7 +101,7 @@ describe('launcher: the roster', () => {
     await createTeamStack(setup.clients.cloudFormation, {
       stackName: teamStackName(config.stackNamePrefix),
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: 'run-1', slots: [3], instanceType: 't3.large' }),
+      parameters: teamStackParameters(config.team, { runId: 'run-1', slots: [3], instanceType: 't3.large', share: shareHost('t3.large', 1)! }),
       tags: runTagsToStackTags({ runId: 'run-1', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [3], hours: 2, endsAt: '2026-11-28T12:00:00Z' }),
       clientRequestToken: 'run-1',
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

@@ -99,9 +99,10 @@ describe('slack-command: /ide roster', () => {
   it('seats `/ide start` from the team\'s roster, not the ROSTER setting', async () => {
     const { send, dispatched, loadRoster } = setup([{ slot: 7, userId: 'U0000NEW7', name: 'newbie', email: 'newbie@example.com' }]);
 
-    await send('start <@U0000NEW7|newbie>');
+    const { answer } = await send('start <@U0000NEW7|newbie>');
 
     expect(loadRoster).toHaveBeenCalled();
-    expect(dispatched).toEqual([expect.objectContaining({ action: 'start', plan: expect.objectContaining({ seats: [{ slot: 7, userId: 'U0000NEW7', name: 'newbie', email: 'newbie@example.com' }] }) })]);
+    expect(answer.text).toContain('dev-7 <@U0000NEW7>');
+    expect(dispatched).toEqual([expect.objectContaining({ action: 'start', request: { seats: { kind: 'people', people: [{ userId: 'U0000NEW7', label: '@newbie' }] } } })]);
   });
 });

@@ -65,6 +65,7 @@ describe('npm run setup', () => {
     '--allowed-users', 'U0000LEAD,U0000AAA1',
     '--slack-config-token', TOKENS.config,
     '--slack-bot-token', TOKENS.bot,
+    '--admin-cidr', '203.0.113.7/32',
     '--certificate-file', path.join(dir, 'fullchain.pem'),
     '--private-key-file', path.join(dir, 'privkey.pem'),
   ];
@@ -89,6 +90,8 @@ describe('npm run setup', () => {
       SES_FROM_ADDRESS: 'Team IDE <ide@example.com>',
       // A certificate was brought: the certificate function only watches its expiry.
       TLS_CERTIFICATE: 'own',
+      // The dashboard is on for the admins' range.
+      ADMIN_CIDR: '203.0.113.7/32',
     });
     // The secrets went to SSM SecureStrings: the signing secret the new app came with, the token, the certificate, a dashboard line.
     const [app] = setup.backend.slack.apps;

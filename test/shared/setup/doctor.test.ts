@@ -89,7 +89,6 @@ describe('the doctor', () => {
       'SSM /team-ide/test/slack-bot-token',
       'SSM /team-ide/test/tls-certificate',
       'SSM /team-ide/test/acme-account-key',
-      'SSM /team-ide/test/dashboard-users',
       'Certificate',
       'SES sender',
       'SES account',
@@ -111,7 +110,7 @@ describe('the doctor', () => {
     ['a deployment that checks with another signing secret', { deployedSigningSecret: 'the-previous-signing-secret' }, ['Slack command endpoint', 'Slack interactions endpoint'], /store the app's current signing secret/],
     ['a roster document someone edited by hand', { parameters: { '/team-ide-test/roster': '{"version":1,"members":[{"seat":1}]}' } }, 'Roster', /delete \/team-ide-test\/roster to start again from ROSTER/],
     ['a certificate the certificate function could not renew', { parameters: { '/team-ide/test/tls-certificate': bundleOf(selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 12 })) } }, 'Certificate', /certificate function/],
-    ['a dashboard credential that is no htpasswd line', { parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
+    ['a dashboard credential that is no htpasswd line (the dashboard on)', { settings: { ADMIN_CIDR: '203.0.113.7/32' }, parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
   ])('fails %s, with the fix, and nothing else', async (_what, wrong, check, fix) => {
     const findings = await examine(wrong);
 
@@ -125,7 +124,7 @@ describe('the doctor', () => {
 
     expect(findings.map(renderFinding)).toEqual([
       expect.stringMatching(/^✓ AWS credentials/),
-      '✗ Settings: the functions would refuse to start: MAX_SEATS must be a whole number from 1 to 50. Fix: fix .env.test (`npm run setup -- --stage test` writes it) and deploy again.',
+      '✗ Settings: the functions would refuse to start: MAX_SEATS must be a whole number from 1 to 30. Fix: fix .env.test (`npm run setup -- --stage test` writes it) and deploy again.',
     ]);
   });
 });
