@@ -1,8 +1,9 @@
 import { defaultSandboxAccount, type SandboxAccount } from '../../sandbox/backend/account';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import type { SandboxBackend } from '../../sandbox/backend/server';
 import { SANDBOX_BOT_SCOPES, type SandboxWorkspace } from '../../sandbox/backend/slack';
 import { createClients } from '../../scripts/cli/stage-context';
 import type { SetupClients } from '../../shared/setup/aws-clients';
+import { startTestBackend } from './sandbox-backend';
 
 /** Fake tokens of the test workspace; nothing here opens anything real. */
 export const TOKENS = {
@@ -49,20 +50,7 @@ export interface SetupBackend {
 export async function startSetupBackend(options: { account?: (account: SandboxAccount) => void; parameters?: Record<string, string> } = {}): Promise<SetupBackend> {
   const account = defaultSandboxAccount('000000000000');
   options.account?.(account);
-  const backend = await startBackend({
-    host: '127.0.0.1',
-    port: 0,
-    region: 'eu-west-1',
-    accountId: '000000000000',
-    stackDelayMs: 10,
-    botToken: TOKENS.bot,
-    parameters: options.parameters ?? {},
-    nameOf: () => undefined,
-    account,
-    workspace: testWorkspace(),
-    publish: async () => undefined,
-    log: () => undefined,
-  });
+  const backend = await startTestBackend({ stackDelayMs: 10, botToken: TOKENS.bot, parameters: options.parameters ?? {}, account, workspace: testWorkspace() });
   const clients = createClients({ region: 'eu-west-1', backend: { kind: 'sandbox', url: backend.url }, settings: {} });
   return { backend, account, clients, close: () => backend.close() };
 }
