@@ -7,9 +7,14 @@ import { teamTemplateBody } from '../infra/team-template';
 import { coldStart } from '../shared/core/cold-start';
 import { answerForError } from '../shared/slack/error-answer';
 import { readLauncherJob } from '../shared/runs/launcher-job';
-import { createSlackResponder, isSlackResponseUrl } from '../shared/slack/slack-api';
+import { createSlackDirectory, createSlackResponder, isSlackResponseUrl, type SlackDirectory } from '../shared/slack/slack-api';
+import { loadSlackBotToken } from '../shared/slack/slack-secrets';
 import { reportTeamStatus, startTeamRun, stopTeamRun, type TeamRunDeps } from '../shared/runs/team-runs';
+import { addToRoster, removeFromRoster, type RosterCommandDeps } from '../shared/team/roster-commands';
+import { rosterReaderFor } from '../shared/team/roster-store';
 import { authorize, planStart } from '../shared/team/start-plan';
+
+export type LauncherDeps = TeamRunDeps & Pick<RosterCommandDeps, 'lookUpUser'>;
 
 /**
  * How long a start waits for the previous run's stop and snapshot: within the launcher's
@@ -23,7 +28,7 @@ const START_WAIT_MS = 12 * 60_000;
  * invoked by anything else cannot create a run slack-command would have refused. Whatever
  * happens, the person who typed the command hears about it through the response_url.
  */
-export function makeHandler(deps: TeamRunDeps) {
+export function makeHandler(deps: LauncherDeps) {
   return async (event: unknown): Promise<void> => {
     const read = readLauncherJob(event);
     if ('problem' in read) {
@@ -39,9 +44,14 @@ export function makeHandler(deps: TeamRunDeps) {
       return;
     }
     try {
-      authorize(deps.config, requester);
-      if (job.action === 'start') await startTeamRun(deps, requester, planStart(job.request, deps.config));
-      else if (job.action === 'stop') await stopTeamRun(deps, requester, { discard: job.discard === true });
+      const changesRoster = job.action === 'roster-add' || job.action === 'roster-remove';
+      authorize(deps.config, requester, changesRoster ? 'change the roster' : undefined);
+      if (job.action === 'start') {
+        const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+        await startTeamRun(deps, requester, planStart(job.request, { ...deps.config, roster }));
+      } else if (job.action === 'stop') await stopTeamRun(deps, requester, { discard: job.discard === true });
+      else if (job.action === 'roster-add') await addToRoster(deps, requester, job.people);
+      else if (job.action === 'roster-remove') await removeFromRoster(deps, requester, job.people);
       else await reportTeamStatus(deps, requester);
     } catch (error) {
       const answer = answerForError(error, deps.logger, logContext);
@@ -52,13 +62,16 @@ export function makeHandler(deps: TeamRunDeps) {
   };
 }
 
-function defaultDeps(): TeamRunDeps {
+function defaultDeps(): LauncherDeps {
   const { config, logger } = coldStart('launcher');
+  const ssm = new SSMClient({ region: config.region });
+  // The bot token only for `/ide roster add` (users.info): read at the first one, then kept.
+  let directory: Promise<SlackDirectory> | undefined;
   return {
     config,
     logger,
     cloudFormation: new CloudFormationClient({ region: config.region }),
-    ssm: new SSMClient({ region: config.region }),
+    ssm,
     ec2: new EC2Client({ region: config.region }),
     slack: createSlackResponder(),
     templateBody: teamTemplateBody,
@@ -66,6 +79,11 @@ function defaultDeps(): TeamRunDeps {
     sleep: (ms) => sleep(ms),
     workWaitMs: START_WAIT_MS,
     newRunId: randomUUID,
+    loadRoster: rosterReaderFor(ssm, config),
+    lookUpUser: async (userId) => {
+      directory ??= loadSlackBotToken(ssm, config.slackBotTokenParameter).then((botToken) => createSlackDirectory({ botToken, apiUrl: config.slackApiUrl }));
+      return (await directory).lookUp(userId);
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { coldStart } from '../shared/core/cold-start';
 import { botPosterFor } from '../shared/slack/bot-poster';
 import { type NotifierDeps, notifyDevelopers } from '../shared/email/notify-developers';
 import { readNotifierJob } from '../shared/email/notifier-job';
+import { rosterReaderFor } from '../shared/team/roster-store';
 
 /**
  * Invoked asynchronously by stack-events with `{ stackId }` once a run's stack is created:
@@ -40,6 +41,7 @@ function defaultDeps(): NotifierDeps {
     ssm,
     slack: botPosterFor(ssm, config),
     now: () => new Date(),
+    loadRoster: rosterReaderFor(ssm, config),
   };
 }
 

@@ -9,16 +9,21 @@ import type { Config } from '../shared/core/config';
 import { answerForError } from '../shared/slack/error-answer';
 import { dispatchLauncherJob, type LauncherJob, type SlackRequester } from '../shared/runs/launcher-job';
 import type { Logger } from '../shared/core/logger';
+import { rosterChangeAcknowledgement, rosterMessage } from '../shared/slack/roster-messages';
 import { acknowledgement, helpMessage } from '../shared/slack/slack-messages';
 import type { SlackMessage } from '../shared/slack/slack-api';
 import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
-import { authorize, authorizeWorkspace, planStart } from '../shared/team/start-plan';
+import type { Roster } from '../shared/team/roster';
+import { rosterReaderFor } from '../shared/team/roster-store';
+import { authorize, authorizeChannel, authorizeWorkspace, planStart } from '../shared/team/start-plan';
 
 export interface SlackCommandDeps {
   config: Config;
   logger: Logger;
   loadSigningSecret: () => Promise<string>;
   dispatch: (job: LauncherJob) => Promise<void>;
+  /** The team's roster (SSM, cached briefly); default: the ROSTER setting. */
+  loadRoster?: () => Promise<Roster>;
 }
 
 /**
@@ -56,6 +61,12 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
     authorizeWorkspace(config, command.team_id);
     const parsed = parseCommand(command.text);
     if (parsed.action === 'help') return helpMessage();
+    const loadRoster = deps.loadRoster ?? (async () => config.roster);
+    if (parsed.action === 'roster') {
+      // Anyone in the team's channel may see the seats; only ALLOWED_USERS may change them.
+      authorizeChannel(config, command.channel_id);
+      return rosterMessage(await loadRoster());
+    }
     const requester: SlackRequester = {
       teamId: command.team_id,
       userId: command.user_id,
@@ -63,11 +74,17 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
       channelId: command.channel_id,
       responseUrl: command.response_url,
     };
+    if (parsed.action === 'roster-add' || parsed.action === 'roster-remove') {
+      authorize(config, requester, 'change the roster');
+      await deps.dispatch(parsed.action === 'roster-add' ? { action: 'roster-add', requester, people: parsed.people } : { action: 'roster-remove', requester, people: parsed.people });
+      logger.info('Roster change dispatched', { ...logContext, action: parsed.action, people: parsed.people.length });
+      return rosterChangeAcknowledgement(parsed.action === 'roster-add' ? 'add' : 'remove', parsed.people.map((person) => person.label));
+    }
     authorize(config, requester);
     if (parsed.action === 'start') {
       const { action, ...request } = parsed;
       // Planned here too, so the answer within Slack's 3 seconds already says what is wrong.
-      const plan = planStart(request, config);
+      const plan = planStart(request, { ...config, roster: await loadRoster() });
       await deps.dispatch({ action, requester, request });
       logger.info('Start dispatched', { ...logContext, seats: plan.seats.length, instanceType: plan.instanceType, hours: plan.hours });
       return acknowledgement('start', plan);
@@ -89,6 +106,7 @@ function defaultDeps(): SlackCommandDeps {
     logger,
     loadSigningSecret: () => loadSlackSigningSecret(ssm, config.slackSigningSecretParameter),
     dispatch: (job) => dispatchLauncherJob(lambda, config.launcherFunctionName, job),
+    loadRoster: rosterReaderFor(ssm, config),
   };
 }
 

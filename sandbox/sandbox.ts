@@ -1,7 +1,7 @@
 /**
  * The whole flow on one machine: the functions in serverless-offline, a local SES with its
  * inbox page (aws-ses-v2-local), and the sandbox backend standing in for CloudFormation,
- * EC2, Route 53, Secrets Manager, SSM and Slack; with SANDBOX_ACME=pebble, Pebble as the CA of
+ * EC2, Route 53, Secrets Manager, SSM, SES, STS and Slack; with SANDBOX_ACME=pebble, Pebble as the CA of
  * the certificate function. `npm start` runs it (start.ts); the end-to-end test starts and
  * stops it as a function.
  */
@@ -14,6 +14,7 @@ import { type Config, loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
 import { type IdeShare, LARGEST_SIZE, shareHost, smallestSizeFor } from '../shared/team/host-shares';
 import { SIZES } from '../shared/team/instance-types';
+import { deploymentStackName } from '../shared/setup/stage';
 import { parseBundle } from '../shared/certificate/certificate-bundle';
 import type { CertificateOutcome } from '../shared/certificate/certificate-check';
 import { NO_DATA_VOLUME, teamStackName, teamStackParameters } from '../shared/stack/team-stack';
@@ -36,9 +37,11 @@ import {
   SandboxSetupError,
   type SandboxPorts,
   type SandboxSender,
+  sandboxMembers,
   sandboxUrls,
   type SandboxUrls,
 } from './settings';
+import { SANDBOX_BOT_SCOPES } from './backend/slack';
 
 export interface SandboxOptions {
   /** The shell's variables: the SANDBOX_* settings and overrides of .env.sandbox. */
@@ -114,7 +117,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const ses = await startLocalSes({ host: SANDBOX.host, port: ports.ses });
     stoppers.push(() => closeServer(ses));
     const lambda = new LambdaClient({ region: config.region, endpoint: urls.lambda, credentials: { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY } });
-    const names = new Map(config.roster.map((member) => [member.userId, member.name]));
+    const members = sandboxMembers(config.roster);
+    const names = new Map(members.map((member) => [member.id, member.name]));
     const backend = await startBackend({
       host: SANDBOX.host,
       port: ports.backend,
@@ -122,8 +126,6 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       accountId: SANDBOX.accountId,
       stackDelayMs,
       snapshotMs,
-      // The deployment's one subnet, in the region's first zone.
-      subnets: { [config.team.subnetId]: sandboxZone(config) },
       deployment: teamStackName(config.stackNamePrefix),
       ...(failSlot !== undefined ? { failSlot } : {}),
       ...(runSeconds !== undefined ? { runSeconds } : {}),
@@ -132,6 +134,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],
       ...(pebble ? { publishDns: (sets) => pebble.publishDns(sets) } : {}),
       nameOf: (userId) => names.get(userId),
+      workspace: {
+        teamId: config.slackTeamId,
+        teamName: 'sandbox',
+        users: members,
+        botTokens: { [SANDBOX.botToken]: { botId: config.slackBotId, botUserId: config.slackBotUserId, scopes: SANDBOX_BOT_SCOPES } },
+        configTokens: { [SANDBOX.configToken]: { expired: false } },
+      },
       // EventBridge's rule target: stack-events, invoked asynchronously as EventBridge does.
       publish: async (event) => {
         await lambda.send(new InvokeCommand({ FunctionName: stackEventsFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
@@ -139,6 +148,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       log: (source, line) => options.log(`[${source}] ${line}`),
     });
     stoppers.push(() => backend.close());
+    // What `serverless deploy` would have left: the doctor finds the endpoints through it.
+    backend.cloudFormation.recordDeployment(deploymentStackName(SANDBOX.stage), { SlackCommandUrl: urls.commands, SlackInteractionsUrl: urls.interactions, TeamStackName: teamStackName(config.stackNamePrefix) });
     const offline: OfflineProcess = await startOffline(env, ports, options.log);
     stoppers.push(() => offline.stop());
     // The EventBridge schedule's stand-in; a tick that fails is logged by the sweeper itself.

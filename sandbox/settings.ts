@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { parseRoster, type RosterMember } from '../shared/team/roster';
+import { parseRoster, type Roster, type RosterMember } from '../shared/team/roster';
+import type { SandboxSlackUser } from './backend/slack';
 
 /** Every error the sandbox reports before it runs: one line that says what to change. */
 export class SandboxSetupError extends Error {
@@ -25,6 +26,8 @@ export const SANDBOX = {
   /** Stored in the sandbox's SSM under the names serverless.yml gives the functions; `npm run slack` signs with it. */
   signingSecret: 'sandbox-signing-secret-not-a-secret',
   botToken: 'xoxb-sandbox',
+  /** An app configuration token the sandbox's Slack takes, to try `npm run setup --slack-config-token` against it. */
+  configToken: 'xoxe.xoxp-sandbox',
   credentials: { AWS_ACCESS_KEY_ID: 'AKIDSANDBOXNOTREAL', AWS_SECRET_ACCESS_KEY: 'sandbox-not-a-secret' },
 } as const;
 
@@ -200,3 +203,15 @@ export function portAcceptsConnections(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** People in the sandbox's workspace who are not on .env.sandbox's roster: `npm run slack -- "/ide roster add @frank"`. */
+const NEWCOMERS: SandboxSlackUser[] = [
+  { id: 'U0SANDBOX6', name: 'frank', email: 'frank@example.com' },
+  { id: 'U0SANDBOX7', name: 'grace', email: 'grace@example.com' },
+];
+
+/** The sandbox workspace's members: the roster's people and a few newcomers to add. */
+export function sandboxMembers(roster: Roster): SandboxSlackUser[] {
+  return [...roster.map((member) => ({ id: member.userId, name: member.name, email: member.email })), ...NEWCOMERS.filter((newcomer) => !roster.some((member) => member.userId === newcomer.id))];
+}
+

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { parseRoster } from '../shared/team/roster';
 import type { BackendActivity, SlackMessagesAnswer } from './backend/server';
 import { renderMessage, type SandboxSlackMessage } from './backend/slack';
-import { defaultSender, readPorts, readSandboxEnv, SANDBOX, SandboxSetupError, sandboxUrls } from './settings';
+import { defaultSender, readPorts, readSandboxEnv, SANDBOX, SandboxSetupError, sandboxMembers, sandboxUrls } from './settings';
 import { blockActionsBody, signedHeaders, slashCommandBody } from './slack-request';
 
 export interface SlashCommandInput {
@@ -30,6 +30,16 @@ export interface SlashCommandInput {
   teamId: string;
   signingSecret?: string;
   nameOf?: (userId: string) => string | undefined;
+  /** The workspace's members: `@frank` is sent as `<@U…|frank>`, as Slack escapes a mention of a member. */
+  members?: readonly { id: string; name: string }[];
+}
+
+/** What Slack does to `@name` when the command escapes mentions: a member's becomes `<@U…|name>`, anything else stays. */
+export function escapeMentions(text: string, members: readonly { id: string; name: string }[]): string {
+  return text.replace(/(^|\s)@([a-z0-9][a-z0-9._-]*)/gi, (typed, space: string, name: string) => {
+    const member = members.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+    return member ? `${space}<@${member.id}|${member.name}>` : typed;
+  });
 }
 
 export interface SlashCommandResult {
@@ -50,7 +60,8 @@ export class SandboxNotRunningError extends Error {
 
 /** Signs and posts one slash command, as Slack does, and returns the immediate answer. */
 export async function sendSlashCommand(input: SlashCommandInput): Promise<SlashCommandResult> {
-  const { command, text } = splitCommandLine(input.commandLine);
+  const { command, text: typed } = splitCommandLine(input.commandLine);
+  const text = escapeMentions(typed, input.members ?? []);
   const before = await getJson<SlackMessagesAnswer>(`${input.backendUrl}/slack/messages`);
   const afterSeq = before.messages.at(-1)?.seq ?? 0;
   const responseUrlId = randomUUID();
@@ -198,8 +209,8 @@ async function main(argv: string[]): Promise<void> {
   const env = readSandboxEnv(process.env);
   const urls = sandboxUrls(readPorts(env));
   const sender = defaultSender(env);
-  const roster = parseRoster(env.ROSTER ?? '').roster;
-  const nameOf = (userId: string) => roster.find((member) => member.userId === userId)?.name;
+  const members = sandboxMembers(parseRoster(env.ROSTER ?? '').roster);
+  const nameOf = (userId: string) => members.find((member) => member.id === userId)?.name;
   const userId = values.user ?? sender.member.userId;
   const user = { id: userId, name: values.name ?? nameOf(userId) ?? userId.toLowerCase() };
   const channelId = values.channel ?? sender.channelId;
@@ -213,7 +224,7 @@ async function main(argv: string[]): Promise<void> {
     if (result.status !== 200) throw new Error(`the interactions endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
   } else {
     console.log(`@${user.name} in ${channelId}: ${commandLine}`);
-    result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, teamId, nameOf });
+    result = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine, user, channelId, teamId, nameOf, members });
     if (result.status !== 200) {
       throw new Error(`the command endpoint answered HTTP ${result.status}${result.answer ? `: ${result.answer}` : ''}`);
     }

@@ -1,9 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { slackSignature } from '../shared/slack/request-signature';
 
-/** Slack's v0 request signature: HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
-export function slackSignature(signingSecret: string, timestamp: number, rawBody: string): string {
-  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
-}
+export { slackSignature };
 
 export interface SlashCommandFields {
   command: string;

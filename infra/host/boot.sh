@@ -98,7 +98,7 @@ check_values() {
   ((${#slots[@]} > 0))
   local slot
   for slot in "${slots[@]}"; do
-    [[ ${slot} =~ ^[1-9][0-9]?$ ]]
+    [[ ${slot} =~ ^[1-9][0-9]{0,2}$ ]]
   done
 }
 

@@ -1,9 +1,9 @@
 /**
- * The AWS wire protocols the functions' SDK clients speak to the sandbox: awsQuery
- * (CloudFormation: a form-encoded POST with Action=…, XML answers), EC2's own dialect of it
- * (`<item>` lists, camelCase names, `<Response><Errors>` errors) and awsJson1_1 (Secrets
- * Manager, SSM: a JSON POST with X-Amz-Target, JSON answers). The Lambda client talks to
- * serverless-offline, which speaks its REST protocol itself.
+ * The AWS wire protocols the SDK clients speak to the sandbox: awsQuery (CloudFormation,
+ * STS, SES v1: a form-encoded POST with Action=…, XML answers), EC2's own dialect of it
+ * (`<item>` lists, camelCase names, `<Response><Errors>` errors), restJson1 (SES v2) and
+ * awsJson1_1 (Secrets Manager, SSM: a JSON POST with X-Amz-Target, JSON answers). The
+ * Lambda client talks to serverless-offline, which speaks its REST protocol itself.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -24,6 +24,8 @@ export interface WireResponse {
   status: number;
   contentType: string;
   body: string;
+  /** Beside content-type and the request id, e.g. Slack's `x-oauth-scopes`. */
+  headers?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------- awsQuery
@@ -57,8 +59,9 @@ export function queryStringList(form: URLSearchParams, name: string): string[] {
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /**
- * XML as awsQuery services write it: lists as `<member>` elements (EC2: `<item>`; Route 53
- * names each list's element itself, see `XmlList`), times in ISO 8601.
+ * XML as awsQuery services write it: lists as `<member>` elements (EC2: `<item>`; an
+ * `XmlList` names its elements itself, as Route 53's `<HostedZones><HostedZone>…` and SES's
+ * maps' `<entry>`s), times in ISO 8601.
  */
 export function toXml(name: string, value: unknown, listItem = 'member'): string {
   if (value === undefined || value === null) return '';
@@ -71,7 +74,7 @@ export function toXml(name: string, value: unknown, listItem = 'member'): string
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
-/** A list whose elements have their own name, as Route 53 writes `<HostedZones><HostedZone>…`. */
+/** A list whose elements have their own name: Route 53's `<HostedZones><HostedZone>…`, an awsQuery map's `<entry>`s. */
 export class XmlList {
   constructor(
     readonly itemName: string,
@@ -131,6 +134,17 @@ export function ec2List(form: URLSearchParams, name: string): string[] {
     .filter((entry): entry is readonly [string, string] => entry[0] !== undefined)
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([, value]) => value);
+}
+
+// ---------------------------------------------------------------- restJson1
+
+export function restJsonResponse(output: unknown): WireResponse {
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(output) };
+}
+
+/** restJson1 errors name their type in a header as well as the body. */
+export function restJsonError(error: AwsServiceError): WireResponse {
+  return { status: error.status, contentType: 'application/json', body: JSON.stringify({ message: error.message }), headers: { 'x-amzn-errortype': error.code } };
 }
 
 // ---------------------------------------------------------------- awsJson1_1

@@ -1,14 +1,15 @@
 /**
  * The sandbox's EBS: the data volumes the sandbox's CloudFormation creates and deletes
  * (snapshotting them, as `DeletionPolicy: Snapshot` does), and the EC2 calls the functions
- * make about them, in EC2's query dialect: DescribeSnapshots, CreateTags, DeleteSnapshot and
- * DescribeSubnets. Everything is kept in memory. It refuses what EC2 refuses (unknown and
+ * make about their snapshots, which the sandbox's one EC2 (./ec2.ts) hands here:
+ * DescribeSnapshots, CreateTags and DeleteSnapshot. Everything is kept in memory. It refuses what EC2 refuses (unknown and
  * malformed ids, MaxResults out of range or beside ids, unknown filters, reserved tag keys)
  * and lists what EC2 lists: without `OwnerIds`, every public snapshot of other accounts too.
  * Where the deployment's IAM policies (infra/deploy-resources.yml) narrow a call to this
  * deployment's tagged snapshots, it answers UnauthorizedOperation as IAM would.
  */
 import { randomBytes } from 'node:crypto';
+import type { SandboxAccount } from './account';
 import { AwsServiceError, ec2Filters, ec2List } from './aws-protocols';
 
 /** The tag the deployment's policies require on a snapshot before it is restored or deleted (shared/snapshots/ebs-snapshots.ts). */
@@ -16,11 +17,10 @@ const DEPLOYMENT_TAG = 'team-ide:deployment';
 
 export interface SandboxEbsOptions {
   region: string;
-  accountId: string;
+  /** Whose snapshots are "self", and the subnets (with their zones) an instance may be in. */
+  account: SandboxAccount;
   /** How long a snapshot stays `pending`. */
   snapshotMs: number;
-  /** The account's subnets, by id, with their zone. */
-  subnets: Record<string, string>;
   /** The team stack's name: the value of this deployment's tag on the snapshots it claimed. */
   deployment: string;
   log: (line: string) => void;
@@ -92,22 +92,6 @@ export class SandboxEbs {
     }
   }
 
-  /** The calls the functions make, as the deployment's roles may make them. */
-  handle(action: string, form: URLSearchParams): Record<string, unknown> {
-    switch (action) {
-      case 'DescribeSnapshots':
-        return this.describeSnapshots(form);
-      case 'CreateTags':
-        return this.createTags(form);
-      case 'DeleteSnapshot':
-        return this.deleteSnapshot(required(form, 'SnapshotId'));
-      case 'DescribeSubnets':
-        return this.describeSubnets(form);
-      default:
-        throw new AwsServiceError('InvalidAction', `The sandbox's EC2 emulates DescribeSnapshots, CreateTags, DeleteSnapshot and DescribeSubnets, not ${action}`);
-    }
-  }
-
   /**
    * CloudFormation creating a data volume with the deployment's service role: returns why it
    * fails, as the stack event would say it, or undefined.
@@ -119,7 +103,7 @@ export class SandboxEbs {
     let writtenBytes = 0;
     if (input.snapshotId) {
       const snapshot = this.snapshots.get(input.snapshotId);
-      if (!snapshot || (snapshot.ownerId !== this.options.accountId && !snapshot.public)) return `The snapshot '${input.snapshotId}' does not exist. (Service: Ec2, Status Code: 400, Error Code: InvalidSnapshot.NotFound)`;
+      if (!snapshot || (snapshot.ownerId !== this.options.account.accountId && !snapshot.public)) return `The snapshot '${input.snapshotId}' does not exist. (Service: Ec2, Status Code: 400, Error Code: InvalidSnapshot.NotFound)`;
       // The service role may create volumes only from this deployment's tagged snapshots.
       if (snapshot.tags.get(DEPLOYMENT_TAG) !== this.options.deployment) return 'You are not authorized to perform this operation. (Service: Ec2, Status Code: 403, Error Code: UnauthorizedOperation)';
       const state = this.stateOf(snapshot);
@@ -134,7 +118,7 @@ export class SandboxEbs {
 
   /** The zone of a subnet of the account (EC2 puts an instance in its subnet's zone). */
   subnetZone(subnetId: string): string | undefined {
-    return this.options.subnets[subnetId];
+    return this.options.account.subnets.find((subnet) => subnet.subnetId === subnetId)?.availabilityZone;
   }
 
   /** The zone of a volume this sandbox created, for the instance that attaches it. */
@@ -155,7 +139,7 @@ export class SandboxEbs {
     this.snapshots.set(snapshotId, {
       snapshotId,
       volumeId,
-      ownerId: this.options.accountId,
+      ownerId: this.options.account.accountId,
       public: false,
       startTime: new Date(),
       outcome: this.snapshotFailure === 'error' ? 'error' : 'completed',
@@ -179,7 +163,7 @@ export class SandboxEbs {
   /** This account's snapshots, oldest first, for tests and the sandbox's checks. */
   list(): SnapshotView[] {
     return [...this.snapshots.values()]
-      .filter((snapshot) => snapshot.ownerId === this.options.accountId)
+      .filter((snapshot) => snapshot.ownerId === this.options.account.accountId)
       .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
       .map((snapshot) => ({ snapshotId: snapshot.snapshotId, volumeId: snapshot.volumeId, state: this.stateOf(snapshot), tags: Object.fromEntries(snapshot.tags), startTime: snapshot.startTime }));
   }
@@ -188,7 +172,8 @@ export class SandboxEbs {
     return Date.now() - snapshot.startTime.getTime() >= this.options.snapshotMs ? snapshot.outcome : 'pending';
   }
 
-  private describeSnapshots(form: URLSearchParams): Record<string, unknown> {
+  /** DescribeSnapshots, as the functions' roles may call it. */
+  describeSnapshots(form: URLSearchParams): Record<string, unknown> {
     const ids = ec2List(form, 'SnapshotId');
     const owners = ec2List(form, 'Owner');
     const maxResults = form.get('MaxResults');
@@ -226,8 +211,8 @@ export class SandboxEbs {
   /** Without OwnerIds, EC2 lists every snapshot the caller may create a volume from: its own, and public ones. */
   private visible(snapshot: StoredSnapshot | undefined, owners: string[]): snapshot is StoredSnapshot {
     if (!snapshot) return false;
-    if (owners.length === 0) return snapshot.ownerId === this.options.accountId || snapshot.public;
-    return owners.some((owner) => (owner === 'self' ? snapshot.ownerId === this.options.accountId : owner === snapshot.ownerId && (snapshot.public || owner === this.options.accountId)));
+    if (owners.length === 0) return snapshot.ownerId === this.options.account.accountId || snapshot.public;
+    return owners.some((owner) => (owner === 'self' ? snapshot.ownerId === this.options.account.accountId : owner === snapshot.ownerId && (snapshot.public || owner === this.options.account.accountId)));
   }
 
   private render(snapshot: StoredSnapshot): Record<string, unknown> {
@@ -250,7 +235,8 @@ export class SandboxEbs {
     };
   }
 
-  private createTags(form: URLSearchParams): Record<string, unknown> {
+  /** CreateTags on snapshots: the functions claim a snapshot with this deployment's tag. */
+  createTags(form: URLSearchParams): Record<string, unknown> {
     const resources = ec2List(form, 'ResourceId');
     const tags = new Map<number, { key?: string; value?: string }>();
     for (const [name, value] of form) {
@@ -266,7 +252,7 @@ export class SandboxEbs {
     }
     for (const id of resources) {
       const snapshot = this.snapshots.get(id);
-      if (!snapshot || snapshot.ownerId !== this.options.accountId) throw new AwsServiceError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
+      if (!snapshot || snapshot.ownerId !== this.options.account.accountId) throw new AwsServiceError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
       // The functions may only add this deployment's tag, to a snapshot no other deployment claimed.
       const claimed = snapshot.tags.get(DEPLOYMENT_TAG);
       const claiming = [...tags.values()].find((tag) => tag.key === DEPLOYMENT_TAG)?.value;
@@ -277,34 +263,16 @@ export class SandboxEbs {
     return { return: true };
   }
 
-  private deleteSnapshot(snapshotId: string): Record<string, unknown> {
+  deleteSnapshot(form: URLSearchParams): Record<string, unknown> {
+    const snapshotId = required(form, 'SnapshotId');
     const snapshot = this.snapshots.get(snapshotId);
-    if (!snapshot || snapshot.ownerId !== this.options.accountId) throw new AwsServiceError('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
+    if (!snapshot || snapshot.ownerId !== this.options.account.accountId) throw new AwsServiceError('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
     if (snapshot.tags.get(DEPLOYMENT_TAG) !== this.options.deployment) throw unauthorized('ec2:DeleteSnapshot');
     // AWS does not document deleting a pending snapshot; team-ide never does, so the sandbox refuses it.
     if (this.stateOf(snapshot) === 'pending') throw new AwsServiceError('IncorrectState', `The snapshot '${snapshotId}' is pending: the sandbox deletes only completed or failed snapshots`);
     this.snapshots.delete(snapshotId);
     this.options.log(`${snapshotId} deleted`);
     return { return: true };
-  }
-
-  private describeSubnets(form: URLSearchParams): Record<string, unknown> {
-    const ids = ec2List(form, 'SubnetId');
-    if (form.get('MaxResults') !== null && ids.length > 0) throw new AwsServiceError('InvalidParameterCombination', 'The parameter SubnetIds cannot be used with the parameter maxResults');
-    for (const id of ids) {
-      if (!/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id)) throw new AwsServiceError('InvalidSubnetID.Malformed', `Invalid id: "${id}" (expecting "subnet-...")`);
-      if (!(id in this.options.subnets)) throw new AwsServiceError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
-    }
-    const listed = ids.length > 0 ? ids : Object.keys(this.options.subnets);
-    return {
-      subnetSet: listed.map((subnetId) => ({
-        subnetId,
-        state: 'available',
-        ownerId: this.options.accountId,
-        availabilityZone: this.options.subnets[subnetId],
-        subnetArn: `arn:aws:ec2:${this.options.region}:${this.options.accountId}:subnet/${subnetId}`,
-      })),
-    };
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * The sandbox's Route 53: hosted zones with their record sets, spoken to in Route 53's
  * restXml protocol (GetHostedZone, ChangeResourceRecordSets, GetChange,
- * ListResourceRecordSets). It refuses what Route 53 refuses: names outside the zone, TXT
+ * ListResourceRecordSets, and ListHostedZonesByName for setup and the doctor: as in
+ * Route 53 it does not filter, but lists every zone from the given name on, in the order
+ * of the names with their labels reversed, private zones of the same name included). It refuses what Route 53 refuses: names outside the zone, TXT
  * values without their quotes, a CREATE of a set that exists, a DELETE that does not
  * repeat the TTL and every value, duplicate values; a batch is applied whole or not at
  * all. A change is PENDING for `insyncAfterMs`, then its record sets are handed to
@@ -35,6 +37,8 @@ export interface Route53Options {
   insyncAfterMs: number;
   publish?: (sets: PublishedRecordSet[]) => Promise<void>;
   log: (line: string) => void;
+  /** Whether the caller may not use an action (`GetHostedZone`…): Route 53 then answers AccessDenied. */
+  denies?: (action: string) => boolean;
 }
 
 interface HostedZone {
@@ -122,22 +126,60 @@ export class SandboxRoute53 {
     this.timers.clear();
   }
 
-  handle(method: string, path: string, body: string): WireResponse {
+  handle(method: string, path: string, body: string, query = new URLSearchParams()): WireResponse {
     try {
-      return ok(this.route(method, path, body));
+      return ok(this.route(method, path, body, query));
     } catch (error) {
       if (error instanceof Route53Error) return failure(error);
       throw error;
     }
   }
 
-  private route(method: string, path: string, body: string): string {
+  private route(method: string, path: string, body: string, query: URLSearchParams): string {
+    const authorized = (action: string) => {
+      if (this.options.denies?.(action)) throw new Route53Error('AccessDenied', `User is not authorized to perform: route53:${action}`, 403);
+    };
+    if (path === '/2013-04-01/hostedzonesbyname' && method === 'GET') {
+      authorized('ListHostedZonesByName');
+      return this.listHostedZonesByName(query);
+    }
     const [, resource, id, rest] = /^\/2013-04-01\/(hostedzone|change)\/([^/]+)(\/rrset\/?)?$/.exec(path) ?? [];
-    if (resource === 'hostedzone' && method === 'GET' && !rest) return this.getHostedZone(id as string);
+    if (resource === 'hostedzone' && method === 'GET' && !rest) {
+      authorized('GetHostedZone');
+      return this.getHostedZone(id as string);
+    }
     if (resource === 'hostedzone' && method === 'POST' && rest) return this.changeRecordSets(id as string, body);
     if (resource === 'hostedzone' && method === 'GET' && rest) return this.listRecordSets(id as string);
     if (resource === 'change' && method === 'GET') return this.getChange(id as string);
-    throw new Route53Error('InvalidAction', `The sandbox's Route 53 emulates GetHostedZone, ChangeResourceRecordSets, GetChange and ListResourceRecordSets, not ${method} ${path}`);
+    throw new Route53Error('InvalidAction', `The sandbox's Route 53 emulates GetHostedZone, ListHostedZonesByName, ChangeResourceRecordSets, GetChange and ListResourceRecordSets, not ${method} ${path}`);
+  }
+
+  /** At most 100 zones a page, as Route 53 returns at most 100 whatever maxitems asks. */
+  private listHostedZonesByName(query: URLSearchParams): string {
+    const dnsName = query.get('dnsname') ?? undefined;
+    const startId = query.get('hostedzoneid') ?? undefined;
+    if (startId !== undefined && dnsName === undefined) throw new Route53Error('InvalidInput', 'The input is not valid: hostedzoneid can only be specified together with dnsname');
+    if (dnsName !== undefined && !/^([a-z0-9_*]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?\.?$/i.test(dnsName)) {
+      throw new Route53Error('InvalidDomainName', `${dnsName} is not a valid domain name`);
+    }
+    const maxItemsText = query.get('maxitems') ?? '100';
+    if (!/^\d+$/.test(maxItemsText) || Number(maxItemsText) < 1) throw new Route53Error('InvalidInput', `The input is not valid: maxitems must be a positive whole number, not ${maxItemsText}`);
+    const maxItems = Math.min(Number(maxItemsText), 100);
+    const reversed = (name: string) => normalizeName(name).replace(/\.$/, '').split('.').reverse().join('.');
+    const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const sorted = [...this.zones.values()].sort((a, b) => compare(reversed(a.name), reversed(b.name)) || compare(a.id, b.id));
+    const from = dnsName === undefined ? 0 : sorted.findIndex((zone) => {
+      const order = compare(reversed(zone.name), reversed(dnsName));
+      return order > 0 || (order === 0 && (startId === undefined || compare(zone.id, startId) >= 0));
+    });
+    const listed = from < 0 ? [] : sorted.slice(from, from + maxItems);
+    const next = from < 0 ? undefined : sorted[from + maxItems];
+    const zones = listed.map((zone) => this.zoneXml(zone)).join('');
+    return `<ListHostedZonesByNameResponse xmlns="${NAMESPACE}"><HostedZones>${zones}</HostedZones>${dnsName !== undefined ? `<DNSName>${escapeXml(normalizeName(dnsName))}</DNSName>` : ''}${startId !== undefined ? `<HostedZoneId>${escapeXml(startId)}</HostedZoneId>` : ''}<IsTruncated>${next !== undefined}</IsTruncated>${next ? `<NextDNSName>${escapeXml(wireName(next.name))}</NextDNSName><NextHostedZoneId>${next.id}</NextHostedZoneId>` : ''}<MaxItems>${maxItems}</MaxItems></ListHostedZonesByNameResponse>`;
+  }
+
+  private zoneXml(zone: HostedZone): string {
+    return `<HostedZone><Id>/hostedzone/${zone.id}</Id><Name>${escapeXml(wireName(zone.name))}</Name><CallerReference>sandbox-${zone.id}</CallerReference><Config><PrivateZone>${zone.privateZone}</PrivateZone></Config><ResourceRecordSetCount>${zone.records.size}</ResourceRecordSetCount></HostedZone>`;
   }
 
   private zone(id: string): HostedZone {
@@ -148,7 +190,7 @@ export class SandboxRoute53 {
 
   private getHostedZone(id: string): string {
     const zone = this.zone(id);
-    return `<GetHostedZoneResponse xmlns="${NAMESPACE}"><HostedZone><Id>/hostedzone/${zone.id}</Id><Name>${escapeXml(wireName(zone.name))}</Name><CallerReference>sandbox-${zone.id}</CallerReference><Config><PrivateZone>${zone.privateZone}</PrivateZone></Config><ResourceRecordSetCount>${zone.records.size}</ResourceRecordSetCount></HostedZone><DelegationSet><NameServers><NameServer>ns-1.sandbox.invalid</NameServer></NameServers></DelegationSet></GetHostedZoneResponse>`;
+    return `<GetHostedZoneResponse xmlns="${NAMESPACE}">${this.zoneXml(zone)}<DelegationSet><NameServers><NameServer>ns-1.sandbox.invalid</NameServer></NameServers></DelegationSet></GetHostedZoneResponse>`;
   }
 
   private listRecordSets(id: string): string {

@@ -1,7 +1,7 @@
 /**
- * The sandbox backend: one local HTTP server standing in for CloudFormation, EC2 (the data
- * volumes and their snapshots), Route 53, Secrets Manager, SSM (the functions reach them
- * through AWS_ENDPOINT_URL_<SERVICE>) and Slack
+ * The sandbox backend: one local HTTP server standing in for CloudFormation, EC2 (the
+ * network setup and the doctor read, the data volumes and their snapshots), Route 53,
+ * Secrets Manager, SSM, SES and STS (reached through AWS_ENDPOINT_URL_<SERVICE>) and Slack
  * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
  * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
  */
@@ -9,12 +9,27 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
-import { AwsServiceError, ec2Error, ec2Response, jsonError, jsonResponse, queryError, queryResponse, signedService, type WireResponse } from './aws-protocols';
+import { defaultSandboxAccount, type SandboxAccount } from './account';
+import {
+  AwsServiceError,
+  ec2Error,
+  ec2Response,
+  jsonError,
+  jsonResponse,
+  queryError,
+  queryResponse,
+  restJsonError,
+  restJsonResponse,
+  signedService,
+  type WireResponse,
+} from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
+import { SandboxEc2 } from './ec2';
 import { type PublishedRecordSet, SandboxRoute53 } from './route53';
 import { SandboxEbs } from './ebs';
 import { SandboxSecretsManager } from './secrets-manager';
-import { SandboxSlack, type SandboxSlackMessage } from './slack';
+import { getCallerIdentity, SandboxSes, SES_NAMESPACE, STS_NAMESPACE } from './ses';
+import { SandboxSlack, type SandboxSlackMessage, type SandboxWorkspace } from './slack';
 import { SandboxParameterStore } from './ssm';
 
 export interface BackendOptions {
@@ -26,8 +41,6 @@ export interface BackendOptions {
   stackDelayMs: number;
   /** How long a snapshot stays pending. */
   snapshotMs: number;
-  /** The account's subnets, by id, with their zone. */
-  subnets: Record<string, string>;
   /** The team stack's name: the tag value that marks this deployment's snapshots. */
   deployment: string;
   failSlot?: number;
@@ -43,6 +56,14 @@ export interface BackendOptions {
   /** Where Route 53 record changes go once INSYNC: the DNS Pebble asks (sandbox/pebble.ts); nowhere by default. */
   publishDns?: (sets: PublishedRecordSet[]) => Promise<void>;
   nameOf: (userId: string) => string | undefined;
+  /**
+   * The network, public zones, SES identities and caller setup and the doctor find, and the
+   * subnets (with their zones) the team stack's instance and data volume go in; default:
+   * .env.sandbox's, all in order. Its zones are Route 53's besides `hostedZones`.
+   */
+  account?: SandboxAccount;
+  /** The Slack workspace's members, tokens and apps; default: `botToken` with every scope, no members. */
+  workspace?: SandboxWorkspace;
   /** Where each stack status change goes: stack-events, through serverless-offline. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
   log: (source: string, line: string) => void;
@@ -56,6 +77,8 @@ export interface SandboxBackend {
   route53: SandboxRoute53;
   ebs: SandboxEbs;
   slack: SandboxSlack;
+  /** What setup and the doctor find in the account; tests change it to make something wrong. */
+  account: SandboxAccount;
   close(): Promise<void>;
 }
 
@@ -77,22 +100,28 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
   const secretsManager = new SandboxSecretsManager();
   const parameterStore = new SandboxParameterStore(options.region, options.accountId);
   for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
+  const account = options.account ?? defaultSandboxAccount(options.accountId);
   const route53 = new SandboxRoute53({
     insyncAfterMs: options.route53InsyncAfterMs ?? 500,
     ...(options.publishDns ? { publish: options.publishDns } : {}),
     log: (line) => options.log('route53', line),
+    denies: (action) => account.deniedActions.includes(`route53:${action}`),
   });
-  for (const zone of options.hostedZones ?? []) route53.addZone(zone.id, zone.name);
-  // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
-  let lastActivityAt = Date.now();
+  for (const zone of account.hostedZones) route53.addZone(zone.id, zone.name, zone.privateZone);
+  for (const zone of options.hostedZones ?? []) {
+    if (!account.hostedZones.some((known) => known.id === zone.id)) route53.addZone(zone.id, zone.name);
+  }
   const ebs = new SandboxEbs({
     region: options.region,
-    accountId: options.accountId,
+    account,
     snapshotMs: options.snapshotMs,
-    subnets: options.subnets,
     deployment: options.deployment,
     log: (line) => options.log('ec2', line),
   });
+  const ec2 = new SandboxEc2(account, ebs);
+  const ses = new SandboxSes(account);
+  // The last call from the functions, or status change sent to them: `npm run slack` waits for quiet.
+  let lastActivityAt = Date.now();
   const cloudFormation = new SandboxCloudFormation({
     region: options.region,
     accountId: options.accountId,
@@ -107,7 +136,12 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     ...(options.failSlot !== undefined ? { failSlot: options.failSlot } : {}),
     ...(options.runSeconds !== undefined ? { runSeconds: options.runSeconds } : {}),
   });
-  const slack = new SandboxSlack({ botToken: options.botToken, nameOf: options.nameOf, log: (line) => options.log('slack', line) });
+  const slack = new SandboxSlack({
+    botToken: options.botToken,
+    nameOf: options.nameOf,
+    log: (line) => options.log('slack', line),
+    ...(options.workspace ? { workspace: options.workspace } : {}),
+  });
 
   const route = async (request: IncomingMessage): Promise<WireResponse> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -122,39 +156,35 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     const service = signedService(request.headers.authorization);
     if (service === 'route53') {
       lastActivityAt = Date.now();
-      return route53.handle(request.method ?? 'GET', url.pathname, await readBody(request));
+      return route53.handle(request.method ?? 'GET', url.pathname, await readBody(request), url.searchParams);
     }
+    // SES v2 reads with GET; everything else is a POST.
+    if (service === 'ses' && url.pathname.startsWith('/v2/')) return answerOrError(() => restJsonResponse(ses.handleRest(request.method ?? '', url.pathname)), restJsonError);
     if (request.method !== 'POST') return json(404, { error: `The sandbox backend has no ${request.method} ${url.pathname}` });
     lastActivityAt = Date.now();
     const body = await readBody(request);
-    if (url.pathname === '/api/chat.postMessage') {
-      const answer = slack.postMessage(request.headers.authorization, parseSlackBody(request, body));
-      return json(answer.status, answer.body);
+    const slackMethod = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
+    if (slackMethod) {
+      const answer = slack.api(slackMethod, request.headers.authorization, parseSlackBody(request, body));
+      return { ...json(answer.status, answer.body), ...(answer.headers ? { headers: answer.headers } : {}) };
     }
     const respondTo = /^\/slack\/respond\/([\w-]+)$/.exec(url.pathname)?.[1];
     if (respondTo) {
       const answer = slack.respond(respondTo, parseSlackBody(request, body));
       return json(answer.status, answer.body);
     }
-    if (service === 'cloudformation') {
+    const awsQuery = (namespace: string, handle: (action: string, form: URLSearchParams) => Record<string, unknown> | undefined) => {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
-      try {
-        return queryResponse(CLOUDFORMATION_NAMESPACE, action, cloudFormation.handle(action, form));
-      } catch (error) {
-        if (error instanceof AwsServiceError) return queryError(CLOUDFORMATION_NAMESPACE, error);
-        throw error;
-      }
-    }
+      return answerOrError(() => queryResponse(namespace, action, handle(action, form)), (error) => queryError(namespace, error));
+    };
+    if (service === 'cloudformation') return awsQuery(CLOUDFORMATION_NAMESPACE, (action, form) => cloudFormation.handle(action, form));
+    if (service === 'sts') return awsQuery(STS_NAMESPACE, (action) => getCallerIdentity(account, action));
+    if (service === 'ses') return awsQuery(SES_NAMESPACE, (action, form) => ses.handleQuery(action, form));
     if (service === 'ec2') {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
-      try {
-        return ec2Response(action, ebs.handle(action, form));
-      } catch (error) {
-        if (error instanceof AwsServiceError) return ec2Error(error);
-        throw error;
-      }
+      return answerOrError(() => ec2Response(action, ec2.handle(action, form)), ec2Error);
     }
     if (service === 'secretsmanager' || service === 'ssm') {
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
@@ -169,7 +199,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     if (url.pathname === '/acme/directory') {
       return json(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'The sandbox runs no ACME server: start it with SANDBOX_ACME=pebble (apt-get install -y pebble)' });
     }
-    return json(404, { error: `The sandbox backend emulates CloudFormation, EC2, Route 53, Secrets Manager, SSM and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+    return json(404, { error: `The sandbox backend emulates CloudFormation, EC2, Route 53, Secrets Manager, SSM, SES, STS and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -180,7 +210,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
         return json(500, { __type: 'InternalFailure', message: (error as Error).message });
       })
       .then((answer) => {
-        response.writeHead(answer.status, { 'content-type': answer.contentType, 'x-amzn-requestid': randomUUID() });
+        response.writeHead(answer.status, { 'content-type': answer.contentType, 'x-amzn-requestid': randomUUID(), ...answer.headers });
         response.end(answer.body);
       });
   });
@@ -194,6 +224,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     route53,
     ebs,
     slack,
+    account,
     close: async () => {
       cloudFormation.close();
       route53.close();
@@ -201,6 +232,16 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** The answer, or the service's error document for an AWS error; anything else is a sandbox bug. */
+function answerOrError(answer: () => WireResponse, toError: (error: AwsServiceError) => WireResponse): WireResponse {
+  try {
+    return answer();
+  } catch (error) {
+    if (error instanceof AwsServiceError) return toError(error);
+    throw error;
+  }
 }
 
 function json(status: number, body: unknown): WireResponse {

@@ -1,8 +1,12 @@
 /**
  * The sandbox's Slack: the two ways the functions talk to Slack (chat.postMessage with the
  * bot token, and a slash command's response_url), keeping every message for the CLI and
- * the tests, and printing each as one readable line.
+ * the tests, and printing each as one readable line; and the Web API methods setup, the
+ * doctor and `/ide roster add` call (auth.test, users.info, apps.manifest.*), answering as
+ * Slack does: the token's scopes in `x-oauth-scopes`, no email without users:read.email,
+ * manifests with anything but https URLs refused.
  */
+import { randomBytes } from 'node:crypto';
 
 /** A message the functions sent, as the sandbox keeps it. */
 export interface SandboxSlackMessage {
@@ -28,7 +32,45 @@ export interface SandboxSlackMessage {
 export interface SlackAnswer {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
+
+/** A member of the sandbox's workspace, as users.info describes them. */
+export interface SandboxSlackUser {
+  id: string;
+  name: string;
+  email?: string;
+  isBot?: boolean;
+  deleted?: boolean;
+}
+
+/** A bot token of an app installed in the workspace, with the scopes it was granted. */
+export interface SandboxBotToken {
+  botId: string;
+  botUserId: string;
+  scopes: string[];
+}
+
+/** What the sandbox's workspace holds besides messages. */
+export interface SandboxWorkspace {
+  teamId: string;
+  teamName: string;
+  users: SandboxSlackUser[];
+  /** Bot token → its app's bot and scopes. */
+  botTokens: Record<string, SandboxBotToken>;
+  /** App configuration tokens (`xoxe.xoxp-…`): they last 12 hours, so some are expired. */
+  configTokens: Record<string, { expired: boolean }>;
+}
+
+/** An app made through apps.manifest.create, as the sandbox keeps it. */
+export interface SandboxSlackApp {
+  appId: string;
+  manifest: Record<string, unknown>;
+  signingSecret: string;
+}
+
+/** The scopes team-ide's manifest asks for (infra/slack-app-manifest.yaml). */
+export const SANDBOX_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'users:read.email'];
 
 /** Slack lets a response_url be used five times (within 30 minutes). */
 const RESPONSE_URL_USES = 5;
@@ -36,6 +78,8 @@ const RESPONSE_URL_USES = 5;
 export class SandboxSlack {
   private readonly messages: SandboxSlackMessage[] = [];
   private readonly responseUrlUses = new Map<string, number>();
+  readonly workspace: SandboxWorkspace;
+  readonly apps: SandboxSlackApp[] = [];
 
   constructor(
     private readonly options: {
@@ -43,12 +87,39 @@ export class SandboxSlack {
       /** The Slack handle of a user id, to print `@alice` where Slack would show a name. */
       nameOf: (userId: string) => string | undefined;
       log: (line: string) => void;
+      /** Default: a workspace where `botToken` has every scope team-ide asks for, and no users. */
+      workspace?: SandboxWorkspace;
     },
-  ) {}
+  ) {
+    this.workspace = options.workspace ?? {
+      teamId: 'T0SANDBOX1',
+      teamName: 'sandbox',
+      users: [],
+      botTokens: { [options.botToken]: { botId: 'B0SANDBOX1', botUserId: 'U0SANDBOXB', scopes: SANDBOX_BOT_SCOPES } },
+      configTokens: {},
+    };
+  }
 
-  /** POST /api/chat.postMessage */
-  postMessage(authorization: string | undefined, body: Record<string, unknown>): SlackAnswer {
-    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+  /** POST /api/<method>: the Web API. */
+  api(method: string, authorization: string | undefined, body: Record<string, unknown>): SlackAnswer {
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
+    switch (method) {
+      case 'chat.postMessage':
+        return this.postMessage(token, body);
+      case 'auth.test':
+        return this.withBot(token, (bot) => ok({ url: `https://${this.workspace.teamName}.slack.com/`, team: this.workspace.teamName, user: 'team-ide', team_id: this.workspace.teamId, user_id: bot.botUserId, bot_id: bot.botId, is_enterprise_install: false }));
+      case 'users.info':
+        return this.withBot(token, (bot) => this.usersInfo(bot, String(body.user ?? '')));
+      case 'apps.manifest.validate':
+      case 'apps.manifest.create':
+      case 'apps.manifest.update':
+        return this.manifestMethod(method, token, body);
+      default:
+        return { status: 200, body: { ok: false, error: 'unknown_method' } };
+    }
+  }
+
+  private postMessage(token: string | undefined, body: Record<string, unknown>): SlackAnswer {
     if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
     if (token !== this.options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     if (typeof body.channel !== 'string' || body.channel === '') return { status: 200, body: { ok: false, error: 'channel_not_found' } };
@@ -57,6 +128,66 @@ export class SandboxSlack {
     // Slack's ts: seconds.microseconds, unique per channel.
     const ts = `${Math.floor(Date.parse(message.at) / 1000)}.${String(message.seq).padStart(6, '0')}`;
     return { status: 200, body: { ok: true, channel: body.channel, ts, message: { type: 'message', text: message.text, ts } } };
+  }
+
+  /** Runs `answer` for a known bot token; every answer carries the token's scopes, as Slack's do. */
+  private withBot(token: string | undefined, answer: (bot: SandboxBotToken) => SlackAnswer): SlackAnswer {
+    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
+    const bot = this.workspace.botTokens[token];
+    if (!bot) return { status: 200, body: { ok: false, error: token.startsWith('xoxe.') ? 'not_allowed_token_type' : 'invalid_auth' } };
+    return { ...answer(bot), headers: { 'x-oauth-scopes': bot.scopes.join(',') } };
+  }
+
+  private usersInfo(bot: SandboxBotToken, userId: string): SlackAnswer {
+    if (!bot.scopes.includes('users:read')) return { status: 200, body: { ok: false, error: 'missing_scope', needed: 'users:read', provided: bot.scopes.join(',') } };
+    const user = this.workspace.users.find((candidate) => candidate.id === userId);
+    if (!user) return { status: 200, body: { ok: false, error: 'user_not_found' } };
+    // Without users:read.email Slack leaves the email out, without an error.
+    const email = bot.scopes.includes('users:read.email') && user.email ? { email: user.email } : {};
+    return ok({
+      user: {
+        id: user.id,
+        team_id: this.workspace.teamId,
+        name: user.name,
+        deleted: user.deleted ?? false,
+        real_name: user.name,
+        is_bot: user.isBot ?? false,
+        profile: { real_name: user.name, display_name: user.name, ...email },
+      },
+    });
+  }
+
+  private manifestMethod(method: string, token: string | undefined, body: Record<string, unknown>): SlackAnswer {
+    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
+    const configToken = this.workspace.configTokens[token];
+    if (!configToken) return { status: 200, body: { ok: false, error: this.workspace.botTokens[token] ? 'not_allowed_token_type' : 'invalid_auth' } };
+    if (configToken.expired) return { status: 200, body: { ok: false, error: 'token_expired' } };
+    let manifest: Record<string, unknown>;
+    try {
+      manifest = JSON.parse(String(body.manifest ?? '')) as Record<string, unknown>;
+    } catch {
+      return { status: 200, body: { ok: false, error: 'invalid_manifest', errors: [{ message: 'The manifest is not valid JSON', pointer: '/' }] } };
+    }
+    const errors = manifestErrors(manifest);
+    if (errors.length > 0) return { status: 200, body: { ok: false, error: 'invalid_manifest', errors } };
+    if (method === 'apps.manifest.validate') return ok({});
+    if (method === 'apps.manifest.create') {
+      const app: SandboxSlackApp = { appId: `A0SANDBOX${this.apps.length + 1}`, manifest, signingSecret: randomBytes(16).toString('hex') };
+      this.apps.push(app);
+      const scopes = scopesOf(manifest).join(',');
+      this.options.log(`app ${app.appId} created from a manifest`);
+      return ok({
+        app_id: app.appId,
+        credentials: { client_id: `${this.workspace.teamId}.${app.appId}`, client_secret: randomBytes(16).toString('hex'), verification_token: randomBytes(12).toString('hex'), signing_secret: app.signingSecret },
+        oauth_authorize_url: `https://slack.com/oauth/v2/authorize?client_id=${this.workspace.teamId}.${app.appId}&scope=${scopes}`,
+      });
+    }
+    const app = this.apps.find((candidate) => candidate.appId === body.app_id);
+    if (!app) return { status: 200, body: { ok: false, error: 'invalid_app_id' } };
+    const permissionsUpdated = scopesOf(app.manifest).join(',') !== scopesOf(manifest).join(',');
+    app.manifest = manifest;
+    this.options.log(`app ${app.appId} updated from a manifest`);
+    return ok({ app_id: app.appId, permissions_updated: permissionsUpdated });
   }
 
   /** POST /slack/respond/<id>: what Slack does with a message sent to a response_url. */
@@ -97,6 +228,31 @@ export class SandboxSlack {
     this.options.log(`${audience}: ${message.rendered.replace(/\n+/g, ' | ')}`);
     return message;
   }
+}
+
+const ok = (fields: Record<string, unknown>): SlackAnswer => ({ status: 200, body: { ok: true, ...fields } });
+
+function scopesOf(manifest: Record<string, unknown>): string[] {
+  const scopes = (manifest.oauth_config as { scopes?: { bot?: unknown } } | undefined)?.scopes?.bot;
+  return Array.isArray(scopes) ? scopes.map(String).sort() : [];
+}
+
+/** The checks of Slack's manifest schema that team-ide's manifest meets, as `{ message, pointer }`. */
+function manifestErrors(manifest: Record<string, unknown>): { message: string; pointer: string }[] {
+  const errors: { message: string; pointer: string }[] = [];
+  const name = (manifest.display_information as { name?: unknown } | undefined)?.name;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 35) errors.push({ message: 'Must be a string of 1 to 35 characters', pointer: '/display_information/name' });
+  const isHttps = (url: unknown) => typeof url === 'string' && /^https:\/\/[^\s/]+(\/\S*)?$/.test(url);
+  const commands = (manifest.features as { slash_commands?: { command?: unknown; url?: unknown }[] } | undefined)?.slash_commands ?? [];
+  commands.forEach((command, index) => {
+    if (typeof command.command !== 'string' || !/^\/[a-z0-9_-]{1,31}$/.test(command.command)) errors.push({ message: 'Must start with a slash and be at most 32 characters', pointer: `/features/slash_commands/${index}/command` });
+    if (command.url !== undefined && !isHttps(command.url)) errors.push({ message: 'Must be a valid https URL', pointer: `/features/slash_commands/${index}/url` });
+  });
+  const interactivity = (manifest.settings as { interactivity?: { is_enabled?: unknown; request_url?: unknown }; socket_mode_enabled?: unknown } | undefined);
+  if (interactivity?.interactivity?.is_enabled === true && interactivity.socket_mode_enabled !== true && !isHttps(interactivity.interactivity.request_url)) {
+    errors.push({ message: 'Interactivity requires a Request URL', pointer: '/settings/interactivity' });
+  }
+  return errors;
 }
 
 /**

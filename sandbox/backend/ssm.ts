@@ -15,6 +15,8 @@ interface StoredParameter {
   version: number;
   tier: Tier;
   modifiedAt: Date;
+  /** The KMS key of a SecureString: AWS's default `alias/aws/ssm` unless PutParameter named another. */
+  keyId?: string;
 }
 
 type Tier = 'Standard' | 'Advanced';
@@ -37,10 +39,11 @@ export class SandboxParameterStore {
   ) {}
 
   /** Seeds a parameter, as `aws ssm put-parameter` would before a deploy. */
-  put(name: string, value: string, type = 'SecureString', tier?: Tier): void {
+  put(name: string, value: string, type = 'SecureString', tier?: Tier, keyId?: string): void {
     const previous = this.parameters.get(name);
     const version = (previous?.version ?? 0) + 1;
-    this.parameters.set(name, { name, type, value, version, tier: tier ?? previous?.tier ?? 'Standard', modifiedAt: new Date() });
+    const key = type === 'SecureString' ? { keyId: keyId ?? previous?.keyId ?? 'alias/aws/ssm' } : {};
+    this.parameters.set(name, { name, type, value, version, tier: tier ?? previous?.tier ?? 'Standard', modifiedAt: new Date(), ...key });
   }
 
   /** Makes PutParameter on `name` fail as IAM would refuse it: to show what a role without the right sees. */
@@ -84,7 +87,7 @@ export class SandboxParameterStore {
         }
         const value = String(input.Value);
         const tier = this.tierFor(this.parameters.get(name), String(input.Tier ?? 'Standard'), value);
-        this.put(name, value, String(input.Type ?? this.parameters.get(name)?.type ?? 'String'), tier);
+        this.put(name, value, String(input.Type ?? this.parameters.get(name)?.type ?? 'String'), tier, typeof input.KeyId === 'string' ? input.KeyId : undefined);
         return { Version: this.parameters.get(name)?.version, Tier: tier };
       }
       case 'DescribeParameters':
@@ -142,7 +145,7 @@ export class SandboxParameterStore {
     const end = start + DESCRIBE_PAGE;
     const matches = all.slice(start, end).filter((parameter) => filters.every((filter) => (filter.Values ?? []).includes(parameter.name)));
     return {
-      Parameters: matches.map((parameter) => ({ Name: parameter.name, Type: parameter.type, Tier: parameter.tier, Version: parameter.version, LastModifiedDate: epochSeconds(parameter.modifiedAt), ARN: this.arn(parameter.name), DataType: 'text' })),
+      Parameters: matches.map((parameter) => ({ Name: parameter.name, Type: parameter.type, ...(parameter.keyId ? { KeyId: parameter.keyId } : {}), Tier: parameter.tier, Version: parameter.version, LastModifiedDate: epochSeconds(parameter.modifiedAt), ARN: this.arn(parameter.name), DataType: 'text' })),
       ...(end < all.length ? { NextToken: String(end) } : {}),
     };
   }

@@ -6,7 +6,7 @@ import type { Config } from '../core/config';
 import { renderDeveloperEmail } from './email';
 import { type Logger, newErrorId } from '../core/logger';
 import type { NotifierJob } from './notifier-job';
-import type { RosterMember } from '../team/roster';
+import type { Roster, RosterMember } from '../team/roster';
 import { notifyFailedMessage, readyMessage, type SeatReport } from '../runs/run-messages';
 import { claimRunMarker, type RunKey } from '../runs/run-markers';
 import type { SlackPoster } from '../slack/slack-api';
@@ -25,6 +25,8 @@ export interface NotifierDeps {
   ssm: SSMClient;
   slack: SlackPoster;
   now: () => Date;
+  /** The team's roster (SSM, cached briefly): where each seat's link goes; default: the ROSTER setting. */
+  loadRoster?: () => Promise<Roster>;
 }
 
 /** A seat whose link and password were both found: the only kind that gets an email. */
@@ -78,7 +80,8 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
 }
 
 async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): Promise<SeatReport[]> {
-  const checked = await Promise.all(run.slots.map((slot) => checkSeat(deps, stack, slot)));
+  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const checked = await Promise.all(run.slots.map((slot) => checkSeat(deps, roster, stack, slot)));
   const reports: SeatReport[] = [];
   // One at a time: SES caps the sending rate per account (one email a second in the sandbox).
   for (const seat of checked) {
@@ -93,12 +96,12 @@ async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): P
 }
 
 /** The seat's link and password, or what is missing (as a seat report for the channel). */
-async function checkSeat(deps: NotifierDeps, stack: TeamStack, slot: number): Promise<ReadySeat | (SeatReport & { problem: string })> {
-  const member = deps.config.roster.find((candidate) => candidate.slot === slot);
-  if (!member) return { slot, emailed: false, problem: `dev-${slot} is no longer on the roster (ROSTER setting), so there is no address to send to.` };
+async function checkSeat(deps: NotifierDeps, roster: Roster, stack: TeamStack, slot: number): Promise<ReadySeat | (SeatReport & { problem: string })> {
+  const member = roster.find((candidate) => candidate.slot === slot);
+  if (!member) return { slot, emailed: false, problem: `dev-${slot} is no longer on the roster (\`/ide roster\`), so there is no address to send to.` };
   const url = stack.outputs[OUTPUT.devUrl(slot)] ?? '';
   const seat = { slot, userId: member.userId, emailed: false, ...(url ? { url } : {}) };
-  if (!member.email) return { ...seat, problem: `${member.name} has no email address in the ROSTER setting: add one.` };
+  if (!member.email) return { ...seat, problem: `${member.name} has no email address on the roster: \`/ide roster add\` them again once Slack has one.` };
   if (!/^https?:\/\/\S+$/.test(url)) {
     return { ...seat, problem: `the stack has no usable \`${OUTPUT.devUrl(slot)}\` output. This is a team-ide bug: the template and the notifier disagree.` };
   }
@@ -161,7 +164,7 @@ export function sesAdvice(errorName: string, message: string, recipient: string,
       : `SES has not verified the sender ${escapeMrkdwn(sender)} (SES_FROM_ADDRESS): verify it in SES, and while SES is in sandbox mode verify every recipient too, or request production access.`;
   }
   if (errorName === 'InvalidParameterValue' && /address|domain/i.test(message)) {
-    return 'SES says the address is malformed: fix it in the ROSTER setting.';
+    return 'SES says the address is malformed: fix it in Slack and `/ide roster add` them again.';
   }
   if (errorName === 'MailFromDomainNotVerifiedException') {
     return `the MAIL FROM domain of ${escapeMrkdwn(sender)} is not set up in SES: fix its DNS records or the custom MAIL FROM setting in SES.`;

@@ -1,6 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { invokeAsync } from '../core/invoke-async';
+import type { PersonRef } from '../slack/command-parser';
 import type { StartRequest } from '../team/start-plan';
 
 /** Who asked, and where to answer them. Ids only: nothing here is secret. */
@@ -23,7 +24,10 @@ export type LauncherJob =
   | { action: 'start'; requester: SlackRequester; request: StartRequest }
   /** `discard`: `/ide stop --discard`, which asks for a confirmation before anything happens. */
   | { action: 'stop'; requester: SlackRequester; discard?: boolean }
-  | { action: 'status'; requester: SlackRequester };
+  | { action: 'status'; requester: SlackRequester }
+  /** users.info and the roster's claim take longer than Slack's 3 seconds allow slack-command. */
+  | { action: 'roster-add'; requester: SlackRequester; people: { userId: string; label: string }[] }
+  | { action: 'roster-remove'; requester: SlackRequester; people: PersonRef[] };
 
 /** Hands the job to the launcher without waiting: Slack's 3 seconds cover only this hand-off. */
 export function dispatchLauncherJob(lambda: LambdaClient, functionName: string, job: LauncherJob): Promise<void> {
@@ -44,6 +48,8 @@ const job = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), requester, request }),
   z.object({ action: z.literal('stop'), requester, discard: z.boolean().optional() }),
   z.object({ action: z.literal('status'), requester }),
+  z.object({ action: z.literal('roster-add'), requester, people: z.array(z.object({ userId: text, label: text })).min(1).max(200) }),
+  z.object({ action: z.literal('roster-remove'), requester, people: z.array(person).min(1).max(200) }),
 ]);
 
 /** The launcher's event as a job, or the first problem with its shape: the event may come from anywhere that can invoke the function. */

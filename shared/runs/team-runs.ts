@@ -22,6 +22,7 @@ import {
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
+import type { Roster } from '../team/roster';
 import type { StartPlan } from '../team/start-plan';
 import { NO_DATA_VOLUME, runTagsToStackTags, teamStackName, teamStackParameters } from '../stack/team-stack';
 import { savedWorkCost } from '../snapshots/saved-work';
@@ -45,6 +46,8 @@ export interface TeamRunDeps {
   /** How long a start waits for the previous run to stop and its homes to be saved (within the launcher's timeout). */
   workWaitMs: number;
   newRunId: () => string;
+  /** The team's roster (SSM, cached briefly), for who holds which seat; default: the ROSTER setting. */
+  loadRoster?: () => Promise<Roster>;
 }
 
 /**
@@ -154,7 +157,8 @@ function discardAnswer(deps: TeamRunDeps, stack: TeamStack): SlackMessage {
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const message = existing ? statusMessage(existing, deps.config.roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
+  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   const saved = deps.config.work.keep ? savedWorkStatusLine(savedWorkCost(await readSavedWork(deps), deps.config.region), existing !== undefined) : undefined;
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, withLine(message, saved))) });
 }

@@ -13,7 +13,11 @@ export type IdeCommand =
   | StartCommand
   | { action: 'stop'; discard: boolean }
   | { action: 'status' }
-  | { action: 'help' };
+  | { action: 'help' }
+  | { action: 'roster' }
+  /** Slack's mentions of the people to add: their ids, which users.info needs for their emails. */
+  | { action: 'roster-add'; people: { userId: string; label: string }[] }
+  | { action: 'roster-remove'; people: PersonRef[] };
 
 export interface StartCommand {
   action: 'start';
@@ -32,6 +36,7 @@ export const USAGE = [
   '`/ide status` — what is running, who has which seat, the links, the saved work',
   '`/ide stop` — stop; each home is saved for the next start (unless the deployment sets KEEP_WORK=false)',
   '`/ide stop --discard` — stop and throw the work of this run away (asks first)',
+  '`/ide roster` — who has which seat; `/ide roster add @bob` gives bob the lowest free seat for good, `/ide roster remove @bob` frees it',
   '`/ide help` — this text',
 ].join('\n');
 
@@ -64,6 +69,8 @@ export function parseCommand(text: string): IdeCommand {
       return { action: 'status' };
     case 'start':
       return parseStart(rest);
+    case 'roster':
+      return parseRoster(rest);
     default:
       throw usageError(`I don't know \`${verb}\`.`);
   }
@@ -97,15 +104,9 @@ function parseStart(words: string[]): IdeCommand {
       }
       continue;
     }
-    const escaped = ESCAPED_MENTION.exec(word);
-    if (escaped) {
-      const [, userId, name] = escaped as unknown as [string, string, string | undefined];
-      people.push({ userId, label: name ? `@${name}` : `<@${userId}>` });
-      continue;
-    }
-    const plain = PLAIN_MENTION.exec(word);
-    if (plain) {
-      people.push({ name: (plain[1] as string).toLowerCase(), label: word });
+    const person = readPerson(word);
+    if (person) {
+      people.push(person);
       continue;
     }
     if (/^[+-]?\d+$/.test(word)) {
@@ -121,6 +122,36 @@ function parseStart(words: string[]): IdeCommand {
   if (count !== undefined) command.seats = { kind: 'count', count };
   if (people.length > 0) command.seats = { kind: 'people', people };
   return command;
+}
+
+function parseRoster(words: string[]): IdeCommand {
+  const [change, ...names] = words;
+  if (change === undefined) return { action: 'roster' };
+  const verb = change.toLowerCase();
+  if (verb !== 'add' && verb !== 'remove') throw usageError(`\`/ide roster ${change}\`: use \`/ide roster\`, \`/ide roster add @someone\` or \`/ide roster remove @someone\`.`);
+  if (names.length === 0) throw usageError(`\`/ide roster ${verb}\` needs the @people to ${verb}.`);
+  const people = names.map((word) => readPerson(word) ?? throwUsage(`I could not read \`${word}\` as a person: mention them with @.`));
+  if (verb === 'remove') return { action: 'roster-remove', people };
+  const plain = people.filter((person) => !('userId' in person));
+  if (plain.length > 0) {
+    throw usageError(`${plain.map((person) => person.label).join(', ')}: I need Slack's mention to look up the email. Type @ and pick each person from the list (the /ide command must escape mentions: see the app manifest).`);
+  }
+  return { action: 'roster-add', people: people as { userId: string; label: string }[] };
+}
+
+/** `<@U0123|bob>` (Slack's escaped mention) or a plain `@bob`. */
+function readPerson(word: string): PersonRef | undefined {
+  const escaped = ESCAPED_MENTION.exec(word);
+  if (escaped) {
+    const [, userId, name] = escaped as unknown as [string, string, string | undefined];
+    return { userId, label: name ? `@${name}` : `<@${userId}>` };
+  }
+  const plain = PLAIN_MENTION.exec(word);
+  return plain ? { name: (plain[1] as string).toLowerCase(), label: word } : undefined;
+}
+
+function throwUsage(problem: string): never {
+  throw usageError(problem);
 }
 
 /** Whole numbers only; whether they fit the allowed range is the plan's decision (it knows MAX_HOURS). */

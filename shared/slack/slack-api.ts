@@ -70,3 +70,51 @@ export function createSlackPoster(options: { botToken: string; apiUrl: string; f
     },
   };
 }
+
+/** A workspace member as users.info describes them, for `/ide roster add`. */
+export interface SlackProfile {
+  userId: string;
+  name: string;
+  /** Absent when Slack has none for them, or the bot lacks users:read.email (see `canReadEmails`). */
+  email?: string;
+  deleted: boolean;
+  isBot: boolean;
+  /** Whether the bot token holds users:read.email: without it Slack leaves every email out, silently. */
+  canReadEmails: boolean;
+}
+
+/** Looks people up in the workspace with the bot token. */
+export interface SlackDirectory {
+  /** undefined when the workspace has no such user. */
+  lookUp(userId: string): Promise<SlackProfile | undefined>;
+}
+
+export function createSlackDirectory(options: { botToken: string; apiUrl: string; fetch?: typeof fetch }): SlackDirectory {
+  const send = options.fetch ?? fetch;
+  return {
+    async lookUp(userId) {
+      const response = await send(`${options.apiUrl}/users.info`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Bearer ${options.botToken}` },
+        body: new URLSearchParams({ user: userId }).toString(),
+      });
+      const body = (await response.json().catch(() => ({ ok: false, error: `http_${response.status}` }))) as {
+        ok?: boolean;
+        error?: string;
+        user?: { id?: string; name?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } };
+      };
+      if (body.error === 'user_not_found') return undefined;
+      if (!body.ok || !body.user) throw new SlackApiError('users.info', body.error ?? `http_${response.status}`);
+      const scopes = (response.headers.get('x-oauth-scopes') ?? '').split(',').map((scope) => scope.trim());
+      return {
+        userId: body.user.id ?? userId,
+        name: body.user.name ?? '',
+        ...(body.user.profile?.email ? { email: body.user.profile.email } : {}),
+        deleted: body.user.deleted === true,
+        isBot: body.user.is_bot === true,
+        canReadEmails: scopes.includes('users:read.email'),
+      };
+    },
+  };
+}
+

@@ -16,7 +16,8 @@ export interface RosterMember {
 
 export type Roster = readonly RosterMember[];
 
-export const MAX_SLOT = 99;
+/** The highest seat: dev-999. A run holds at most MAX_SEATS (≤ 50) of them; the roster up to 999 people. */
+export const MAX_SLOT = 999;
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/i;

@@ -35,10 +35,15 @@ export interface Asker {
 }
 
 /** Throws `NotAllowedError` unless the workspace is this deployment's and the user and the channel are on the allowlists. */
-export function authorize(config: Pick<Config, 'slackTeamId' | 'allowedUsers' | 'allowedChannels'>, asker: Asker): void {
+export function authorize(config: Pick<Config, 'slackTeamId' | 'allowedUsers' | 'allowedChannels'>, asker: Asker, doing?: string): void {
   authorizeWorkspace(config, asker.teamId);
-  authorizeUser(config, asker.userId);
-  if (config.allowedChannels !== '*' && !config.allowedChannels.includes(asker.channelId)) {
+  authorizeUser(config, asker.userId, doing);
+  authorizeChannel(config, asker.channelId);
+}
+
+/** Throws `NotAllowedError` unless the channel is on ALLOWED_CHANNELS (listing the roster needs only this and the workspace). */
+export function authorizeChannel(config: Pick<Config, 'allowedChannels'>, channelId: string): void {
+  if (config.allowedChannels !== '*' && !config.allowedChannels.includes(channelId)) {
     throw new NotAllowedError('team-ide is not allowed in this channel. Use it in the team\'s channel, or ask whoever deployed it to add this channel to ALLOWED_CHANNELS.');
   }
 }
@@ -58,9 +63,9 @@ export function authorizeWorkspace(config: Pick<Config, 'slackTeamId'>, teamId: 
  * only this: the warning is in the run's own channel, checked when the run started, and a
  * later change of ALLOWED_CHANNELS must not leave a running host nobody can stop or extend.
  */
-export function authorizeUser(config: Pick<Config, 'allowedUsers'>, userId: string): void {
+export function authorizeUser(config: Pick<Config, 'allowedUsers'>, userId: string, doing = 'start or stop team IDEs'): void {
   if (config.allowedUsers !== '*' && !config.allowedUsers.includes(userId)) {
-    throw new NotAllowedError('You are not allowed to start or stop team IDEs. Ask whoever deployed team-ide to add your Slack member id to ALLOWED_USERS.');
+    throw new NotAllowedError(`You are not allowed to ${doing}. Ask whoever deployed team-ide to add your Slack member id to ALLOWED_USERS.`);
   }
 }
 
@@ -75,7 +80,7 @@ export function planStart(
   const withoutEmail = seats.filter((member) => member.email === '');
   if (withoutEmail.length > 0) {
     const names = withoutEmail.map((member) => `@${member.name} (dev-${member.slot})`).join(', ');
-    throw new RosterError(`${names} ${withoutEmail.length === 1 ? 'has' : 'have'} no email in the roster, so the link could not reach them. Name other people, or ask whoever deployed team-ide to add the email to ROSTER.`);
+    throw new RosterError(`${names} ${withoutEmail.length === 1 ? 'has' : 'have'} no email in the roster, so the link could not reach them. Name other people, or \`/ide roster add\` them again once Slack has their email.`);
   }
   return { seats, hours, ...fitHost(askedType, seats.length, request.size === undefined ? config.defaultSize : undefined), fresh: request.fresh === true };
 }

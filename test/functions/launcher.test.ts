@@ -47,6 +47,7 @@ function setup(options: { markers?: Record<string, string>; now?: string; env?: 
     },
     workWaitMs: 10 * 60_000,
     newRunId: () => '6f1c2d3e-0000-4000-8000-000000000001',
+    lookUpUser: async () => undefined,
   });
   return { slack, store, logger, run: (job: LauncherJob | Record<string, unknown>) => handler(job) };
 }

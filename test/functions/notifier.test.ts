@@ -180,7 +180,7 @@ describe('notifier', () => {
 
     expect(sentEmails().map((email) => email.Destination?.ToAddresses?.[0])).toEqual(['bob@example.com']);
     const text = slack.text();
-    expect(text).toContain('alice has no email address in the ROSTER setting: add one.');
+    expect(text).toContain('alice has no email address on the roster: `/ide roster add` them again once Slack has one.');
     expect(text).toContain('dev-5 is no longer on the roster');
   });
 

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler, type SlackCommandDeps } from '../../functions/slack-command';
@@ -308,6 +308,8 @@ describe('the exported handler', () => {
       ],
     });
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    // No `/ide roster` change yet: the team's roster is the ROSTER setting.
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
   });
 
   it('verifies a signed HTTP API v2 event and invokes the launcher asynchronously', async () => {
@@ -322,6 +324,7 @@ describe('the exported handler', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(ssm).toHaveReceivedCommandWith(GetParametersCommand, { WithDecryption: true });
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/team-ide-test/roster' });
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'team-ide-test-launcher', InvocationType: 'Event' });
     const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload;
     expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toEqual({ action: 'start', requester: expect.objectContaining({ teamId: 'T0000TEAM' }), request: { seats: { kind: 'count', count: 2 } } });

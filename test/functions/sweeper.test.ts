@@ -217,6 +217,7 @@ describe('sweeper', () => {
         sleep: async () => {},
         workWaitMs: 0,
         newRunId: () => 'unused',
+        lookUpUser: async () => undefined,
       });
       const requester = { teamId: 'T0000TEAM', userId: 'U0000LEAD', userName: 'lead', channelId: 'C0000TEAM', responseUrl: 'https://hooks.slack.com/commands/T0000TEAM/1/abc' };
 

@@ -9,7 +9,6 @@ export function startTestBackend(options: Partial<BackendOptions> = {}): Promise
     accountId: '000000000000',
     stackDelayMs: 0,
     snapshotMs: 0,
-    subnets: { 'subnet-0123456789abcdef0': 'eu-west-1a' },
     deployment: 'team-ide-test-ides',
     botToken: 'xoxb-test',
     parameters: {},

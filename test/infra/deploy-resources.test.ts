@@ -59,7 +59,7 @@ describe('the deployment (serverless.yml)', () => {
     const launcher = statementsOf('LauncherRole').flatMap(actions);
 
     expect(functionRoles.sort()).toEqual(['CertificateRole', 'LauncherRole', 'NotifierRole', 'SlackCommandRole', 'SlackInteractionsRole', 'StackEventsRole', 'SweeperRole']);
-    expect(slackCommand.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']);
+    expect(slackCommand.sort()).toEqual(['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter', 'ssm:GetParameters']);
     expect(launcher).not.toContain('ec2:RunInstances');
     expect(JSON.stringify(statementsOf('SlackCommandRole'))).not.toContain('slack-bot-token');
     expect(statementsOf('LauncherRole').find((statement) => actions(statement).includes('iam:PassRole'))?.Resource).toEqual({ 'Fn::GetAtt': ['TeamStackServiceRole', 'Arn'] });
@@ -83,7 +83,13 @@ describe('the deployment (serverless.yml)', () => {
     expect(resourcesOf(interactions, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
     expect(resourcesOf(sweeper, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-bot-token')]);
     expect(resourcesOf(interactions, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-signing-secret')]);
-    expect(resourcesOf(statementsOf('LauncherRole'), 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
+    // The launcher also keeps the work records, changes the roster (and its claims), and nothing else under the prefix.
+    expect(resourcesOf(statementsOf('LauncherRole'), 'ssm:PutParameter')).toEqual([
+      expect.stringContaining('parameter/team-ide-ci/runs/*'),
+      expect.stringContaining('parameter/team-ide-ci/work/*'),
+      expect.stringMatching(/parameter\/team-ide-ci\/roster".*parameter\/team-ide-ci\/roster-claims\/\*/),
+    ]);
+    expect(resourcesOf(statementsOf('SlackCommandRole'), 'ssm:GetParameter')).toEqual([expect.stringMatching(/parameter\/team-ide-ci\/roster"/)]);
   });
 
   it('runs the sweeper every minute, and routes the buttons to slack-interactions', () => {

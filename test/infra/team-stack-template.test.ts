@@ -80,7 +80,7 @@ describe('team stack template', () => {
       const awsTyped = String(parameter.Type).startsWith('AWS::');
       expect(constrained !== undefined || awsTyped, `${name} has a constraint`).toBe(true);
     }
-    expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^[1-9][0-9]?$' });
+    expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^[1-9][0-9]{0,2}$' });
     // AWS-specific types would be checked with the launcher's credentials: only the AMI is one.
     expect(Object.keys(parameters).filter((name) => String(parameters[name]?.Type).startsWith('AWS::'))).toEqual(['ImageId']);
     expect(parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: '^vpc-[0-9a-f]{8,17}$' });
@@ -107,13 +107,13 @@ describe('team stack template', () => {
     });
   });
 
-  it('accepts 1 to 99 as slots and nothing else', () => {
+  it('accepts 1 to 999 as slots and nothing else', () => {
     // Prepare
     const pattern = new RegExp(String((parsedTemplate().Parameters as any).Slots.AllowedPattern));
 
     // Assess
-    expect(['1', '2', '5', '10', '99'].every((slot) => pattern.test(slot))).toBe(true);
-    expect(['0', '100', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
+    expect(['1', '2', '5', '10', '99', '100', '999'].every((slot) => pattern.test(slot))).toBe(true);
+    expect(['0', '1000', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
   });
 
   it('accepts the share the launcher computes for every instance type and number of seats', () => {
@@ -247,7 +247,8 @@ describe('team stack template', () => {
       'AWS::Region': 'ap-southeast-5',
       RunId: '51af3dc0-da77-11e4-872e-1234567db123',
       DomainName: 'd'.repeat(253),
-      SlotList: Array.from({ length: 98 }, (_, index) => index + 1).join(','),
+      // The largest run, in the highest (three-digit) seats.
+      SlotList: Array.from({ length: 98 }, (_, index) => 999 - index).join(','),
       ExposedPort: '65535',
       TraefikDashboardPort: '65535',
       AdminCidr: '255.255.255.255/32',

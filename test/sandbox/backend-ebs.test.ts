@@ -31,7 +31,6 @@ describe('the sandbox\'s EBS', () => {
       accountId: '000000000000',
       stackDelayMs: 20,
       snapshotMs: SNAPSHOT_MS,
-      subnets: { [config.team.subnetId]: 'eu-west-1a' },
       deployment: STACK_NAME,
       botToken: 'xoxb-ebs',
       parameters: {},

@@ -46,7 +46,6 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       // Long enough that the describe right after CreateStack still finds the stack starting on a busy machine.
       stackDelayMs: 150,
       snapshotMs: 50,
-      subnets: { 'subnet-0123456789abcdef0': 'eu-west-1a' },
       deployment: STACK_NAME,
       botToken: BOT_TOKEN,
       parameters: { '/team-ide/test/slack-bot-token': BOT_TOKEN },

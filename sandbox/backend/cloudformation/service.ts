@@ -116,6 +116,29 @@ export class SandboxCloudFormation {
     }
   }
 
+  /**
+   * A stack as `serverless deploy` leaves it (the deployment itself, not a team stack):
+   * complete, with these outputs. The sandbox runs the functions in serverless-offline
+   * instead; recording the stack lets setup and the doctor find its URLs as on AWS.
+   */
+  recordDeployment(stackName: string, outputs: Record<string, string>): void {
+    const stackId = `arn:aws:cloudformation:${this.options.region}:${this.options.accountId}:stack/${stackName}/${randomUUID()}`;
+    this.stacks.push({
+      stackId,
+      stackName,
+      status: 'UPDATE_COMPLETE',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      parameters: {},
+      tags: [],
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      plan: { resources: [], outputs: [] },
+      created: [],
+      outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
+      events: [],
+    });
+  }
+
   /** How many stacks are being created, rolled back or deleted: their events are still to come. */
   stacksInProgress(): number {
     return this.stacks.filter((stack) => stack.status.endsWith('_IN_PROGRESS')).length;

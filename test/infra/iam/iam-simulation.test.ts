@@ -172,7 +172,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change([`www.${domain}`]),
         change([`dev-1.${domain}`, `www.${domain}`]),
         change([`dev-1.evil.${domain}`]),
-        change([`dev-100.${domain}`]),
+        change([`dev-1000.${domain}`]),
         change([`_acme-challenge.${domain}`], ['TXT']),
         change([`dev-1.${domain}`], ['TXT']),
         change([`dev-1.example.org`]),
@@ -399,7 +399,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
 
     it('may not read other SSM parameters or create another stack', async () => {
       const results = await outcomes(d.roleArn('LauncherRole'), policiesOf('LauncherRole'), [
-        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/team-ide/ci/slack-bot-token') },
+        { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/team-ide/ci/tls-private-key') },
         { action: 'ssm:GetParameters', resource: d.ssmParameterArn('/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base') },
         { action: 'cloudformation:CreateStack', resource: d.stack.arn.replace('team-ide-ci-ides', 'team-ide-prod-ides') },
       ], d);

@@ -39,16 +39,45 @@ const WAITERS: Record<string, string> = {
 /** A run's marker parameter, as shared/runs/run-markers.ts names it. */
 const marker = (d: DeploymentContext) => d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/stopping`);
 
+/** The roster and a claim on one of its versions, as shared/team/roster-store.ts names them. */
+const roster = (d: DeploymentContext) => d.ssmParameterArn(d.runsPath.replace(/\/runs$/, '/roster'));
+const rosterClaim = (d: DeploymentContext) => d.ssmParameterArn(d.runsPath.replace(/\/runs$/, '/roster-claims/7-0'));
+
 const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts');
 
 /** A fact of saved work, as shared/snapshots/work-records.ts names it. */
 const workFact = (d: DeploymentContext) => d.ssmParameterArn(`${d.workPath}/51af3dc0-da77-11e4-872e-1234567db123/run`);
 
-/** Who keeps which parameters besides the run markers: the saved-work records, and who lists the markers. */
-const WORK_RECORDS_WRITTEN_BY = ['launcher', 'stack-events', 'slack-interactions'];
-const WORK_RECORDS_READ_BY = ['launcher', 'stack-events'];
-const RUN_MARKERS_LISTED_BY = ['stack-events'];
-const keeps = (fn: DeployedFunction, table: string[]) => table.includes(functionBase(fn));
+/** Who reads the roster (every function that seats or emails people), and who changes it. */
+const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier']);
+const CHANGES_ROSTER = new Set(['launcher']);
+/**
+ * Under /<prefix>/runs: who writes run markers, who reads (and gives back) the cost guard's
+ * state beside them (the notifier only writes), and who lists (and deletes) the markers.
+ */
+const WRITES_MARKERS = new Set(['launcher', 'stack-events', 'notifier', 'sweeper', 'slack-interactions']);
+const READS_LIFETIME = new Set(['launcher', 'sweeper', 'slack-interactions']);
+const LISTS_MARKERS = new Set(['stack-events']);
+/** Who writes the saved-work records under /<prefix>/work, and who lists (and deletes) them. */
+const WRITES_WORK_RECORDS = new Set(['launcher', 'stack-events', 'slack-interactions']);
+const LISTS_WORK_RECORDS = new Set(['launcher', 'stack-events']);
+
+/** The SSM parameters a function names in a command: its markers, the roster, the roster's claims, the work records. */
+function parametersOf(d: DeploymentContext, fn: DeployedFunction, kinds: { markers?: ReadonlySet<string>; roster?: boolean; claims?: boolean; work?: boolean }): string[] {
+  const base = functionBase(fn);
+  return [
+    ...(kinds.markers?.has(base) ? [marker(d)] : []),
+    ...(kinds.roster && (READS_ROSTER.has(base) || CHANGES_ROSTER.has(base)) ? [roster(d)] : []),
+    ...(kinds.claims && CHANGES_ROSTER.has(base) ? [rosterClaim(d)] : []),
+    ...(kinds.work && WRITES_WORK_RECORDS.has(base) ? [workFact(d)] : []),
+  ];
+}
+
+/** What a function lists and deletes by path: the run markers, the work records (a parameter under each, or the path itself). */
+function listedBy(fn: DeployedFunction, markers: string, work: string): string[] {
+  const base = functionBase(fn);
+  return [...(LISTS_MARKERS.has(base) ? [markers] : []), ...(LISTS_WORK_RECORDS.has(base) ? [work] : [])];
+}
 
 /** The tags a function claims a snapshot with (shared/snapshots/ebs-snapshots.ts). */
 const claimTags = (d: DeploymentContext) => ({
@@ -61,6 +90,8 @@ const claimTags = (d: DeploymentContext) => ({
 const SLACK_SECRET_READ_BY: Record<string, string> = {
   'slack-command': 'SLACK_SIGNING_SECRET_PARAMETER',
   'slack-interactions': 'SLACK_SIGNING_SECRET_PARAMETER',
+  // For users.info, at `/ide roster add`.
+  launcher: 'SLACK_BOT_TOKEN_PARAMETER',
   'stack-events': 'SLACK_BOT_TOKEN_PARAMETER',
   notifier: 'SLACK_BOT_TOKEN_PARAMETER',
   sweeper: 'SLACK_BOT_TOKEN_PARAMETER',
@@ -113,14 +144,16 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
       if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey];
+      const parameters = parametersOf(d, fn, { markers: READS_LIFETIME, roster: true, claims: true });
       // /ide status shows the certificate's status.
-      if (functionBase(fn) === 'launcher') return [marker(d), d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
-      return [marker(d)];
+      if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
+      return parameters;
     },
   },
   PutParameterCommand: {
     action: 'ssm:PutParameter',
-    resources: (d, fn) => (isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : [marker(d), ...(keeps(fn, WORK_RECORDS_WRITTEN_BY) ? [workFact(d)] : [])]),
+    resources: (d, fn) =>
+      isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : parametersOf(d, fn, { markers: WRITES_MARKERS, roster: CHANGES_ROSTER.has(functionBase(fn)), claims: true, work: true }),
   },
   // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
   DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
@@ -136,16 +169,10 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     }),
   },
   GetChangeCommand: { action: 'route53:GetChange', resources: (d) => [d.stack.changeArn] },
-  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d) => [marker(d)] },
-  DeleteParametersCommand: {
-    action: 'ssm:DeleteParameters',
-    resources: (d, fn) => [...(keeps(fn, RUN_MARKERS_LISTED_BY) ? [marker(d)] : []), ...(keeps(fn, WORK_RECORDS_READ_BY) ? [workFact(d)] : [])],
-  },
+  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d, fn) => parametersOf(d, fn, { markers: READS_LIFETIME, claims: true }) },
+  DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d, fn) => listedBy(fn, marker(d), workFact(d)) },
   // Authorized on the path itself (run-markers.ts and work-records.ts ask for everything under their path).
-  GetParametersByPathCommand: {
-    action: 'ssm:GetParametersByPath',
-    resources: (d, fn) => [...(keeps(fn, RUN_MARKERS_LISTED_BY) ? [d.ssmParameterArn(d.runsPath)] : []), ...(keeps(fn, WORK_RECORDS_READ_BY) ? [d.ssmParameterArn(d.workPath)] : [])],
-  },
+  GetParametersByPathCommand: { action: 'ssm:GetParametersByPath', resources: (d, fn) => listedBy(fn, d.ssmParameterArn(d.runsPath), d.ssmParameterArn(d.workPath)) },
   DescribeStackResourceCommand: { action: 'cloudformation:DescribeStackResource', resources: (d) => [d.stack.arn] },
   // EC2 authorizes Describe calls on no narrower resource.
   DescribeSubnetsCommand: { action: 'ec2:DescribeSubnets', resources: () => ['*'] },

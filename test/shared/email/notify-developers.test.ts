@@ -7,7 +7,7 @@ describe('sesAdvice', () => {
   it.each([
     ['MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: bob@example.com', 'SES is in sandbox mode and this address is not verified'],
     ['MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: ide@example.com', 'SES has not verified the sender ide@example.com'],
-    ['InvalidParameterValue', "Missing final '@domain'", 'malformed: fix it in the ROSTER setting'],
+    ['InvalidParameterValue', "Missing final '@domain'", 'malformed: fix it in Slack and `/ide roster add` them again'],
     ['MailFromDomainNotVerifiedException', '', 'MAIL FROM domain'],
     ['AccountSendingPausedException', '', 'sending is paused'],
     ['Throttling', 'Daily message quota exceeded.', 'daily sending quota'],

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { formatBundle } from '../../../shared/certificate/certificate-bundle';
+import { checkStoredCertificate, readOwnCertificate } from '../../../shared/setup/certificate';
+import { selfSignedCertificate } from '../../helpers/test-certificates';
+
+const now = new Date();
+const wildcard = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
+const bundleOf = (pair: { certificate: string; privateKey: string }) => formatBundle({ chain: [pair.certificate], privateKey: pair.privateKey });
+const acme = { mode: 'acme' as const, renewDays: 30 };
+const own = { mode: 'own' as const, renewDays: 30 };
+
+describe('readOwnCertificate (setup\'s --certificate-file and --private-key-file)', () => {
+  it('makes the one bundle the host reads from a chain and its key', () => {
+    const read = readOwnCertificate(wildcard.certificate, wildcard.privateKey, 'code.example.com', now);
+
+    expect(read).toEqual({ bundle: { chain: [`${wildcard.certificate}\n`.trim()], privateKey: wildcard.privateKey } });
+  });
+
+  it.each([
+    ['a certificate for another domain', selfSignedCertificate({ names: ['*.example.org', 'example.org'], days: 90 }), /^it is for \*\.example\.org, example\.org, not \*\.code\.example\.com and code\.example\.com\.$/],
+    ['a wildcard one level too high', selfSignedCertificate({ names: ['*.example.com', 'example.com'], days: 90 }), /not \*\.code\.example\.com/],
+    ['a certificate with less than two weeks left', selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 10 }), /^it expires in (9|10) days\.$/],
+  ])('refuses %s, saying what to do', (_what, pair, detail) => {
+    const read = readOwnCertificate(pair.certificate, pair.privateKey, 'code.example.com', now);
+
+    expect(read).toMatchObject({ ok: false, detail: expect.stringMatching(detail), fix: expect.any(String) });
+  });
+
+  it('refuses a key that belongs to another certificate', () => {
+    const other = selfSignedCertificate({ names: ['*.code.example.com'], days: 90 });
+
+    expect(readOwnCertificate(wildcard.certificate, other.privateKey, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('its private key is not the key of its first certificate') });
+  });
+});
+
+describe('checkStoredCertificate (the doctor)', () => {
+  it('passes a fresh bundle for the domain, with the days left', () => {
+    expect(checkStoredCertificate(bundleOf(wildcard), undefined, acme, 'code.example.com', now)).toMatchObject({ ok: true, detail: expect.stringMatching(/^\*\.code\.example\.com, (89|90) days left/) });
+  });
+
+  it('fails a missing certificate, passing on what the certificate function last said', () => {
+    const status = { mode: 'acme' as const, names: [], problem: { at: now.toISOString(), message: 'Route 53 refused the challenge record', hint: 'check HOSTED_ZONE_ID' } };
+
+    expect(checkStoredCertificate(undefined, status, acme, 'code.example.com', now)).toEqual({ ok: false, check: 'Certificate', detail: 'there is none yet: the certificate function says Route 53 refused the challenge record.', fix: 'check HOSTED_ZONE_ID.' });
+  });
+
+  it('fails an ACME certificate inside the renewal margin: its renewals are failing', () => {
+    const old = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 20 });
+
+    expect(checkStoredCertificate(bundleOf(old), undefined, acme, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('fewer than CERTIFICATE_RENEW_DAYS (30): renewals are failing') });
+    expect(checkStoredCertificate(bundleOf(old), undefined, own, 'code.example.com', now).ok).toBe(true);
+  });
+
+  it('fails a certificate of one\'s own in its last two weeks, and one that expired', () => {
+    const soon = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 5 });
+
+    expect(checkStoredCertificate(bundleOf(soon), undefined, own, 'code.example.com', now)).toMatchObject({ ok: false, fix: expect.stringContaining('--certificate-file') });
+    expect(checkStoredCertificate(bundleOf(wildcard), undefined, own, 'code.example.com', new Date(now.getTime() + 100 * 86_400_000))).toMatchObject({ ok: false, detail: expect.stringMatching(/expired 1[01] days ago/) });
+  });
+
+  it('fails a bundle without its key', () => {
+    expect(checkStoredCertificate(wildcard.certificate, undefined, own, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('holds the certificate but not its private key') });
+  });
+});

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SandboxAccount } from '../../../sandbox/backend/account';
+import { checkHostedZone, findPublicZones, noZoneFinding } from '../../../shared/setup/hosted-zone';
+import { type SetupBackend, startSetupBackend } from '../../helpers/setup-backend';
+
+const zone = (id: string, name: string, privateZone = false) => ({ id, name, privateZone });
+
+describe('the hosted zone of the domain', () => {
+  let setup: SetupBackend;
+
+  afterEach(async () => {
+    await setup.close();
+  });
+
+  const start = async (zones: SandboxAccount['hostedZones']) => {
+    setup = await startSetupBackend({ account: (account) => void (account.hostedZones = zones) });
+    return setup.clients.route53;
+  };
+
+  describe('findPublicZones', () => {
+    it('finds the parent domain\'s public zone and leaves out a private zone of the same name', async () => {
+      const route53 = await start([zone('Z0PRIVATE', 'example.com', true), zone('Z0PUBLIC', 'example.com'), zone('Z0OTHER', 'example.org'), zone('Z0DEEPER', 'www.example.com')]);
+
+      expect(await findPublicZones(route53, 'code.example.com')).toEqual([{ id: 'Z0PUBLIC', name: 'example.com', privateZone: false }]);
+    });
+
+    it('prefers the domain\'s own zone, which DNS asks first, over its parent\'s', async () => {
+      const route53 = await start([zone('Z0PARENT', 'example.com'), zone('Z0OWN', 'code.example.com')]);
+
+      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0OWN']);
+    });
+
+    it('pages through many zones of one name (ListHostedZonesByName lists from the name on, 10 at a time here)', async () => {
+      // Eleven private zones sort before the one public zone of the same name.
+      const privates = Array.from({ length: 11 }, (_unused, index) => zone(`Z0A${String(index).padStart(2, '0')}`, 'example.com', true));
+      const route53 = await start([...privates, zone('Z0ZPUBLIC', 'example.com'), zone('Z0NEXT', 'example.net')]);
+
+      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0ZPUBLIC']);
+    });
+
+    it('returns every public zone of the same name, for the user to choose from', async () => {
+      const route53 = await start([zone('Z0FIRST', 'example.com'), zone('Z0SECOND', 'example.com')]);
+
+      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0FIRST', 'Z0SECOND']);
+    });
+
+    it('finds nothing when only other domains have zones, and says what to create', async () => {
+      const route53 = await start([zone('Z0OTHER', 'example.org'), zone('Z0PRIVATE', 'example.com', true)]);
+
+      expect(await findPublicZones(route53, 'code.example.com')).toEqual([]);
+      expect(noZoneFinding('code.example.com')).toMatchObject({ ok: false, fix: expect.stringContaining('create one for example.com') });
+    });
+  });
+
+  describe('checkHostedZone', () => {
+    it('passes the public zone of the parent domain', async () => {
+      const route53 = await start([zone('Z0PUBLIC', 'example.com')]);
+
+      expect(await checkHostedZone(route53, 'Z0PUBLIC', 'code.example.com')).toEqual({ ok: true, check: 'Hosted zone', detail: 'Z0PUBLIC (example.com, public) holds code.example.com.' });
+    });
+
+    it('fails a zone that does not hold the domain, and says how to find the right one', async () => {
+      const route53 = await start([zone('Z0PUBLIC', 'example.com'), zone('Z0OTHER', 'example.org')]);
+
+      const finding = await checkHostedZone(route53, 'Z0OTHER', 'code.example.com');
+
+      expect(finding).toMatchObject({ ok: false, detail: 'Z0OTHER is the zone of example.org, which does not hold code.example.com: the IDEs\' names could not be created there.' });
+      expect(finding.fix).toContain('set HOSTED_ZONE_ID to the zone of code.example.com or a parent domain');
+    });
+
+    it('fails a zone whose name is only the end of a label (ample.com does not hold example.com\'s names)', async () => {
+      const route53 = await start([zone('Z0LOOKALIKE', 'ample.com')]);
+
+      expect(await checkHostedZone(route53, 'Z0LOOKALIKE', 'code.example.com')).toMatchObject({ ok: false });
+    });
+
+    it('fails a private zone: the internet cannot resolve its names', async () => {
+      const route53 = await start([zone('Z0PRIVATE', 'example.com', true), zone('Z0PUBLIC', 'example.com')]);
+
+      expect(await checkHostedZone(route53, 'Z0PRIVATE', 'code.example.com')).toMatchObject({ ok: false, detail: expect.stringContaining('is a private zone') });
+    });
+
+    it('fails the parent\'s zone when the domain has a public zone of its own that would hide the records', async () => {
+      const route53 = await start([zone('Z0PARENT', 'example.com'), zone('Z0OWN', 'code.example.com')]);
+
+      expect(await checkHostedZone(route53, 'Z0PARENT', 'code.example.com')).toMatchObject({ ok: false, fix: 'set HOSTED_ZONE_ID to Z0OWN.' });
+    });
+
+    it('fails a zone id that does not exist, as Route 53 answers NoSuchHostedZone', async () => {
+      const route53 = await start([zone('Z0PUBLIC', 'example.com')]);
+
+      expect(await checkHostedZone(route53, 'Z0MISSING', 'code.example.com')).toMatchObject({ ok: false, detail: 'HOSTED_ZONE_ID Z0MISSING does not exist in this account.' });
+    });
+
+    it('says which permission is missing when Route 53 refuses the caller', async () => {
+      const route53 = await start([zone('Z0PUBLIC', 'example.com')]);
+      setup.account.deniedActions.push('route53:GetHostedZone');
+
+      expect(await checkHostedZone(route53, 'Z0PUBLIC', 'code.example.com')).toMatchObject({ ok: false, detail: expect.stringContaining('AccessDenied'), fix: expect.stringContaining('route53:GetHostedZone') });
+    });
+  });
+});
