@@ -209,17 +209,17 @@ function functionsConfig(environment: Record<string, string>): Config {
  */
 export function checkLauncherTemplate(templateBody: string, config: Config): void {
   const stackName = teamStackName(config.stackNamePrefix);
-  const slots = config.roster.slice(0, config.maxSeats).map((member) => member.slot);
+  const seats = config.roster.slice(0, config.maxSeats);
   // MAX_SEATS never exceeds what the largest size holds (shared/core/config.ts).
-  const instanceType = SIZES[smallestSizeFor(slots.length, config.defaultSize) ?? LARGEST_SIZE];
+  const instanceType = SIZES[smallestSizeFor(seats.length, config.defaultSize) ?? LARGEST_SIZE];
   try {
     checkTemplate(
       templateBody,
       teamStackParameters(config.team, {
         runId: 'sandbox-start-check',
-        slots,
+        seats,
         instanceType,
-        share: shareHost(instanceType, slots.length) as IdeShare,
+        share: shareHost(instanceType, seats.length) as IdeShare,
         dataVolume: config.work.keep ? { keep: true, availabilityZone: sandboxZone(config), snapshotId: '', sizeGb: config.work.volumeGb } : NO_DATA_VOLUME,
       }).map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })),
       LAUNCHER_CAPABILITIES,

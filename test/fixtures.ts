@@ -1,5 +1,6 @@
 import { loadConfig } from '../shared/core/config';
 import { ConfigError } from '../shared/core/errors';
+import type { RunSeat } from '../shared/stack/team-stack';
 
 /** A complete, valid environment; tests override single settings. All values are fake. */
 export function validEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -39,4 +40,9 @@ export function configProblems(env: Record<string, string | undefined>): string[
     throw error;
   }
   throw new Error('expected a ConfigError');
+}
+
+/** A run's seats for these slots, each held by its own fake Slack member. */
+export function seatsFor(slots: readonly number[]): RunSeat[] {
+  return slots.map((slot) => ({ slot, userId: `U0000SEAT${slot}` }));
 }

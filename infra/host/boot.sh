@@ -15,10 +15,15 @@
 # routes are a file written here (no Docker socket in the proxy). Each IDE has
 # limits the launcher computed from the instance type and the seats.
 #
-# Homes: each seat's /home/coder is /srv/team-ide/dev-N. With a data volume
-# (DATA_VOLUME_ID), that is the volume, restored from a snapshot of an earlier
-# run or blank, mounted before Docker starts; seats absent from this run keep
-# their directories untouched.
+# Homes belong to developers, not to slots: the container of slot N mounts its
+# developer's /srv/team-ide/homes/<Slack member id> (SLOT_MEMBERS, in the order
+# of SLOTS) as /home/coder, so a home follows its developer to another slot, and
+# a slot freed by `/ide roster remove` and given to someone else never hands
+# them the previous holder's home. Without SLOT_MEMBERS (a stack deployed by
+# hand) slot N's home is homes/dev-N. With a data volume (DATA_VOLUME_ID), that
+# is the volume, restored from a snapshot of an earlier run or blank, mounted
+# before Docker starts; the homes of developers absent from this run stay
+# untouched.
 #
 # Secrets: the TLS key, the dashboard hash and the passwords go from the aws
 # CLI straight to files of mode 600; none is echoed, put on a command line or
@@ -29,7 +34,7 @@ set -Eeuo pipefail
 : "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}" "${ADMIN_CIDR?}"
 : "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER?}"
 : "${IDE_MEMORY_MIB:?}" "${IDE_CPUS:?}" "${IDE_PIDS:?}"
-: "${DATA_VOLUME_ID?}" "${DATA_SNAPSHOT_ID?}"
+: "${DATA_VOLUME_ID?}" "${DATA_SNAPSHOT_ID?}" "${SLOT_MEMBERS?}"
 
 # Docker's networks live in 172.17.0.0/16, the range of Docker's own bridge,
 # which AWS asks VPCs not to use: 172.17.0.0/24 is the edge network, where
@@ -96,10 +101,20 @@ check_values() {
   [[ -z ${DATA_SNAPSHOT_ID} || ${DATA_SNAPSHOT_ID} =~ ^snap-[0-9a-f]{8,17}$ ]]
   IFS=, read -r -a slots <<<"${SLOTS}"
   ((${#slots[@]} > 0))
-  local slot
+  local slot member
   for slot in "${slots[@]}"; do
     [[ ${slot} =~ ^[1-9][0-9]{0,2}$ ]]
   done
+  # One member per slot, each once: two slots on one home would share it.
+  IFS=, read -r -a members <<<"${SLOT_MEMBERS}"
+  if ((${#members[@]} > 0)); then
+    ((${#members[@]} == ${#slots[@]}))
+    local -A seen=()
+    for member in "${members[@]}"; do
+      [[ ${member} =~ ^[UW][A-Z0-9]{2,20}$ && -z ${seen[${member}]:-} ]]
+      seen[${member}]=1
+    done
+  fi
 }
 
 # Writes one SecureString's value to a file without it passing through a
@@ -267,12 +282,12 @@ start_traefik() {
 # binaries (without fixuid the container does not even start).
 start_ide() {
   local name="dev-$1"
-  local home="${HOMES_DIR}/${name}" capability
+  local home="${HOMES_DIR}/homes/$2" capability
   local -a capabilities=()
   for capability in AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETUID; do
     capabilities+=(--cap-add "${capability}")
   done
-  # A home found here is the seat's own from an earlier run: kept as it is.
+  # A home found here is this developer's own from an earlier run: kept as it is.
   install -d -m 0750 "${home}" "${home}/project"
   # uid 1000 is the coder user of the image.
   chown 1000:1000 "${home}" "${home}/project"
@@ -319,8 +334,8 @@ check_dashboard() {
 }
 
 main() {
-  local slot pid deadline
-  local -a slots pulls
+  local slot index pid deadline
+  local -a slots members pulls
 
   begin check-values
   check_values
@@ -378,9 +393,9 @@ main() {
   begin start-traefik
   start_traefik
 
-  for slot in "${slots[@]}"; do
-    begin "start-dev-${slot}"
-    start_ide "${slot}"
+  for index in "${!slots[@]}"; do
+    begin "start-dev-${slots[index]}"
+    start_ide "${slots[index]}" "${members[index]:-dev-${slots[index]}}"
   done
 
   deadline=$((SECONDS + HEALTH_TIMEOUT))

@@ -82,7 +82,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share, dataVolume: volume?.plan ?? NO_DATA_VOLUME }),
+    parameters: teamStackParameters(deps.config.team, { runId, seats: plan.seats, instanceType: plan.instanceType, share: plan.share, dataVolume: volume?.plan ?? NO_DATA_VOLUME }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,

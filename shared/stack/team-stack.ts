@@ -134,13 +134,21 @@ export interface DataVolumePlan {
 /** No data volume: homes live on the host's disk and go with it (KEEP_WORK=false). */
 export const NO_DATA_VOLUME: DataVolumePlan = { keep: false, availabilityZone: '', snapshotId: '', sizeGb: 1 };
 
+/** A seat of one run: its slot (`dev-N`) and the Slack member who holds it, whose home the slot mounts. */
+export interface RunSeat {
+  slot: number;
+  userId: string;
+}
+
 /** The team template's parameters for one run. */
 export function teamStackParameters(
   settings: TeamStackSettings,
-  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare; dataVolume: DataVolumePlan },
+  run: { runId: string; seats: readonly RunSeat[]; instanceType: InstanceType; share: IdeShare; dataVolume: DataVolumePlan },
 ): Parameter[] {
   const values: Record<string, string> = {
-    Slots: run.slots.join(','),
+    Slots: run.seats.map((seat) => seat.slot).join(','),
+    // Homes belong to members, not to slots: a slot freed and given to someone else gets them their own home.
+    SlotMembers: run.seats.map((seat) => seat.userId).join(','),
     RunId: run.runId,
     InstanceType: run.instanceType,
     IdeMemoryMiB: String(run.share.memoryMiB),

@@ -66,7 +66,10 @@ describe('launcher: the roster', () => {
 
     expect(said()).toEqual([expect.stringContaining('added dev-2'), expect.stringContaining('is starting 1 IDE')]);
     const { Stacks } = await setup.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: teamStackName(config.stackNamePrefix) }));
-    expect(Stacks?.[0]?.Parameters?.find((parameter) => parameter.ParameterKey === 'Slots')?.ParameterValue).toBe('2');
+    const parameter = (key: string) => Stacks?.[0]?.Parameters?.find((given) => given.ParameterKey === key)?.ParameterValue;
+    expect(parameter('Slots')).toBe('2');
+    // His own home, whoever held dev-2 before.
+    expect(parameter('SlotMembers')).toBe('U0000BBB2');
   });
 
   it('says when someone is already on the roster, and changes nothing', async () => {
@@ -104,7 +107,7 @@ describe('launcher: the roster', () => {
     await createTeamStack(setup.clients.cloudFormation, {
       stackName: teamStackName(config.stackNamePrefix),
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: 'run-1', slots: [3], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }),
+      parameters: teamStackParameters(config.team, { runId: 'run-1', seats: [config.roster[1]!], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }),
       tags: runTagsToStackTags({ runId: 'run-1', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [3], hours: 2, endsAt: '2026-11-28T12:00:00Z' }),
       clientRequestToken: 'run-1',
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

@@ -79,6 +79,8 @@ describe('launcher', () => {
       expect(input).toMatchObject({ StackName: 'team-ide-test-ides', ClientRequestToken: '6f1c2d3e-0000-4000-8000-000000000001', TemplateBody: expect.stringContaining('LanguageExtensions') });
       expect(Object.fromEntries((input?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]))).toMatchObject({
         Slots: '1,5',
+        // alice and erin: each slot mounts its member's own home.
+        SlotMembers: 'U0000AAA1,U0000EEE5',
         RunId: '6f1c2d3e-0000-4000-8000-000000000001',
         InstanceType: 't3.large',
         IdeMemoryMiB: '3456',

@@ -23,6 +23,8 @@ import {
 } from './boot-dry-run';
 
 const SLOTS = ['1', '2', '5'];
+/** Who holds slots 1, 2 and 5: alice, bob and erin. */
+const MEMBERS = ['U0000AAA1', 'U0000BBB2', 'U0000EEE5'];
 const IMAGES = pinnedImages();
 const runShell = (script: string) => promisify(execFile)('bash', ['-c', script], { cwd: path.resolve(__dirname, '..', '..') });
 const TRAEFIK_IP = '172.17.0.2';
@@ -58,7 +60,7 @@ describe('boot dry run for slots 1,2,5', () => {
   let result: DryRunResult;
 
   beforeAll(async () => {
-    result = await runBootDryRun({ slots: SLOTS });
+    result = await runBootDryRun({ slots: SLOTS, members: MEMBERS });
   });
 
   afterAll(async () => {
@@ -192,17 +194,18 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(args.slice(-2)).toEqual([IMAGES.TRAEFIK_IMAGE, '--configFile=/etc/traefik/traefik.yaml']);
   });
 
-  it('starts dev-1, dev-2 and dev-5 with their home, flags, capabilities and limits', () => {
-    for (const slot of SLOTS) {
+  it('starts dev-1, dev-2 and dev-5 with their developer\'s home, flags, capabilities and limits', () => {
+    for (const [index, slot] of SLOTS.entries()) {
       // Prepare
       const name = `dev-${slot}`;
+      const member = MEMBERS[index] as string;
       const run = dockerRun(result.calls, name);
       const args = run?.args ?? [];
 
       // Assess
       expect(run, name).toBeDefined();
       expect(optionValues(args, '--volume').map((volume) => stripRoot(result, volume))).toEqual([
-        `/srv/team-ide/${name}:/home/coder`,
+        `/srv/team-ide/homes/${member}:/home/coder`,
       ]);
       expect(optionValues(args, '--label')).toEqual([]);
       expect(optionValues(args, '--cap-drop')).toEqual(['ALL']);
@@ -232,7 +235,7 @@ describe('boot dry run for slots 1,2,5', () => {
         '--disable-update-check',
         '/home/coder/project',
       ]);
-      const home = path.join(result.hostRoot, 'srv', 'team-ide', name);
+      const home = path.join(result.hostRoot, 'srv', 'team-ide', 'homes', member);
       expect(callsOf(result, 'chown')).toContainEqual({ command: 'chown', args: ['1000:1000', home, `${home}/project`] });
     }
     expect(callsOf(result, 'docker', 'run').map((call) => optionValue(call.args, '--name'))).toEqual([
@@ -527,12 +530,12 @@ describe('boot dry run: the homes on the data volume', () => {
     expect(result.stdout).toContain('step mount-homes');
   });
 
-  it('mounts a restored volume without formatting it, grows it, and leaves the homes of seats not in this run alone', async () => {
-    // Prepare: dev-1 and dev-3 worked in an earlier run; this run seats dev-1 and dev-2.
-    const files = { 'dev-1/.bash_history': 'git status\n', 'dev-1/project/notes.md': 'half done\n', 'dev-3/project/main.go': 'package main\n' };
+  it('mounts a restored volume without formatting it, grows it, and leaves the homes of developers not in this run alone', async () => {
+    // Prepare: alice (dev-1) and carol (dev-3) worked in an earlier run; this run seats alice and bob (dev-2).
+    const files = { 'homes/U0000AAA1/.bash_history': 'git status\n', 'homes/U0000AAA1/project/notes.md': 'half done\n', 'homes/U0000CCC3/project/main.go': 'package main\n' };
 
     // Act
-    const result = await dryRun({ slots: ['1', '2'], dataVolume: { snapshotId: 'snap-0123456789abcdef0', filesystem: 'xfs', files } });
+    const result = await dryRun({ slots: ['1', '2'], members: ['U0000AAA1', 'U0000BBB2'], dataVolume: { snapshotId: 'snap-0123456789abcdef0', filesystem: 'xfs', files } });
 
     // Assess
     expect(result.exitCode, result.stderr).toBe(0);
@@ -543,10 +546,49 @@ describe('boot dry run: the homes on the data volume', () => {
       expect(await readFile(path.join(homes(result), file), 'utf8'), file).toBe(content);
     }
     const chowned = callsOf(result, 'chown').flatMap((call) => call.args.slice(1));
-    expect(chowned.some((target) => target.includes('dev-3'))).toBe(false);
-    expect(chowned).toContain(path.join(homes(result), 'dev-2'));
+    expect(chowned.some((target) => target.includes('U0000CCC3'))).toBe(false);
+    expect(chowned).toContain(path.join(homes(result), 'homes', 'U0000BBB2'));
     expect(dockerRun(result.calls, 'dev-3')).toBeUndefined();
-    expect(optionValues(dockerRun(result.calls, 'dev-1')?.args ?? [], '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/srv/team-ide/dev-1:/home/coder']);
+    expect(optionValues(dockerRun(result.calls, 'dev-1')?.args ?? [], '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/srv/team-ide/homes/U0000AAA1:/home/coder']);
+  });
+
+  it('gives a slot\'s new holder a home of their own, never the previous holder\'s, and a developer who moved to another slot their home there', async () => {
+    // Prepare: carol held dev-3 and bob dev-2; both were removed from the roster, frank got dev-3, bob came back as dev-4.
+    const files = { 'homes/U0000CCC3/project/secret-plan.md': 'carol\'s\n', 'homes/U0000BBB2/project/main.go': 'package main\n' };
+
+    // Act
+    const result = await dryRun({ slots: ['3', '4'], members: ['U0000FFF6', 'U0000BBB2'], dataVolume: { snapshotId: 'snap-0123456789abcdef0', filesystem: 'xfs', files } });
+
+    // Assess
+    expect(result.exitCode, result.stderr).toBe(0);
+    const mounted = (name: string) => optionValues(dockerRun(result.calls, name)?.args ?? [], '--volume').map((volume) => stripRoot(result, volume));
+    expect(mounted('dev-3')).toEqual(['/srv/team-ide/homes/U0000FFF6:/home/coder']);
+    expect(mounted('dev-4')).toEqual(['/srv/team-ide/homes/U0000BBB2:/home/coder']);
+    expect(await readdir(path.join(homes(result), 'homes', 'U0000FFF6'))).toEqual(['project']);
+    expect(await readdir(path.join(homes(result), 'homes', 'U0000FFF6', 'project'))).toEqual([]);
+    expect(await readFile(path.join(homes(result), 'homes', 'U0000BBB2', 'project', 'main.go'), 'utf8')).toBe('package main\n');
+    expect(await readFile(path.join(homes(result), 'homes', 'U0000CCC3', 'project', 'secret-plan.md'), 'utf8')).toBe('carol\'s\n');
+    expect(callsOf(result, 'chown').flatMap((call) => call.args.slice(1)).some((target) => target.includes('U0000CCC3'))).toBe(false);
+  });
+
+  it('without members (a stack deployed by hand), gives slot N the home homes/dev-N', async () => {
+    const result = await dryRun({ slots: ['3'], dataVolume: {} });
+
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(optionValues(dockerRun(result.calls, 'dev-3')?.args ?? [], '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/srv/team-ide/homes/dev-3:/home/coder']);
+  });
+
+  it.each([
+    ['fewer members than slots', ['U0000AAA1']],
+    ['one member in two slots, who would share a home', ['U0000AAA1', 'U0000AAA1']],
+    ['something that is no Slack member id', ['U0000AAA1', '../etc']],
+  ])('fails at check-values, starting nothing, given %s', async (_what, members) => {
+    const result = await dryRun({ slots: ['1', '2'], members, dataVolume: {} });
+
+    expect(result.exitCode).not.toBe(0);
+    expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('team-ide boot failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
+    expect(callsOf(result, 'mount')).toEqual([]);
+    expect(callsOf(result, 'docker', 'run')).toEqual([]);
   });
 
   it('refuses to format a volume that already has a filesystem, though none was expected', async () => {

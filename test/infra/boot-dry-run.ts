@@ -44,6 +44,8 @@ export interface StubCall {
 
 export interface DryRunOptions {
   slots: string[];
+  /** The Slack member holding each slot, in the order of `slots`; absent: none given, as for a stack deployed by hand. */
+  members?: string[];
   exposedPort?: number;
   dashboardPort?: number;
   /** The admins' range; empty or absent: no dashboard. */
@@ -67,7 +69,7 @@ export interface DryRunVolume {
   snapshotId?: string;
   /** The filesystem blkid finds on it; absent: none. */
   filesystem?: string;
-  /** Files already on it (the homes of an earlier run), by path under /srv/team-ide. */
+  /** Files already on it (the homes of an earlier run, under homes/), by path under /srv/team-ide. */
   files?: Record<string, string>;
 }
 
@@ -141,6 +143,7 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     RunId: SAMPLE.runId,
     DomainName: SAMPLE.domainName,
     SlotList: options.slots.join(','),
+    SlotMembers: (options.members ?? []).join(','),
     ExposedPort: String(options.exposedPort ?? 443),
     TraefikDashboardPort: String(options.dashboardPort ?? 8090),
     AdminCidr: options.adminCidr ?? '',

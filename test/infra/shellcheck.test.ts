@@ -52,7 +52,7 @@ describe('shellcheck', () => {
     const { header, hostScript } = userDataParts();
     const dir = await mkdtemp(path.join(tmpdir(), 'team-ide-userdata-'));
     const file = path.join(dir, 'user-data.sh');
-    await writeFile(file, fillHeader(header, sampleHeaderValues({ slots: ['1', '2', '5'] })) + hostScript);
+    await writeFile(file, fillHeader(header, sampleHeaderValues({ slots: ['1', '2', '5'], members: ['U0000AAA1', 'U0000BBB2', 'U0000EEE5'] })) + hostScript);
 
     try {
       // Act

@@ -8,12 +8,12 @@ import { loadConfig } from '../../shared/core/config';
 import { mostSeatsOn, shareHost } from '../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../shared/team/instance-types';
 import { NO_DATA_VOLUME, teamStackParameters } from '../../shared/stack/team-stack';
-import { validEnv } from '../fixtures';
+import { seatsFor, validEnv } from '../fixtures';
 
 const SAMPLE_SLOTS = ['1', '2', '5'];
 
 function launcherParameterKeys(): string[] {
-  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }).map((parameter) => String(parameter.ParameterKey));
+  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }).map((parameter) => String(parameter.ParameterKey));
 }
 
 function parsedTemplate(): JsonObject {
@@ -239,6 +239,18 @@ describe('team stack template', () => {
     });
   });
 
+  it('gives the host each slot\'s member, so a home follows its developer rather than the slot', () => {
+    // Prepare
+    const parameters = parsedTemplate().Parameters as Record<string, Record<string, unknown>>;
+    const pattern = new RegExp(String(parameters.SlotMembers?.AllowedPattern));
+
+    // Assess
+    expect(parameters.SlotMembers).toMatchObject({ Type: 'String', Default: '' });
+    expect(['', 'U0123ABCD', 'U0123ABCD,W0456EFGH'].filter((value) => !pattern.test(value))).toEqual([]);
+    expect(['U0123ABCD,', 'U0123ABCD, W0456EFGH', "U0123ABCD'", '../etc', 'u0123abcd'].filter((value) => pattern.test(value))).toEqual([]);
+    expect(userDataParts().header).toContain("SLOT_MEMBERS='${SlotMembers}'");
+  });
+
   it('stays under the TemplateBody and user data limits', () => {
     // Prepare
     const { header, hostScript } = userDataParts();
@@ -249,6 +261,8 @@ describe('team stack template', () => {
       DomainName: 'd'.repeat(253),
       // The largest run, in the highest (three-digit) seats.
       SlotList: Array.from({ length: 98 }, (_, index) => 999 - index).join(','),
+      // Slack member ids as long as the template's pattern allows.
+      SlotMembers: Array.from({ length: 98 }, (_, index) => `U${String(index).padStart(20, '0')}`).join(','),
       ExposedPort: '65535',
       TraefikDashboardPort: '65535',
       AdminCidr: '255.255.255.255/32',

@@ -8,7 +8,7 @@ import { claimSnapshot, describeVolumeSnapshots } from '../../shared/snapshots/e
 import { createTeamStack, deleteTeamStack, describeRunStack, describeStackResource, findFirstFailedResource } from '../../shared/stack/stack-gateway';
 import { type DataVolumePlan, teamStackParameters } from '../../shared/stack/team-stack';
 import { shareHost } from '../../shared/team/host-shares';
-import { validEnv } from '../fixtures';
+import { seatsFor, validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
 
 const STACK_NAME = 'team-ide-test-ides';
@@ -49,7 +49,7 @@ describe('the sandbox\'s EBS', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume }),
+      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: '',

@@ -19,7 +19,7 @@ import { createTeamStack, deleteTeamStack, describeRunStack, describeTeamStack, 
 import { readTeamStackStatusChange, type StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
 import { NO_DATA_VOLUME, teamStackParameters } from '../../shared/stack/team-stack';
 import { shareHost } from '../../shared/team/host-shares';
-import { validEnv } from '../fixtures';
+import { seatsFor, validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
 import { cloudFormationEvent } from '../helpers/run-fixtures';
 
@@ -65,7 +65,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: NO_DATA_VOLUME }),
+      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: NO_DATA_VOLUME }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

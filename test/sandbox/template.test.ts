@@ -14,7 +14,7 @@ import { teamTemplateBody } from '../../infra/team-template';
 import { loadConfig } from '../../shared/core/config';
 import { teamStackParameters } from '../../shared/stack/team-stack';
 import { shareHost } from '../../shared/team/host-shares';
-import { validEnv } from '../fixtures';
+import { seatsFor, validEnv } from '../fixtures';
 
 const CONTEXT = {
   stackName: 'team-ide-test-ides',
@@ -28,7 +28,7 @@ const DATA_VOLUME = { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 's
 
 /** The launcher's parameters for a run, with single values replaced. */
 function launcherParameters(slots: number[], overrides: Record<string, string> = {}): GivenParameter[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: DATA_VOLUME });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: DATA_VOLUME });
   return parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: overrides[ParameterKey] ?? ParameterValue }));
 }
 
@@ -47,6 +47,7 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
     const values = resolveParameters(template, launcherParameters([1, 2, 5]));
 
     expect(values.Slots).toEqual(['1', '2', '5']);
+    expect(values.SlotMembers).toBe('U0000SEAT1,U0000SEAT2,U0000SEAT5');
     expect(values.ImageId).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
   });
 
@@ -59,6 +60,7 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
     ['a Number that is not one', launcherParameters([1], { ExposedPort: 'https' }), 'Parameter \'ExposedPort\' must be a number'],
     ['a VPC id of the wrong form', launcherParameters([1], { VpcId: 'my-vpc' }), 'Parameter \'VpcId\' failed to satisfy constraint: Must be a VPC id such as vpc-0123456789abcdef0.'],
     ['an IDE memory below code-server\'s minimum', launcherParameters([1], { IdeMemoryMiB: '512' }), 'Parameter \'IdeMemoryMiB\' failed to satisfy constraint: Must be from 1024 to 32768 MiB: code-server needs at least 1 GiB.'],
+    ['a member list with a path in it', launcherParameters([1, 2], { SlotMembers: 'U0000SEAT1,../etc' }), 'Parameter \'SlotMembers\' failed to satisfy constraint: Must be empty, or one Slack member id (such as U0123ABCD) per slot, comma separated, without spaces.'],
     ['an admins\' range that is not one', launcherParameters([1], { AdminCidr: '203.0.113.7' }), 'Parameter \'AdminCidr\' failed to satisfy constraint: Must be empty or an IPv4 CIDR such as 203.0.113.7/32.'],
   ])('refuses %s with CloudFormation\'s message', (_case, given, message) => {
     expect(problemOf(() => resolveParameters(template, given))).toBe(message);

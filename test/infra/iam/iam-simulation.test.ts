@@ -6,7 +6,7 @@ import { loadConfig } from '../../../shared/core/config';
 import { teamStackParameters } from '../../../shared/stack/team-stack';
 import { shareHost } from '../../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../../shared/team/instance-types';
-import { validEnv } from '../../fixtures';
+import { seatsFor, validEnv } from '../../fixtures';
 import { expandForEach } from '../cfn-template';
 import { packagedDeployment, type PackagedTemplate } from '../packaged-deployment';
 import { type DeploymentContext, deploymentContext, SIMULATED_REGIONS } from './deployment-context';
@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 /** The team stack as the launcher creates it: every resource whose condition holds with the launcher's parameters. */
 function launchedStackTypes(): string[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots: [1, 2, 5], instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 } });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1, 2, 5]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 } });
   const plan = checkTemplate(
     teamTemplateBody,
     parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),
