@@ -33,6 +33,7 @@ export function serverlessEnvironment(settingsEnv: Record<string, string | undef
     AWS_ENDPOINT_URL_ROUTE_53: urls.backend,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.backend,
     AWS_ENDPOINT_URL_SES: urls.inbox,
+    AWS_ENDPOINT_URL_SQS: urls.backend,
     AWS_ENDPOINT_URL_SSM: urls.backend,
   };
   return {

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors';
 import { MAX_SLOT } from '../team/roster';
+import { echo } from './slack-format';
 
 /** A person named in `/ide start @alice <@U0123|bob>`. */
 export type PersonRef = { userId: string; label: string } | { name: string; label: string };
@@ -52,14 +53,14 @@ export function parseCommand(text: string): IdeCommand {
       return { action: 'help' };
     case 'stop':
     case 'status':
-      if (rest.length > 0) throw usageError(`\`/ide ${verb.toLowerCase()}\` takes nothing after it (I got \`${rest.join(' ')}\`).`);
+      if (rest.length > 0) throw usageError(`\`/ide ${verb.toLowerCase()}\` takes nothing after it (I got \`${echo(rest.join(' '))}\`).`);
       return { action: verb.toLowerCase() as 'stop' | 'status' };
     case 'start':
       return parseStart(rest);
     case 'roster':
       return parseRoster(rest);
     default:
-      throw usageError(`I don't know \`${verb}\`.`);
+      throw usageError(`I don't know \`${echo(verb ?? '')}\`.`);
   }
 }
 
@@ -73,7 +74,7 @@ function parseStart(words: string[]): IdeCommand {
     if (option) {
       const [, name, inlineValue] = option as unknown as [string, string, string | undefined];
       const value = inlineValue ?? words[++index];
-      if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${name}\` needs a value.`);
+      if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${echo(name)}\` needs a value.`);
       if (name === 'size') {
         if (command.size !== undefined) throw usageError('`--size` is given twice.');
         command.size = value.toLowerCase();
@@ -81,7 +82,7 @@ function parseStart(words: string[]): IdeCommand {
         if (command.hours !== undefined) throw usageError('`--hours` is given twice.');
         command.hours = parseHours(value);
       } else {
-        throw usageError(`I don't know the option \`--${name}\`.`);
+        throw usageError(`I don't know the option \`--${echo(name)}\`.`);
       }
       continue;
     }
@@ -93,11 +94,11 @@ function parseStart(words: string[]): IdeCommand {
     if (/^[+-]?\d+$/.test(word)) {
       if (count !== undefined) throw usageError('Give one number of seats.');
       count = Number(word);
-      if (count < 1) throw usageError(`\`${word}\` seats: start at least 1 IDE.`);
-      if (count > MAX_SLOT) throw usageError(`\`${word}\` seats is more than team-ide can run (${MAX_SLOT}).`);
+      if (count < 1) throw usageError(`\`${echo(word)}\` seats: start at least 1 IDE.`);
+      if (count > MAX_SLOT) throw usageError(`\`${echo(word)}\` seats is more than team-ide can run (${MAX_SLOT}).`);
       continue;
     }
-    throw usageError(`I could not read \`${word}\`: give a number of seats, @people, \`--size\` or \`--hours\`.`);
+    throw usageError(`I could not read \`${echo(word)}\`: give a number of seats, @people, \`--size\` or \`--hours\`.`);
   }
   if (count !== undefined && people.length > 0) throw usageError('Give either a number of seats or @people, not both.');
   if (count !== undefined) command.seats = { kind: 'count', count };
@@ -137,6 +138,6 @@ function throwUsage(problem: string): never {
 
 /** Whole numbers only; whether they fit the allowed range is the plan's decision (it knows MAX_HOURS). */
 function parseHours(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${value}\`: give a whole number of hours.`);
+  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${echo(value)}\`: give a whole number of hours.`);
   return Number(value);
 }

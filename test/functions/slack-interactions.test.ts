@@ -4,6 +4,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,11 +15,14 @@ import { encodeButtonValue } from '../../shared/runs/lifetime-messages';
 import { signedHeaders } from '../../sandbox/slack-request';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
+import { recordingResponder } from '../helpers/recording-slack';
 import { fakeParameterStore, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 import { blockActionsBody, recordingFetch } from '../helpers/slack-interaction';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
+// The sweeper racing the buttons reads an empty failed-jobs queue.
+mockClient(SQSClient).on(ReceiveMessageCommand).resolves({ Messages: [] });
 const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
 const RUN_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 const RESPONSE_URL = 'https://hooks.slack.com/actions/T0000TEAM/2222/secretpart';
@@ -50,6 +54,9 @@ function setup(options: { env?: Record<string, string>; markers?: Record<string,
   };
   return { clock, logger, fetch, store, deps, press };
 }
+
+/** What the sweeper needs besides the buttons' dependencies: an empty failed-jobs queue, a responder, a notifier that is never needed. */
+const sweeperOnly = () => ({ sqs: new SQSClient({ region: 'eu-west-1' }), responder: recordingResponder(), dispatchNotifier: vi.fn(async () => undefined) });
 
 const stackIs = (status: string, extra = {}) => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status, extra)] });
 const endsAtWrites = () => ssm.commandCalls(PutParameterCommand).filter((call) => call.args[0].input.Name === `${markers}/ends-at`);
@@ -213,9 +220,9 @@ describe('slack-interactions', () => {
     it('makes one DeleteStack and one channel message when it races the sweeper at the end', async () => {
       // Prepare: the button and the sweeper share the markers, as in AWS.
       stackIs('CREATE_COMPLETE');
-      const { press, fetch, deps } = setup({ now: at('17:00:05') });
+      const { press, fetch, deps } = setup({ now: at('17:00:05'), markers: { [`${markers}/notified`]: 't' } });
       const slack = recordingPoster();
-      const sweep = makeSweeper({ ...deps, slack });
+      const sweep = makeSweeper({ ...deps, ...sweeperOnly(), slack });
 
       // Act
       const [outcome] = await Promise.all([sweep({}), press('stop_run')]);
@@ -240,8 +247,8 @@ describe('slack-interactions', () => {
 
   it('extends or stops, never both, when Extend races the sweeper at the end', async () => {
     stackIs('CREATE_COMPLETE');
-    const { press, fetch, deps } = setup({ now: at('17:00:01') });
-    const sweep = makeSweeper({ ...deps, slack: recordingPoster() });
+    const { press, fetch, deps } = setup({ now: at('17:00:01'), markers: { [`${markers}/notified`]: 't' } });
+    const sweep = makeSweeper({ ...deps, ...sweeperOnly(), slack: recordingPoster() });
 
     const [outcome] = await Promise.all([sweep({}), press('extend_run')]);
 
