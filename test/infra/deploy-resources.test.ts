@@ -117,6 +117,38 @@ describe('the deployment (serverless.yml)', () => {
     expect(resourcesOfLauncher('ssm:GetParameter')).toContainEqual(expect.stringContaining('parameter/team-ide/ci/tls-certificate-status'));
   });
 
+  it('sends the jobs the launcher, stack-events and the notifier give up on to one queue, which only the sweeper reads', () => {
+    const queueArn = { 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] };
+    const destinations = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+      .map((resource) => [resource.Properties.FunctionName.Ref, resource.Properties.DestinationConfig.OnFailure?.Destination] as const);
+    const grants = (action: string) => roleIds().filter((roleId) => statementsOf(roleId).some((statement) => actions(statement).includes(action) && JSON.stringify(statement.Resource) === JSON.stringify(queueArn)));
+
+    expect(Object.fromEntries(destinations)).toEqual({
+      LauncherLambdaFunction: queueArn,
+      StackEventsLambdaFunction: queueArn,
+      NotifierLambdaFunction: queueArn,
+      SweeperLambdaFunction: undefined,
+      CertificateLambdaFunction: undefined,
+    });
+    // Lambda writes to a destination with the function's own execution role.
+    expect(grants('sqs:SendMessage').sort()).toEqual(['LauncherRole', 'NotifierRole', 'StackEventsRole']);
+    expect(grants('sqs:ReceiveMessage')).toEqual(['SweeperRole']);
+    expect(grants('sqs:DeleteMessage')).toEqual(['SweeperRole']);
+    expect(template.Resources.FailedJobsQueue?.Properties).toMatchObject({ QueueName: 'team-ide-ci-failed-jobs', MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    for (const resource of Object.values(template.Resources).filter((candidate) => candidate.Type === 'AWS::Lambda::Function')) {
+      expect(resource.Properties.Environment.Variables.FAILED_JOBS_QUEUE_URL).toEqual({ Ref: 'FailedJobsQueue' });
+    }
+  });
+
+  it('lets the sweeper run the notifier again and read what failed, and nothing else of Lambda', () => {
+    const sweeper = statementsOf('SweeperRole');
+    const invoke = sweeper.filter((statement) => actions(statement).includes('lambda:InvokeFunction'));
+
+    expect(invoke.map((statement) => JSON.stringify(statement.Resource))).toEqual([expect.stringContaining(':function:team-ide-ci-notifier')]);
+    expect(sweeper.flatMap(actions)).toEqual(expect.arrayContaining(['cloudformation:DescribeStackEvents', 'ssm:DeleteParameters', 'ssm:GetParametersByPath']));
+  });
+
   it('lets the host read only its two boot parameters and the runs\' passwords', () => {
     const resources = statementsOf('HostRole').map((statement) => JSON.stringify(statement.Resource));
 
