@@ -11,3 +11,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** The shell of someone running `npm start` on free ports, with `extra` set: no other variable of the test's environment. */
+export async function sandboxShell(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
+  return { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, ...extra };
+}

@@ -5,7 +5,7 @@ import type { SandboxSlackMessage } from '../../sandbox/backend/slack';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
 import { assertPortsFree, SANDBOX } from '../../sandbox/settings';
 import { sendSlashCommand, type SlashCommandResult } from '../../sandbox/slack-cli';
-import { freePorts, waitFor } from '../helpers/local-servers';
+import { freePorts, sandboxShell, waitFor } from '../helpers/local-servers';
 
 /** One email as aws-ses-v2-local's GET /store lists it. */
 interface StoredEmail {
@@ -119,20 +119,8 @@ describe('the sandbox\'s cost guard, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
     sandbox = await startSandbox({
-      shellEnv: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SANDBOX_HTTP_PORT: http,
-        SANDBOX_LAMBDA_PORT: lambda,
-        SANDBOX_BACKEND_PORT: backend,
-        SANDBOX_SES_PORT: ses,
-        SANDBOX_STACK_DELAY_MS: '500',
-        SANDBOX_RUN_SECONDS: '15',
-        SANDBOX_SWEEP_SECONDS: '1',
-        WARNING_MINUTES: '1',
-      },
+      shellEnv: await sandboxShell({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_RUN_SECONDS: '15', SANDBOX_SWEEP_SECONDS: '1', WARNING_MINUTES: '1' }),
       log: (line) => output.push(line),
     });
   }, 60_000);
@@ -174,20 +162,13 @@ describe('the sandbox\'s repairs, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
     sandbox = await startSandbox({
-      shellEnv: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SANDBOX_HTTP_PORT: http,
-        SANDBOX_LAMBDA_PORT: lambda,
-        SANDBOX_BACKEND_PORT: backend,
-        SANDBOX_SES_PORT: ses,
+      shellEnv: await sandboxShell({
         SANDBOX_STACK_DELAY_MS: '500',
         SANDBOX_SWEEP_SECONDS: String(SWEEP_SECONDS),
         SANDBOX_FAULTS: 'DescribeStacks(arn:*):Throttling:6',
         SANDBOX_PRIVATE_CHANNELS: 'C0SANDBOX1',
-      },
+      }),
       log: (line) => output.push(line),
     });
   }, 60_000);
