@@ -212,6 +212,33 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       expect(gaps).toEqual([]);
     }, 60_000);
 
+    it('let Lambda write a failed job to the function\'s on-failure destination, with the function\'s own role, and no other function', async () => {
+      // Prepare: Lambda sends to a destination as the function's execution role (Lambda developer guide, "Configuring destinations").
+      const destinations = Object.fromEntries(
+        Object.values(template.Resources)
+          .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+          .map((resource) => [resource.Properties.FunctionName.Ref as string, resource.Properties.DestinationConfig.OnFailure?.Destination as unknown]),
+      );
+      const results: Record<string, string> = {};
+
+      // Act
+      for (const fn of deployedFunctions(template)) {
+        const [line] = await outcomes(d.roleArn(fn.roleId), policiesOf(fn.roleId), [{ action: 'sqs:SendMessage', resource: d.failedJobsQueueArn }], d);
+        results[fn.logicalId] = `${destinations[fn.logicalId] ? 'destination' : 'none'}: ${(line as string).split(': ').at(-1) as string}`;
+      }
+
+      // Assess
+      expect(results).toEqual({
+        LauncherLambdaFunction: 'destination: Allowed',
+        StackEventsLambdaFunction: 'destination: Allowed',
+        NotifierLambdaFunction: 'destination: Allowed',
+        SweeperLambdaFunction: 'none: ImplicitlyDenied',
+        SlackCommandLambdaFunction: 'none: ImplicitlyDenied',
+        SlackInteractionsLambdaFunction: 'none: ImplicitlyDenied',
+      });
+      expect(Object.values(destinations).filter(Boolean)).toEqual(Array(3).fill({ 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] }));
+    });
+
     it('let no function pass a role, but the launcher the service role to CloudFormation', async () => {
       // Prepare
       const passes = (role: string, service: string): IamRequest => ({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': service } });

@@ -84,6 +84,8 @@ const isCertificateFunction = (fn: DeployedFunction) => functionBase(fn) === 'ce
 const INVOKES: Record<string, string> = {
   'slack-command': 'LAUNCHER_FUNCTION_NAME',
   'stack-events': 'NOTIFIER_FUNCTION_NAME',
+  // The repair of a run nobody emailed, and of a failed notifier job (shared/runs/run-repair.ts).
+  sweeper: 'NOTIFIER_FUNCTION_NAME',
 };
 
 function fromEnvironment(fn: DeployedFunction, table: Record<string, string>, command: string): string {
@@ -150,4 +152,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   // SES v1 authorizes SendEmail on the sender's identity (address or domain).
   SendEmailCommand: { action: 'ses:SendEmail', resources: (d) => [d.sesIdentityArn(d.settings.SES_FROM_ADDRESS as string), d.sesIdentityArn((d.settings.SES_FROM_ADDRESS as string).split('@')[1] as string)] },
   InvokeCommand: { action: 'lambda:InvokeFunction', resources: (d, fn) => [d.functionArn(fromEnvironment(fn, INVOKES, 'InvokeCommand'))] },
+  // The sweeper reads the failed-jobs queue (shared/runs/failed-jobs.ts).
+  ReceiveMessageCommand: { action: 'sqs:ReceiveMessage', resources: (d) => [d.failedJobsQueueArn] },
+  DeleteMessageCommand: { action: 'sqs:DeleteMessage', resources: (d) => [d.failedJobsQueueArn] },
 };
