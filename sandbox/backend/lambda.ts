@@ -7,6 +7,7 @@
  * synchronously. Synchronous invocations pass straight through.
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import type { WireResponse } from './aws-protocols';
 import type { SandboxQueue } from './sqs';
 
@@ -71,7 +72,7 @@ export class SandboxLambda {
 
   private async passThrough(functionName: string, invocationType: string, payload: string): Promise<WireResponse> {
     const response = await this.offline(functionName, invocationType, payload);
-    return { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json', body: await response.text() };
+    return { status: response.status, contentType: response.headers['content-type'] ?? 'application/json', body: response.body };
   }
 
   private attempt(functionName: string, settings: AsyncSettings, payload: string, number: number): void {
@@ -127,9 +128,8 @@ export class SandboxLambda {
   private async run(functionName: string, payload: string): Promise<Attempt> {
     try {
       const response = await this.offline(functionName, 'RequestResponse', payload);
-      const text = await response.text();
-      if (response.ok && !response.headers.get('x-amz-function-error')) return { failed: false, errorType: '', errorMessage: '' };
-      const error = JSON.parse(text || '{}') as { errorMessage?: string; trace?: string[] };
+      if (response.status < 300 && !response.headers['x-amz-function-error']) return { failed: false, errorType: '', errorMessage: '' };
+      const error = JSON.parse(response.body || '{}') as { errorMessage?: string; trace?: string[] };
       // serverless-offline reports every error as "Error"; its trace's first line has the real name, as Lambda's errorType does.
       const errorType = /^(\w+)(:|$)/.exec(error.trace?.[0] ?? '')?.[1] ?? 'Error';
       return { failed: true, errorType, errorMessage: error.errorMessage ?? `HTTP ${response.status}`, ...(error.trace ? { trace: error.trace } : {}) };
@@ -138,11 +138,28 @@ export class SandboxLambda {
     }
   }
 
-  private offline(functionName: string, invocationType: string, payload: string): Promise<Response> {
-    return fetch(`${this.options.offlineUrl}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-amz-invocation-type': invocationType },
-      body: payload,
+  /**
+   * One invocation in serverless-offline, on a connection of its own: a kept-alive one may be
+   * closed by serverless-offline just as it is reused, which under load fails a call that
+   * never reached the function.
+   */
+  private offline(functionName: string, invocationType: string, payload: string): Promise<{ status: number; headers: Record<string, string | undefined>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const call = request(
+        `${this.options.offlineUrl}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-amz-invocation-type': invocationType } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+            resolve({ status: response.statusCode ?? 500, headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          response.on('error', reject);
+        },
+      );
+      call.on('error', reject);
+      call.end(payload);
     });
   }
 }

@@ -1,5 +1,7 @@
+import { freePorts } from '../../sandbox/settings';
+
 // The sandbox picks free ports for Pebble the same way; one implementation for both.
-export { freePorts } from '../../sandbox/settings';
+export { freePorts };
 
 /** Polls `probe` until it returns a value, or throws after `timeoutMs` saying what never happened. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {

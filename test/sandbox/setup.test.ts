@@ -65,7 +65,7 @@ describe('starting the sandbox with bad input', () => {
   });
 
   it('names a CA it cannot run, before starting anything', async () => {
-    expect(await setupProblem(await shell({ SANDBOX_ACME: 'letsencrypt' }))).toBe('SANDBOX_ACME must be pebble (or unset), not "letsencrypt"');
+    expect(await setupProblem(await sandboxShell({ SANDBOX_ACME: 'letsencrypt' }))).toBe('SANDBOX_ACME must be pebble (or unset), not "letsencrypt"');
   });
 
   it('turns serverless\'s report of a missing variable into the setting to add', () => {

@@ -235,6 +235,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         SweeperLambdaFunction: 'none: ImplicitlyDenied',
         SlackCommandLambdaFunction: 'none: ImplicitlyDenied',
         SlackInteractionsLambdaFunction: 'none: ImplicitlyDenied',
+        CertificateLambdaFunction: 'none: ImplicitlyDenied',
       });
       expect(Object.values(destinations).filter(Boolean)).toEqual(Array(3).fill({ 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] }));
     });
