@@ -6,12 +6,12 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { runStack, STACK_ID } from '../helpers/run-fixtures';
-import { at, MARKERS, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
+import { at, MARKERS, resetSweeperMocks, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
@@ -39,11 +39,7 @@ function setup(options: SweeperHarnessOptions = {}) {
 
 describe('the sweeper\'s repairs', () => {
   beforeEach(() => {
-    cloudFormation.reset();
-    ssm.reset();
-    sqs.reset();
-    cloudFormation.on(DeleteStackCommand).resolves({});
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+    resetSweeperMocks(cloudFormation, ssm, sqs);
   });
 
   describe('a run that is up but whose developers nobody emailed', () => {

@@ -4,7 +4,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ActionsBlock } from '@slack/types';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,7 +16,7 @@ import { createLogger } from '../../shared/core/logger';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
 import { runStack, STACK_ID } from '../helpers/run-fixtures';
-import { at, MARKERS, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
+import { at, MARKERS, resetSweeperMocks, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
@@ -34,11 +34,7 @@ const stackIs = (status: string, extra = {}) => cloudFormation.on(DescribeStacks
 
 describe('sweeper', () => {
   beforeEach(() => {
-    cloudFormation.reset();
-    ssm.reset();
-    sqs.reset();
-    cloudFormation.on(DeleteStackCommand).resolves({});
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+    resetSweeperMocks(cloudFormation, ssm, sqs);
   });
 
   it('returns quietly when nothing runs', async () => {

@@ -1,5 +1,5 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudFormationClient, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient, type SSMClient as SSMClientType } from '@aws-sdk/client-ssm';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
@@ -12,6 +12,15 @@ import { fakeParameterStore, recordingLogger, recordingPoster, STACK_UUID } from
 
 /** Where the test run's markers live (STACK_NAME_PREFIX team-ide-test). */
 export const MARKERS = `/team-ide-test/runs/${STACK_UUID}`;
+
+/** The mocked clients between tests: nothing remembered, DeleteStack accepted, the failed-jobs queue empty. */
+export function resetSweeperMocks(cloudFormation: AwsClientStub<CloudFormationClient>, ssm: AwsClientStub<SSMClientType>, sqs: AwsClientStub<SQSClient>): void {
+  cloudFormation.reset();
+  ssm.reset();
+  sqs.reset();
+  cloudFormation.on(DeleteStackCommand).resolves({});
+  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+}
 
 /** A time on the day of the test runs (the run was created at 09:00 and ends at 17:00). */
 export const at = (time: string) => new Date(`2026-11-28T${time}Z`);
