@@ -20,8 +20,9 @@ export interface SeatReport {
   problem?: string;
 }
 
-// What the ready message's two lists may fill: every link of 50 seats on the longest domain,
-// and as many SES refusals as fit beside them inside Slack's 40,000 characters per message.
+// What the ready message's two lists may fill: every link of 50 seats (MAX_SEATS allows 30) on
+// the longest domain, and as many SES refusals as fit beside them inside Slack's 40,000
+// characters per message.
 const LINKS_CHARS = 18_000;
 const PROBLEMS_CHARS = 14_000;
 // What CloudFormation or AWS says is shown up to this length; the console has the rest.

@@ -186,7 +186,7 @@ describe('the sandbox\'s repairs, end to end', () => {
     const earlier = (await emails()).length;
 
     // Act: /ide start 3; watch the failed-jobs queue until the notifier's job lands there, then the inbox.
-    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 3', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId });
+    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 3', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
     const [record] = await waitFor('the notifier\'s job in the failed-jobs queue', async () => (backend.failedJobs.list().length > 0 ? backend.failedJobs.list() : undefined), 30_000, 50);
     const landedAt = Date.now();
     const delivered = await waitFor('3 emails', async () => {

@@ -17,7 +17,7 @@ const failure = { logicalId: 'Instance', resourceType: 'AWS::EC2::Instance', phy
 
 describe('run messages', () => {
   it('stays within Slack\'s limits for 50 seats on a long domain, each refused by SES, listing what fits', () => {
-    // Prepare: the largest run (MAX_SEATS ≤ 50), a 250-character domain, and SES's longest advice (naming a long sender) for every seat.
+    // Prepare: 50 seats (more than MAX_SEATS, at most 30, allows), a 250-character domain, and SES's longest advice (naming a long sender) for every seat.
     const domain = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.example.com`;
     const seats = Array.from({ length: 50 }, (_, index) => ({
       slot: index + 1,

@@ -20,7 +20,7 @@ import { loadConfig } from '../../../shared/core/config';
 import { validEnv } from '../../fixtures';
 import { expectWithinSlackLimits } from '../../helpers/slack-limits';
 
-/** 50 seats (the most MAX_SEATS allows) on a domain of 200 characters: the longest lists a message can hold. */
+/** 50 seats (more than MAX_SEATS, at most 30, allows) on a domain of 200 characters: longer lists than a message can ever hold. */
 const LONG_DOMAIN = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example.com`;
 const roster: RosterMember[] = Array.from({ length: 50 }, (_, index) => ({ slot: index + 1, userId: `U${String(index).padStart(10, '0')}`, name: `dev${index}`, email: `dev${index}@example.com` }));
 const bigStack: TeamStack = {
