@@ -4,6 +4,7 @@ import { formatMemory } from '../team/host-shares';
 import { type CostEstimate, SIZES } from '../team/instance-types';
 import type { Roster, RosterMember } from '../team/roster';
 import { formatDuration } from '../runs/run-lifetime';
+import type { LauncherJob } from '../runs/launcher-job';
 import type { SlackMessage } from './slack-api';
 import { context, cut, escapeMrkdwn, listSections, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from '../stack/stack-gateway';
@@ -32,9 +33,16 @@ export function apologyMessage(errorId: string): SlackMessage {
  * The launcher stopped before it could answer (it crashed or timed out, and Lambda put the
  * job in the failed-jobs queue): the person who typed the command hears it from the sweeper.
  */
-export function launcherFailedMessage(action: 'start' | 'stop' | 'status', errorId: string): SlackMessage {
-  const look = action === 'status' ? 'Try again in a minute.' : `\`/ide status\` shows whether the ${action === 'start' ? 'run started' : 'run is stopping'}; if not, try again.`;
-  return plain(`Sorry, your \`/ide ${action}\` did not finish: team-ide's launcher stopped before it could answer. ${look} If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
+export function launcherFailedMessage(action: LauncherJob['action'], errorId: string): SlackMessage {
+  const command = `/ide ${action.replace('-', ' ')}`;
+  const look: Record<LauncherJob['action'], string> = {
+    start: '`/ide status` shows whether the run started; if not, try again.',
+    stop: '`/ide status` shows whether the run is stopping; if not, try again.',
+    status: 'Try again in a minute.',
+    'roster-add': '`/ide roster` shows whether the change was made; if not, try again.',
+    'roster-remove': '`/ide roster` shows whether the change was made; if not, try again.',
+  };
+  return plain(`Sorry, your \`${command}\` did not finish: team-ide's launcher stopped before it could answer. ${look[action]} If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
 }
 
 /** What each developer gets of the host, and why the host is larger than the default when it is. */
