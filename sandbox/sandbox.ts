@@ -26,7 +26,9 @@ import {
   assertPortsFree,
   defaultSender,
   readFailSlot,
+  readFaults,
   readPorts,
+  readPrivateChannels,
   readRunSeconds,
   readSandboxAcme,
   readSandboxEnv,
@@ -82,6 +84,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const failSlot = readFailSlot(settingsEnv);
   const runSeconds = readRunSeconds(settingsEnv);
   const sweepSeconds = readSweepSeconds(settingsEnv);
+  const faults = readFaults(settingsEnv);
+  const privateChannels = readPrivateChannels(settingsEnv);
   const sender = defaultSender(settingsEnv);
   const acme = readSandboxAcme(settingsEnv);
   await assertPortsFree(ports);
@@ -116,7 +120,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   try {
     const ses = await startLocalSes({ host: SANDBOX.host, port: ports.ses });
     stoppers.push(() => closeServer(ses));
-    const lambda = new LambdaClient({ region: config.region, endpoint: urls.lambda, credentials: { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY } });
+    // EventBridge's deliveries and schedule invoke asynchronously, through the backend's Lambda stand-in (its retries, the failed-jobs queue).
+    const lambda = new LambdaClient({ region: config.region, endpoint: urls.backend, credentials: { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY } });
     const members = sandboxMembers(config.roster);
     const names = new Map(members.map((member) => [member.id, member.name]));
     const backend = await startBackend({
@@ -129,6 +134,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       deployment: teamStackName(config.stackNamePrefix),
       ...(failSlot !== undefined ? { failSlot } : {}),
       ...(runSeconds !== undefined ? { runSeconds } : {}),
+      faults,
+      privateChannels,
+      failedJobsQueueName: new URL(config.failedJobsQueueUrl).pathname.split('/').pop() ?? '',
+      // Lambda waits 1 and then 2 minutes before its retries; the sandbox, seconds.
+      lambda: { offlineUrl: urls.lambda, functions: service.asyncSettings, retryDelaysMs: [1000, 2000] },
       botToken: SANDBOX.botToken,
       parameters: { [config.slackSigningSecretParameter]: SANDBOX.signingSecret, [config.slackBotTokenParameter]: SANDBOX.botToken },
       hostedZones: [{ id: config.team.hostedZoneId, name: zoneOf(config.team.domainName) }],

@@ -9,15 +9,18 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { SANDBOX_ENDPOINT_VARIABLES } from '../shared/core/config';
+import type { AsyncSettings } from './backend/lambda';
 import { portAcceptsConnections, REPO_ROOT, SANDBOX, SandboxSetupError, type SandboxPorts, type SandboxUrls } from './settings';
 
 const SERVERLESS = path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
-/** What serverless.yml resolves to for stage "sandbox": the functions' environment and names. */
+/** What serverless.yml resolves to for stage "sandbox": the functions' environment, names and asynchronous settings. */
 export interface ResolvedService {
   environment: Record<string, string>;
   /** Function key (slackCommand, stackEvents…) → deployed name, which Lambda Invoke takes. */
   functionNames: Record<string, string>;
+  /** Deployed name → retries and on-failure destination of its asynchronous invocations, as Lambda applies them. */
+  asyncSettings: Record<string, AsyncSettings>;
 }
 
 /**
@@ -30,10 +33,12 @@ export function serverlessEnvironment(settingsEnv: Record<string, string | undef
   const endpoints: Record<(typeof SANDBOX_ENDPOINT_VARIABLES)[number], string> = {
     AWS_ENDPOINT_URL_CLOUDFORMATION: urls.backend,
     AWS_ENDPOINT_URL_EC2: urls.backend,
-    AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
+    // The backend's Lambda stand-in retries failed asynchronous jobs as Lambda does, then runs them in serverless-offline.
+    AWS_ENDPOINT_URL_LAMBDA: urls.backend,
     AWS_ENDPOINT_URL_ROUTE_53: urls.backend,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.backend,
     AWS_ENDPOINT_URL_SES: urls.inbox,
+    AWS_ENDPOINT_URL_SQS: urls.backend,
     AWS_ENDPOINT_URL_SSM: urls.backend,
   };
   return {
@@ -45,6 +50,8 @@ export function serverlessEnvironment(settingsEnv: Record<string, string | undef
     SLACK_API_URL: urls.slackApi,
     SANDBOX_HTTP_PORT: String(ports.http),
     SANDBOX_LAMBDA_PORT: String(ports.lambda),
+    // serverless.yml builds the sandbox's FAILED_JOBS_QUEUE_URL on the backend's port.
+    SANDBOX_BACKEND_PORT: String(ports.backend),
     // The SDK warns at every cold start on Node 20 that it will want Node 22 from 2027; Lambda runs 24.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -62,10 +69,21 @@ export async function resolveService(env: Record<string, string>): Promise<Resol
   } catch (error) {
     throw new SandboxSetupError(serverlessProblem(String((error as { stderr?: string }).stderr ?? (error as Error).message)));
   }
-  const service = JSON.parse(printed) as { provider: { environment?: Record<string, unknown> }; functions: Record<string, { name?: string }> };
+  const service = JSON.parse(printed) as {
+    provider: { environment?: Record<string, unknown> };
+    functions: Record<string, { name?: string; maximumRetryAttempts?: number; destinations?: { onFailure?: unknown } }>;
+  };
+  const names = Object.fromEntries(Object.entries(service.functions).map(([key, definition]) => [key, definition.name ?? key]));
   return {
     environment: Object.fromEntries(Object.entries(service.provider.environment ?? {}).map(([name, value]) => [name, String(value)])),
-    functionNames: Object.fromEntries(Object.entries(service.functions).map(([key, definition]) => [key, definition.name ?? key])),
+    functionNames: names,
+    asyncSettings: Object.fromEntries(
+      Object.entries(service.functions).map(([key, definition]) => [
+        names[key] as string,
+        // Lambda retries an asynchronous invocation twice unless told otherwise.
+        { maximumRetryAttempts: definition.maximumRetryAttempts ?? 2, onFailure: definition.destinations?.onFailure !== undefined },
+      ]),
+    ),
   };
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { parseRoster, type Roster, type RosterMember } from '../shared/team/roster';
+import { type FaultSwitch, parseFaultSwitches } from './backend/faults';
 import type { SandboxSlackUser } from './backend/slack';
 
 /** Every error the sandbox reports before it runs: one line that says what to change. */
@@ -35,7 +36,7 @@ export const SANDBOX = {
 export const PORT_SETTINGS = {
   http: { variable: 'SANDBOX_HTTP_PORT', fallback: 3000, serves: 'the Slack command endpoint (serverless-offline)' },
   lambda: { variable: 'SANDBOX_LAMBDA_PORT', fallback: 3002, serves: 'Lambda Invoke (serverless-offline)' },
-  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, EC2, Route 53, Secrets Manager, SSM and Slack' },
+  backend: { variable: 'SANDBOX_BACKEND_PORT', fallback: 3004, serves: 'the stand-ins for CloudFormation, EC2, Route 53, Secrets Manager, SSM, SQS, Lambda Invoke, SES, STS and Slack' },
   ses: { variable: 'SANDBOX_SES_PORT', fallback: 8005, serves: 'SES and its inbox page (aws-ses-v2-local)' },
 } as const;
 
@@ -140,6 +141,23 @@ export function readSandboxAcme(env: Record<string, string | undefined>): 'pebbl
 /** SANDBOX_FAIL_SLOT=N makes every run that seats dev-N fail to boot, to show a failed start. */
 export function readFailSlot(env: Record<string, string | undefined>): number | undefined {
   return env.SANDBOX_FAIL_SLOT?.trim() ? wholeNumber(env, 'SANDBOX_FAIL_SLOT', 0, 1, 99, 'a slot number') : undefined;
+}
+
+/** SANDBOX_FAULTS: AWS operations the backend answers with an error, so many times (backend/faults.ts). */
+export function readFaults(env: Record<string, string | undefined>): FaultSwitch[] {
+  try {
+    return parseFaultSwitches(env.SANDBOX_FAULTS ?? '');
+  } catch (error) {
+    throw new SandboxSetupError(`SANDBOX_FAULTS: ${(error as Error).message}`);
+  }
+}
+
+/** SANDBOX_PRIVATE_CHANNELS=C…,C…: private channels the bot was not invited to, where Slack refuses its posts. */
+export function readPrivateChannels(env: Record<string, string | undefined>): string[] {
+  const channels = (env.SANDBOX_PRIVATE_CHANNELS ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const bad = channels.find((id) => !/^[CG][A-Z0-9]{2,}$/.test(id));
+  if (bad) throw new SandboxSetupError(`SANDBOX_PRIVATE_CHANNELS must list channel ids like C0SANDBOX1, not "${bad}"`);
+  return channels;
 }
 
 /** Checks every port before anything starts, so a clash is one clear line rather than a half-started sandbox. */

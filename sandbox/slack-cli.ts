@@ -155,6 +155,8 @@ export interface FollowOptions {
   result: SlashCommandResult;
   /** The command's channel: what the bot posts there belongs to the story too. */
   channelId?: string;
+  /** Who sent the command: what the bot tells them directly (a private channel it is not in) too. */
+  userId?: string;
   /** Stop once nothing happened in the sandbox for this long and no stack is changing. */
   quietMs: number;
   maxWaitMs: number;
@@ -170,13 +172,14 @@ export async function followCommand(options: FollowOptions): Promise<SandboxSlac
     const { messages } = await getJson<SlackMessagesAnswer>(`${options.backendUrl}/slack/messages?after=${after}`);
     for (const message of messages) {
       after = message.seq;
-      if (message.responseUrlId === options.result.responseUrlId || (options.channelId !== undefined && message.channel === options.channelId)) {
+      const ours = [options.channelId, options.userId].filter((id): id is string => id !== undefined);
+      if (message.responseUrlId === options.result.responseUrlId || (message.channel !== undefined && ours.includes(message.channel))) {
         seen.push(message);
         options.onMessage(message);
       }
     }
     const activity = await getJson<BackendActivity>(`${options.backendUrl}/sandbox/activity`);
-    if (activity.stacksInProgress === 0 && activity.idleMs >= options.quietMs) break;
+    if (activity.stacksInProgress === 0 && activity.invocationsPending === 0 && activity.idleMs >= options.quietMs) break;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   return seen;
@@ -196,6 +199,11 @@ async function getJson<T>(url: string): Promise<T> {
   const response = await reach(url, () => fetch(url));
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return (await response.json()) as T;
+}
+
+function audienceOf(message: SandboxSlackMessage, channelId: string): string {
+  if (message.responseUrlId) return message.responseType === 'in_channel' ? `(#${channelId})` : '(only you)';
+  return message.channel === channelId ? `(#${channelId})` : '(to you directly)';
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -234,9 +242,10 @@ async function main(argv: string[]): Promise<void> {
     backendUrl: urls.backend,
     result,
     channelId,
+    userId,
     quietMs: 5_000,
     maxWaitMs: Number(values.wait) * 1000,
-    onMessage: (message) => print(`  ↳ ${message.responseUrlId && message.responseType !== 'in_channel' ? '(only you)' : `(#${channelId})`} ${message.rendered}`),
+    onMessage: (message) => print(`  ↳ ${audienceOf(message, channelId)} ${message.rendered}`),
   });
 }
 

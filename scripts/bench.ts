@@ -53,13 +53,17 @@ console.log(`  warm invocation, median of ${WARM_INVOCATIONS} (× ${COLD_RUNS} p
 
 /**
  * The environment the deployed function gets: the packaged template's variables, with
- * fake stand-ins for the two that name resources of the deployment.
+ * fake stand-ins for those that name resources of the deployment.
  */
 function deployedEnvironment(): Record<string, string> {
   const template = JSON.parse(readFileSync(path.join(root, '.serverless/cloudformation-template-update-stack.json'), 'utf8')) as {
     Resources: Record<string, { Properties: { Environment: { Variables: Record<string, unknown> } } }>;
   };
   const variables = template.Resources.SlackCommandLambdaFunction?.Properties.Environment.Variables ?? {};
-  const standIns: Record<string, string> = { INSTANCE_PROFILE_NAME: 'team-ide-ci-host', TEAM_STACK_ROLE_ARN: 'arn:aws:iam::123456789012:role/team-ide-ci-stack' };
+  const standIns: Record<string, string> = {
+    INSTANCE_PROFILE_NAME: 'team-ide-ci-host',
+    TEAM_STACK_ROLE_ARN: 'arn:aws:iam::123456789012:role/team-ide-ci-stack',
+    FAILED_JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-ci-failed-jobs',
+  };
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : (standIns[name] ?? '')]));
 }

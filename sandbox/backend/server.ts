@@ -1,9 +1,11 @@
 /**
  * The sandbox backend: one local HTTP server standing in for CloudFormation, EC2 (the
  * network setup and the doctor read, the data volumes and their snapshots), Route 53,
- * Secrets Manager, SSM, SES and STS (reached through AWS_ENDPOINT_URL_<SERVICE>) and Slack
- * (through SLACK_API_URL and the response_url of each command). Requests to AWS are told
- * apart by the service in their SigV4 credential scope, as AWS's own endpoints are by host.
+ * Secrets Manager, SSM, SQS, Lambda Invoke, SES and STS (reached through
+ * AWS_ENDPOINT_URL_<SERVICE>; Lambda Invoke runs the functions in serverless-offline) and
+ * Slack (through SLACK_API_URL and the response_url of each command). Requests to AWS are
+ * told apart by the service in their SigV4 credential scope, as AWS's own endpoints are by
+ * host. SANDBOX_FAULTS makes named operations fail (faults.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,11 +27,14 @@ import {
 } from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
 import { SandboxEc2 } from './ec2';
+import { type FaultSwitch, Faults } from './faults';
+import { type AsyncSettings, SandboxLambda } from './lambda';
 import { type PublishedRecordSet, SandboxRoute53 } from './route53';
 import { SandboxEbs } from './ebs';
 import { SandboxSecretsManager } from './secrets-manager';
 import { getCallerIdentity, SandboxSes, SES_NAMESPACE, STS_NAMESPACE } from './ses';
 import { SandboxSlack, type SandboxSlackMessage, type SandboxWorkspace } from './slack';
+import { SandboxQueue } from './sqs';
 import { SandboxParameterStore } from './ssm';
 
 export interface BackendOptions {
@@ -67,6 +72,14 @@ export interface BackendOptions {
   /** Where each stack status change goes: stack-events, through serverless-offline. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
   log: (source: string, line: string) => void;
+  /** SANDBOX_FAULTS: AWS operations answered with an error, so many times. */
+  faults?: readonly FaultSwitch[];
+  /** SANDBOX_PRIVATE_CHANNELS: private channels the bot was not invited to. */
+  privateChannels?: readonly string[];
+  /** The name in FAILED_JOBS_QUEUE_URL; the queue answers at `<backend url>/<account>/<name>`. */
+  failedJobsQueueName?: string;
+  /** Lambda Invoke in front of serverless-offline: its URL, and each function's asynchronous settings. */
+  lambda?: { offlineUrl: string; functions: Record<string, AsyncSettings>; retryDelaysMs: readonly number[] };
 }
 
 export interface SandboxBackend {
@@ -79,6 +92,8 @@ export interface SandboxBackend {
   slack: SandboxSlack;
   /** What setup and the doctor find in the account; tests change it to make something wrong. */
   account: SandboxAccount;
+  failedJobs: SandboxQueue;
+  faults: Faults;
   close(): Promise<void>;
 }
 
@@ -87,6 +102,8 @@ export interface BackendActivity {
   /** Milliseconds since the functions last called the backend, or a stack status change went to them. */
   idleMs: number;
   stacksInProgress: number;
+  /** Asynchronous invocations still running or waiting for Lambda's retry. */
+  invocationsPending: number;
 }
 
 /** `GET /slack/messages` */
@@ -139,9 +156,24 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
   const slack = new SandboxSlack({
     botToken: options.botToken,
     nameOf: options.nameOf,
+    privateChannels: options.privateChannels ?? [],
     log: (line) => options.log('slack', line),
     ...(options.workspace ? { workspace: options.workspace } : {}),
   });
+  const faults = new Faults(options.faults ?? [], (line) => options.log('faults', line));
+  const failedJobs = new SandboxQueue(`/${options.accountId}/${options.failedJobsQueueName ?? 'failed-jobs'}`, (line) => options.log('sqs', line));
+  const lambda = options.lambda
+    ? new SandboxLambda({
+        ...options.lambda,
+        failedJobs,
+        region: options.region,
+        accountId: options.accountId,
+        active: () => {
+          lastActivityAt = Date.now();
+        },
+        log: (line) => options.log('lambda', line),
+      })
+    : undefined;
 
   const route = async (request: IncomingMessage): Promise<WireResponse> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -150,7 +182,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       return json(200, answer);
     }
     if (request.method === 'GET' && url.pathname === '/sandbox/activity') {
-      const answer: BackendActivity = { idleMs: Date.now() - lastActivityAt, stacksInProgress: cloudFormation.stacksInProgress() };
+      const answer: BackendActivity = { idleMs: Date.now() - lastActivityAt, stacksInProgress: cloudFormation.stacksInProgress(), invocationsPending: lambda?.pending() ?? 0 };
       return json(200, answer);
     }
     const service = signedService(request.headers.authorization);
@@ -176,7 +208,11 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     const awsQuery = (namespace: string, handle: (action: string, form: URLSearchParams) => Record<string, unknown> | undefined) => {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';
-      return answerOrError(() => queryResponse(namespace, action, handle(action, form)), (error) => queryError(namespace, error));
+      return answerOrError(() => {
+        const fault = faults.take(action, form.get('StackName') ?? undefined);
+        if (fault) throw fault;
+        return queryResponse(namespace, action, handle(action, form));
+      }, (error) => queryError(namespace, error));
     };
     if (service === 'cloudformation') return awsQuery(CLOUDFORMATION_NAMESPACE, (action, form) => cloudFormation.handle(action, form));
     if (service === 'sts') return awsQuery(STS_NAMESPACE, (action) => getCallerIdentity(account, action));
@@ -186,20 +222,24 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       const action = form.get('Action') ?? '';
       return answerOrError(() => ec2Response(action, ec2.handle(action, form)), ec2Error);
     }
-    if (service === 'secretsmanager' || service === 'ssm') {
+    if (service === 'secretsmanager' || service === 'ssm' || service === 'sqs') {
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const handler = service === 'ssm' ? parameterStore : secretsManager;
-      try {
-        return jsonResponse(handler.handle(operation, JSON.parse(body || '{}') as Record<string, unknown>));
-      } catch (error) {
-        if (error instanceof AwsServiceError) return jsonError(error);
-        throw error;
-      }
+      const handler = service === 'ssm' ? parameterStore : service === 'sqs' ? failedJobs : secretsManager;
+      const input = JSON.parse(body || '{}') as Record<string, unknown>;
+      return answerOrError(() => {
+        const fault = faults.take(operation, [input.Name, input.SecretId, input.QueueUrl].find((target) => typeof target === 'string') as string | undefined);
+        if (fault) throw fault;
+        return jsonResponse(handler.handle(operation, input));
+      }, jsonError);
     }
     if (url.pathname === '/acme/directory') {
       return json(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'The sandbox runs no ACME server: start it with SANDBOX_ACME=pebble (apt-get install -y pebble)' });
     }
-    return json(404, { error: `The sandbox backend emulates CloudFormation, EC2, Route 53, Secrets Manager, SSM, SES, STS and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
+    const invoked = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname)?.[1];
+    if (service === 'lambda' && invoked && lambda) {
+      return lambda.invoke(decodeURIComponent(invoked), String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse'), body);
+    }
+    return json(404, { error: `The sandbox backend emulates CloudFormation, EC2, Route 53, Secrets Manager, SSM, SQS, Lambda Invoke, SES, STS and Slack; nothing answers POST ${url.pathname} for ${service ?? 'an unsigned request'}` });
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -225,9 +265,12 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     ebs,
     slack,
     account,
+    failedJobs,
+    faults,
     close: async () => {
       cloudFormation.close();
       route53.close();
+      lambda?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },

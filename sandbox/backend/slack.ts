@@ -4,9 +4,13 @@
  * the tests, and printing each as one readable line; and the Web API methods setup, the
  * doctor and `/ide roster add` call (auth.test, users.info, apps.manifest.*), answering as
  * Slack does: the token's scopes in `x-oauth-scopes`, no email without users:read.email,
- * manifests with anything but https URLs refused.
+ * manifests with anything but https URLs refused. It refuses what Slack refuses: a message
+ * over Block Kit's limits (`invalid_blocks`), a post in a private channel the bot was not
+ * invited to (`channel_not_found`, SANDBOX_PRIVATE_CHANNELS); a user id as the channel is a
+ * direct message from the bot.
  */
 import { randomBytes } from 'node:crypto';
+import { blockKitProblems } from './slack-limits';
 
 /** A message the functions sent, as the sandbox keeps it. */
 export interface SandboxSlackMessage {
@@ -14,7 +18,7 @@ export interface SandboxSlackMessage {
   seq: number;
   at: string;
   via: 'chat.postMessage' | 'response_url';
-  /** The channel of a chat.postMessage. */
+  /** The channel of a chat.postMessage; a user id for a direct message. */
   channel?: string;
   /** The id in `/slack/respond/<id>`: one per slash command. */
   responseUrlId?: string;
@@ -86,6 +90,8 @@ export class SandboxSlack {
       botToken: string;
       /** The Slack handle of a user id, to print `@alice` where Slack would show a name. */
       nameOf: (userId: string) => string | undefined;
+      /** Private channels the bot is not a member of. */
+      privateChannels: readonly string[];
       log: (line: string) => void;
       /** Default: a workspace where `botToken` has every scope team-ide asks for, and no users. */
       workspace?: SandboxWorkspace;
@@ -123,7 +129,10 @@ export class SandboxSlack {
     if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
     if (token !== this.options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     if (typeof body.channel !== 'string' || body.channel === '') return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+    if (this.options.privateChannels.includes(body.channel)) return this.refuse(body.channel, 'channel_not_found');
     if (typeof body.text !== 'string' && !Array.isArray(body.blocks)) return { status: 200, body: { ok: false, error: 'no_text' } };
+    const problems = blockKitProblems(body);
+    if (problems.length > 0) return this.refuse(body.channel, 'invalid_blocks', problems);
     const message = this.keep({ via: 'chat.postMessage', channel: body.channel }, body);
     // Slack's ts: seconds.microseconds, unique per channel.
     const ts = `${Math.floor(Date.parse(message.at) / 1000)}.${String(message.seq).padStart(6, '0')}`;
@@ -203,8 +212,18 @@ export class SandboxSlack {
       this.options.log(`deleted: ${original?.rendered.replace(/\n+/g, ' | ') ?? '(nothing)'}`);
       return { status: 200, body: { ok: true } };
     }
+    const problems = blockKitProblems(body);
+    if (problems.length > 0) {
+      this.options.log(`refused a response_url message: invalid_blocks (${problems.join('; ')})`);
+      return { status: 400, body: { ok: false, error: 'invalid_blocks', errors: problems } };
+    }
     this.keep({ via: 'response_url', responseUrlId, responseType: typeof body.response_type === 'string' ? body.response_type : 'ephemeral' }, body);
     return { status: 200, body: { ok: true } };
+  }
+
+  private refuse(channel: string, error: string, problems: string[] = []): SlackAnswer {
+    this.options.log(`refused a post to #${channel}: ${error}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`);
+    return { status: 200, body: { ok: false, error, ...(problems.length > 0 ? { errors: problems } : {}) } };
   }
 
   /** The messages after `seq` (all with 0), without deleted ones. */
@@ -224,7 +243,10 @@ export class SandboxSlack {
       ...(blocks ? { blocks } : {}),
     };
     this.messages.push(message);
-    const audience = where.channel ? `#${where.channel}` : where.responseType === 'in_channel' ? 'channel (response_url)' : 'only the user (response_url)';
+    const directTo = where.channel && /^[UW]/.test(where.channel) ? where.channel : undefined;
+    const audience = directTo
+      ? `DM to @${this.options.nameOf(directTo) ?? directTo}`
+      : where.channel ? `#${where.channel}` : where.responseType === 'in_channel' ? 'channel (response_url)' : 'only the user (response_url)';
     this.options.log(`${audience}: ${message.rendered.replace(/\n+/g, ' | ')}`);
     return message;
   }
@@ -256,12 +278,13 @@ function manifestErrors(manifest: Record<string, unknown>): { message: string; p
 }
 
 /**
- * Slack mrkdwn as plain text: `<@U…>` → `@name`, `<!date^…|fallback>` → the fallback,
+ * Slack mrkdwn as plain text: `<@U…>` → `@name`, `<#C…>` → `#C…`, `<!date^…|fallback>` → the fallback,
  * `<url|label>` → `label (url)`, `&amp;` and friends unescaped.
  */
 export function plainText(mrkdwn: string, nameOf: (userId: string) => string | undefined): string {
   return mrkdwn
     .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_match, userId: string) => `@${nameOf(userId) ?? userId}`)
+    .replace(/<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>/g, (_match, channelId: string, name?: string) => `#${name || channelId}`)
     .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1')

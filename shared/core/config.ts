@@ -41,8 +41,15 @@ export interface Config {
   /** `aws`: AWS and Slack. `sandbox`: the local stand-ins of `npm start` (AWS_ENDPOINT_URL_*, SLACK_API_URL). */
   backend: Backend;
   launcherFunctionName: string;
-  /** The Lambda that emails the developers; stack-events invokes it when a run is ready. */
+  /** The Lambda that emails the developers; stack-events invokes it when a run is ready, the sweeper when it was not. */
   notifierFunctionName: string;
+  /**
+   * The SQS queue the asynchronous functions' failed jobs land in (their on-failure
+   * destination); the sweeper reads it every minute and tells whoever is concerned.
+   */
+  failedJobsQueueUrl: string;
+  /** Minutes after a run is ready before the sweeper runs the notifier again for developers nobody emailed. */
+  notifyGraceMinutes: number;
   sesFromAddress: string;
   team: TeamStackSettings;
   certificate: CertificateSettings;
@@ -72,6 +79,7 @@ export const SANDBOX_ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_ROUTE_53',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_SSM',
 ] as const;
 
@@ -181,6 +189,10 @@ const schema = z.object({
   }),
   LAUNCHER_FUNCTION_NAME: required('the name of the launcher Lambda function'),
   NOTIFIER_FUNCTION_NAME: required('the name of the notifier Lambda function'),
+  FAILED_JOBS_QUEUE_URL: required('the URL of the failed-jobs SQS queue (serverless.yml sets it)').refine((text) => /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}$/.test(text), {
+    error: 'must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+  }),
+  NOTIFY_GRACE_MINUTES: wholeNumber(5, 1, 60),
   SES_FROM_ADDRESS: required('a sender address verified in SES, e.g. ide@example.com').refine(
     (text) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text) || /<[^\s@]+@[^\s@]+\.[^\s@]+>$/.test(text),
     { error: 'must be an email address, e.g. ide@example.com or "Team IDE <ide@example.com>"' },
@@ -258,7 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (settings.EXPOSED_PORT === settings.DASHBOARD_PORT || [settings.EXPOSED_PORT, settings.DASHBOARD_PORT].includes(80)) {
     problems.push('EXPOSED_PORT and DASHBOARD_PORT must differ from each other and from 80 (the HTTP redirect)');
   }
-  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, settings.SLACK_API_URL, settings.ACME_DIRECTORY_URL));
+  problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, { slackApiUrl: settings.SLACK_API_URL, acmeDirectoryUrl: settings.ACME_DIRECTORY_URL, queueUrl: settings.FAILED_JOBS_QUEUE_URL }));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region: settings.AWS_REGION,
@@ -281,6 +293,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     backend: settings.IDE_BACKEND as Backend,
     launcherFunctionName: settings.LAUNCHER_FUNCTION_NAME,
     notifierFunctionName: settings.NOTIFIER_FUNCTION_NAME,
+    failedJobsQueueUrl: settings.FAILED_JOBS_QUEUE_URL,
+    notifyGraceMinutes: settings.NOTIFY_GRACE_MINUTES,
     sesFromAddress: settings.SES_FROM_ADDRESS,
     team: {
       domainName: settings.DOMAIN_NAME.toLowerCase(),
@@ -318,18 +332,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** Slack's own API hosts (slack-gov.com is GovSlack's). */
 const isSlackHost = (url: string) => /^https:\/\/([a-z0-9-]+\.)*(slack|slack-gov)\.com\//.test(`${url}/`);
 
+/** An SQS queue of AWS itself: the SDK sends its calls to the queue URL's host. */
+const isSqsHost = (url: string) => /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(url);
+
 /**
  * The backend is never chosen silently: an AWS or Slack endpoint pointed elsewhere needs
  * IDE_BACKEND=sandbox, and the sandbox needs every endpoint pointed at its stand-ins, so
  * a half-configured sandbox cannot reach a real AWS account or Slack workspace.
  */
-function backendProblems(backend: Backend, given: Record<string, string | undefined>, slackApiUrl: string, acmeDirectoryUrl: string): string[] {
+function backendProblems(backend: Backend, given: Record<string, string | undefined>, urls: { slackApiUrl: string; acmeDirectoryUrl: string; queueUrl: string }): string[] {
+  const { slackApiUrl, acmeDirectoryUrl, queueUrl } = urls;
   const redirected = Object.keys(given).filter((name) => name.startsWith('AWS_ENDPOINT_URL')).sort();
   if (backend === 'aws') {
     return [
       ...redirected.map((name) => `${name} is set (${given[name]}), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox`),
       ...(isSlackHost(slackApiUrl) ? [] : [`SLACK_API_URL (${slackApiUrl}) is not Slack's API: unset it, or set IDE_BACKEND=sandbox for the local sandbox`]),
       ...(isLoopback(acmeDirectoryUrl) ? [`ACME_DIRECTORY_URL (${acmeDirectoryUrl}) is on this machine, which no CA is: unset it for Let's Encrypt, or set IDE_BACKEND=sandbox for the local sandbox`] : []),
+      ...(isSqsHost(queueUrl) ? [] : [`FAILED_JOBS_QUEUE_URL (${queueUrl}) is not an SQS queue of AWS: deploy with serverless.yml, which sets it, or set IDE_BACKEND=sandbox for the local sandbox`]),
     ];
   }
   const global = given.AWS_ENDPOINT_URL !== undefined;
@@ -339,6 +358,7 @@ function backendProblems(backend: Backend, given: Record<string, string | undefi
     ),
     ...(isSlackHost(slackApiUrl) ? [`SLACK_API_URL is Slack's own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with \`npm start\`, which points it at its stand-in`] : []),
     ...(isLoopback(acmeDirectoryUrl) ? [] : [`ACME_DIRECTORY_URL (${acmeDirectoryUrl}) is a real CA, so IDE_BACKEND=sandbox would ask it for certificates: start the sandbox with \`npm start\`, which points it at a local one`]),
+    ...(isSqsHost(queueUrl) ? [`FAILED_JOBS_QUEUE_URL is a queue of AWS, so IDE_BACKEND=sandbox would read it there: start the sandbox with \`npm start\`, which points it at its stand-in`] : []),
   ];
 }
 

@@ -9,6 +9,7 @@ import type { NotifierJob } from './notifier-job';
 import type { Roster, RosterMember } from '../team/roster';
 import { notifyFailedMessage, readyMessage, type SeatReport } from '../runs/run-messages';
 import { claimRunMarker, type RunKey } from '../runs/run-markers';
+import { postRunNews } from '../runs/run-news';
 import type { SlackPoster } from '../slack/slack-api';
 import { escapeMrkdwn } from '../slack/slack-format';
 import { describeRunStack, type TeamStack } from '../stack/stack-gateway';
@@ -17,7 +18,7 @@ import { OUTPUT, type RunTags, teamStackName } from '../stack/team-stack';
 
 /** What the notifier needs; tests hand in mocked clients (or a local SES) and a recording poster. */
 export interface NotifierDeps {
-  config: Pick<Config, 'roster' | 'stackNamePrefix' | 'sesFromAddress'>;
+  config: Pick<Config, 'roster' | 'stackNamePrefix' | 'sesFromAddress' | 'slackBotUserId'>;
   logger: Logger;
   cloudFormation: CloudFormationClient;
   secretsManager: SecretsManagerClient;
@@ -27,6 +28,18 @@ export interface NotifierDeps {
   now: () => Date;
   /** The team's roster (SSM, cached briefly): where each seat's link goes; default: the ROSTER setting. */
   loadRoster?: () => Promise<Roster>;
+}
+
+/**
+ * The job says the run's stack is created, but DescribeStacks does not show it so yet
+ * (CloudFormation's reads are eventually consistent): thrown so that Lambda runs the job
+ * again, rather than the developers never hearing of their IDEs.
+ */
+export class StackNotReadyError extends Error {
+  constructor(readonly stackId: string, readonly status: string) {
+    super(`The run's stack is ${status}, not yet CREATE_COMPLETE: the notifier will be run again`);
+    this.name = 'StackNotReadyError';
+  }
 }
 
 /** A seat whose link and password were both found: the only kind that gets an email. */
@@ -51,8 +64,9 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
   }
   // Read before claiming: a failed read throws with nothing claimed, so a retry starts afresh.
   const stack = await describeRunStack(deps.cloudFormation, job.stackId);
-  if (!stack?.run) {
-    logger.warn('Stack without run tags: nobody to notify', { stackId: job.stackId, found: Boolean(stack) });
+  if (!stack || stack.status === 'CREATE_IN_PROGRESS') throw new StackNotReadyError(job.stackId, stack?.status ?? 'not found');
+  if (!stack.run) {
+    logger.warn('Stack without run tags: nobody to notify', { stackId: job.stackId });
     return;
   }
   if (stack.status !== 'CREATE_COMPLETE') {
@@ -67,13 +81,13 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
   const { run } = stack;
   try {
     const seats = await emailSeats(deps, stack, run);
-    await deps.slack.postMessage(run.channel, readyMessage(run, seats));
+    await postRunNews(deps, run, readyMessage(run, seats));
     logger.info('Developers notified', { stackId: job.stackId, runId: run.runId, seats: seats.length, emailed: seats.filter((seat) => seat.emailed).length });
   } catch (error) {
     const errorId = newErrorId();
     logger.error('Notifying the developers failed', { stackId: job.stackId, runId: run.runId, errorId, error: error as Error });
     // Some emails may have gone out: the marker stays, and the channel hears it went wrong.
-    await deps.slack.postMessage(run.channel, notifyFailedMessage(run, errorId)).catch((slackError: unknown) => {
+    await postRunNews(deps, run, notifyFailedMessage(run, errorId)).catch((slackError: unknown) => {
       logger.error('Could not tell the channel about a failure', { runId: run.runId, errorId, error: slackError as Error });
     });
   }

@@ -2,21 +2,22 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
-import { AppError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { NotifierJob } from '../email/notifier-job';
 import { claimRunMarker, removeStoppedRunMarkers, type RunKey, type RunMarker } from './run-markers';
-import { deleteFailedMessage, failedRunNotRemovedMessage, startFailedMessage, stoppedMessage } from './run-messages';
+import { deleteFailedMessage, startFailedMessage, stoppedMessage } from './run-messages';
+import { postRunNews } from './run-news';
+import { deleteStuckStack } from './stuck-stack';
 import { settleStoppedWork, type StoppedWork } from '../snapshots/work-keeper';
 import { stoppedWorkLine } from '../snapshots/work-messages';
 import type { SlackMessage, SlackPoster } from '../slack/slack-api';
-import { deleteTeamStack, describeRunStack, type FailedResource, findFirstFailedResource } from '../stack/stack-gateway';
+import { describeRunStack, type FailedResource, findFirstFailedResource } from '../stack/stack-gateway';
 import type { TeamStackStatusChange } from '../stack/stack-status-event';
 import { type RunTags, teamStackName } from '../stack/team-stack';
 
-/** What stack-events needs; tests hand in mocked clients and a recording poster. */
+/** What stack-events needs; tests hand in mocked clients and a recording poster. The sweeper replays events with the same. */
 export interface StackEventsDeps {
-  config: Pick<Config, 'stackNamePrefix' | 'region' | 'work' | 'team'>;
+  config: Pick<Config, 'stackNamePrefix' | 'slackBotUserId' | 'region' | 'work' | 'team'>;
   logger: Logger;
   cloudFormation: CloudFormationClient;
   ssm: SSMClient;
@@ -38,11 +39,15 @@ interface RunEvent {
   stackName: string;
 }
 
+/** The statuses of a start that failed, from the first failure to the end of the rollback. */
+export const FAILED_START_STATUSES: readonly string[] = ['ROLLBACK_IN_PROGRESS', 'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED'];
+
 /**
- * Acts on one status change of the team stack. Each side effect (a Slack post, a
- * DeleteStack) first claims a run marker, so a redelivered event does nothing twice.
- * Errors before a claim are thrown, for Lambda to retry the event; after a claim, failures
- * are logged and the rest goes on, so the channel still hears what can be said.
+ * Acts on one status change of the team stack. Each Slack post first claims a run marker,
+ * and deleting a failed run is spaced out by its `delete-retry` marker, so a redelivered
+ * event (or the sweeper replaying it) does nothing twice. Errors before a claim are thrown,
+ * for Lambda to retry the event; after a claim, failures are logged and the rest goes on, so
+ * the channel still hears what can be said.
  */
 export async function handleStackStatusChange(deps: StackEventsDeps, change: TeamStackStatusChange): Promise<void> {
   const logContext = { stackId: change.stackId, status: change.status };
@@ -75,7 +80,8 @@ export async function handleStackStatusChange(deps: StackEventsDeps, change: Tea
       }
       await reportFailedStart(deps, event);
       // The rollback is still running at ROLLBACK_IN_PROGRESS; CloudFormation deletes only settled stacks.
-      if (change.status !== 'ROLLBACK_IN_PROGRESS') await removeFailedStack(deps, event);
+      // By id, not name: by the time a late event arrives, the name may belong to the next run.
+      if (change.status !== 'ROLLBACK_IN_PROGRESS') await deleteStuckStack(deps, { stackId: change.stackId, stackName: event.stackName, run: event.run, runKey: event.runKey });
       return;
     case 'DELETE_COMPLETE':
       await reportStopped(deps, event, stack.createdAt);
@@ -91,19 +97,6 @@ async function reportFailedStart(deps: StackEventsDeps, event: RunEvent): Promis
   const failure = await findFailure(deps, event);
   deps.logger.info('Failed start reported', { ...logFields(event), failedResource: failure?.logicalId });
   await post(deps, event, startFailedMessage(event.run, failure, event.change.reason));
-}
-
-async function removeFailedStack(deps: StackEventsDeps, event: RunEvent): Promise<void> {
-  if (!(await claim(deps, event, 'failure-deleted'))) return;
-  try {
-    // By id, not name: by the time a late event arrives, the name may belong to the next run.
-    await deleteTeamStack(deps.cloudFormation, event.change.stackId);
-    deps.logger.info('Failed stack deletion started', logFields(event));
-  } catch (error) {
-    deps.logger.error('Could not delete the failed stack', { ...logFields(event), error: error as Error });
-    const problem = error instanceof AppError ? error.userMessage : `${(error as Error).name}: ${(error as Error).message}`;
-    await post(deps, event, failedRunNotRemovedMessage(event.run, event.stackName, problem));
-  }
 }
 
 async function reportStopped(deps: StackEventsDeps, event: RunEvent, startedAt: Date): Promise<void> {
@@ -137,11 +130,11 @@ async function settleWork(deps: StackEventsDeps, event: RunEvent, run: { started
 }
 
 async function reportDeleteFailed(deps: StackEventsDeps, event: RunEvent): Promise<void> {
-  // A second /ide stop can fail again, with its own event: one report per event, not per run.
-  if (!(await claim(deps, event, `delete-failure-${event.change.eventId}`))) return;
+  // Once per stop: the sweeper's retries fail with events of their own; a later /ide stop re-arms it (run-stop.ts).
+  if (!(await claim(deps, event, 'delete-failure-reported'))) return;
   const failure = await findFailure(deps, event);
   deps.logger.warn('Stack deletion failed', { ...logFields(event), failedResource: failure?.logicalId });
-  await post(deps, event, deleteFailedMessage(event.run, event.stackName, failure, event.change.reason));
+  await post(deps, event, deleteFailedMessage(event.run, event.stackName, event.change.stackId, failure, event.change.reason));
 }
 
 async function claim(deps: StackEventsDeps, event: RunEvent, marker: RunMarker): Promise<boolean> {
@@ -162,7 +155,7 @@ async function findFailure(deps: StackEventsDeps, event: RunEvent): Promise<Fail
 
 async function post(deps: StackEventsDeps, event: RunEvent, message: SlackMessage): Promise<void> {
   try {
-    await deps.slack.postMessage(event.run.channel, message);
+    await postRunNews(deps, event.run, message);
   } catch (error) {
     deps.logger.error('Could not post to the channel', { ...logFields(event), channel: event.run.channel, error: error as Error });
   }

@@ -23,9 +23,14 @@ import {
 export type RunMarker =
   | 'notified'
   | 'failure-reported'
-  | 'failure-deleted'
   | 'stopped'
-  | `delete-failure-${string}`
+  // Repairs (shared/runs/run-repair.ts): the sweeper's one re-run of the notifier, and what was said once.
+  | 'notify-repair'
+  | 'notify-failure-reported'
+  | 'delete-failure-reported'
+  | 'removal-refused-reported'
+  // Not a claim: how many times the sweeper deleted a stuck stack again, and when last.
+  | 'delete-retry'
   // The cost guard (shared/runs/run-lifetime.ts): who is deleting the stack, and what happened at each end time.
   | 'stopping'
   | `warned-${string}`

@@ -1,8 +1,7 @@
-import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from '../slack/slack-api';
-import { context, escapeMrkdwn, mention, plural, section, slackTime } from '../slack/slack-format';
+import { context, cut, escapeMrkdwn, listSections, mention, plural, section, slackTime } from '../slack/slack-format';
 import type { FailedResource } from '../stack/stack-gateway';
-import { LOGICAL_ID, type RunTags } from '../stack/team-stack';
+import { LOGICAL_ID, type RunTags, stackConsoleUrl } from '../stack/team-stack';
 import { workOriginLine } from '../snapshots/work-messages';
 
 /**
@@ -22,23 +21,13 @@ export interface SeatReport {
   problem?: string;
 }
 
-// Slack refuses section text over 3,000 characters; a long seat list is split across sections.
-const SECTION_LIMIT = 2900;
-
-function sections(heading: string, lines: readonly string[]): KnownBlock[] {
-  const blocks: KnownBlock[] = [];
-  let text = heading;
-  for (const line of lines) {
-    if (text.length + line.length + 1 > SECTION_LIMIT) {
-      blocks.push(section(text));
-      text = line;
-    } else {
-      text = `${text}\n${line}`;
-    }
-  }
-  blocks.push(section(text));
-  return blocks;
-}
+// What the ready message's two lists may fill: every link of 50 seats (MAX_SEATS allows 30) on
+// the longest domain, and as many SES refusals as fit beside them inside Slack's 40,000
+// characters per message.
+const LINKS_CHARS = 18_000;
+const PROBLEMS_CHARS = 14_000;
+// What CloudFormation or AWS says is shown up to this length; the console has the rest.
+const REASON_MAX = 1000;
 
 const seatName = (seat: Pick<SeatReport, 'slot' | 'userId'>) => `dev-${seat.slot} ${seat.userId ? mention(seat.userId) : '(no longer on the roster)'}`;
 
@@ -65,12 +54,13 @@ export function readyMessage(run: RunTags, seats: readonly SeatReport[]): SlackM
     return `• ${seatName(seat)}${link} (${email})`;
   });
   const homes = workOriginLine(run.work);
-  const blocks = sections(`:white_check_mark: ${text}${homes ? ` ${homes}` : ''}\n*Links* (each password is only in its developer's email):`, links);
+  const blocks = listSections(`:white_check_mark: ${text}${homes ? ` ${homes}` : ''}\n*Links* (each password is only in its developer's email):`, links, { maxChars: LINKS_CHARS, more: '`/ide status` lists every seat.' });
   if (missed.length > 0) {
     blocks.push(
-      ...sections(
+      ...listSections(
         `:warning: *No email for ${plural(missed.length, 'seat', 'seats')}:*`,
         missed.map((seat) => `• ${seatName(seat)}: ${seat.problem ?? 'not sent'}`),
+        { maxChars: PROBLEMS_CHARS, more: 'the notifier\'s log has each one, by slot.' },
       ),
       section(
         'Their passwords are in AWS Secrets Manager (the stack outputs `DevPasswordSecret<N>` name the secrets): someone with console access can hand them over in a direct message. Never post a password in a channel.',
@@ -82,8 +72,11 @@ export function readyMessage(run: RunTags, seats: readonly SeatReport[]): SlackM
 }
 
 function failureLine(failure: FailedResource | undefined, stackReason: string): string {
-  if (failure) return `*${escapeMrkdwn(failure.logicalId)}* (${escapeMrkdwn(failure.resourceType)}) failed: ${escapeMrkdwn(failure.reason)}`;
-  return stackReason ? `CloudFormation says: ${escapeMrkdwn(stackReason)}` : 'CloudFormation gave no reason; the stack\'s events in the CloudFormation console may tell more.';
+  if (failure) {
+    const id = failure.physicalId ? `, \`${escapeMrkdwn(cut(failure.physicalId, 200))}\`` : '';
+    return `*${escapeMrkdwn(failure.logicalId)}* (${escapeMrkdwn(failure.resourceType)}${id}) failed: ${escapeMrkdwn(cut(failure.reason, REASON_MAX))}`;
+  }
+  return stackReason ? `CloudFormation says: ${escapeMrkdwn(cut(stackReason, REASON_MAX))}` : 'CloudFormation gave no reason; the stack\'s events in the CloudFormation console may tell more.';
 }
 
 /** The run failed to start; said once, as soon as the rollback begins. */
@@ -101,10 +94,16 @@ export function startFailedMessage(run: RunTags, failure: FailedResource | undef
   };
 }
 
-/** The failed stack could not be deleted, so the next start would find it in the way. */
-export function failedRunNotRemovedMessage(run: RunTags, stackName: string, problem: string): SlackMessage {
-  const text = `I could not remove the failed run ${mention(run.requestedBy)} started, so \`/ide start\` will find it in the way.`;
-  return plain(`:warning: ${text} ${escapeMrkdwn(problem)} Whoever deployed team-ide should delete the stack \`${stackName}\` in the CloudFormation console.`, text);
+/** A link to the stack in the CloudFormation console, for whoever deployed team-ide. */
+const consoleLink = (stackName: string, stackId: string) => `<${stackConsoleUrl(stackId)}|${stackName} in the CloudFormation console>`;
+
+/** CloudFormation refused to delete the run's stack, so it stays in the way of the next start and may cost money. */
+export function failedRunNotRemovedMessage(run: RunTags, stackName: string, stackId: string, problem: string): SlackMessage {
+  const text = `I could not delete the run ${mention(run.requestedBy)} started, so \`/ide start\` will find it in the way.`;
+  return plain(
+    `:warning: ${text} ${escapeMrkdwn(cut(problem, REASON_MAX))} I will keep trying, less and less often; whoever deployed team-ide should fix what AWS says or delete the stack: ${consoleLink(stackName, stackId)}.`,
+    text,
+  );
 }
 
 /** The stack is gone; after a failed start that means the next start can go ahead. `work` says what became of the homes. */
@@ -115,12 +114,13 @@ export function stoppedMessage(run: RunTags, afterFailure: boolean, work?: strin
   return work ? { text, blocks: [section(`:wave: ${text}`), section(work)] } : plain(`:wave: ${text}`, text);
 }
 
-/** Deleting the stack failed: the host may still be running, and costing money. */
-export function deleteFailedMessage(run: RunTags, stackName: string, failure: FailedResource | undefined, stackReason: string): SlackMessage {
+/** Deleting the stack failed: the host may still be running, and costing money. Said once per stop. */
+export function deleteFailedMessage(run: RunTags, stackName: string, stackId: string, failure: FailedResource | undefined, stackReason: string): SlackMessage {
   const text = `The team IDEs ${mention(run.requestedBy)} started could not be deleted.`;
+  const retries = 'I will try deleting it again in a minute, then less and less often (at most hourly); `/ide stop` tries now.';
   const advice = failure?.logicalId === LOGICAL_ID.dataVolume
-    ? `The developers' homes could not be saved, so CloudFormation kept their volume${failure.physicalId ? ` ${escapeMrkdwn(failure.physicalId)}` : ''}: no work is lost, and the volume costs money until it goes. \`/ide stop\` tries the snapshot again. If it fails again, whoever deployed team-ide should snapshot the volume by hand in the EC2 console (or decide its work can go), then delete the stack \`${stackName}\` keeping \`${LOGICAL_ID.dataVolume}\`, and delete the volume.`
-    : `Parts of the run may still be running and cost money. \`/ide stop\` tries again; if it fails again, whoever deployed team-ide should look at the stack \`${stackName}\` in the CloudFormation console.`;
+    ? `The developers' homes could not be saved, so CloudFormation kept their volume${failure.physicalId ? ` ${escapeMrkdwn(failure.physicalId)}` : ''}: no work is lost, and the volume costs money until it goes. ${retries} Each try takes the snapshot again. If it keeps failing, whoever deployed team-ide should snapshot the volume by hand in the EC2 console (or decide its work can go), then delete the stack keeping \`${LOGICAL_ID.dataVolume}\` (${consoleLink(stackName, stackId)}), and delete the volume.`
+    : `Parts of the run may still be running and cost money. ${retries} If it stays stuck, whoever deployed team-ide should look at the resource: ${consoleLink(stackName, stackId)}.`;
   return { text, blocks: [section(`:warning: ${text}\n${failureLine(failure, stackReason)}`), context(advice)] };
 }
 

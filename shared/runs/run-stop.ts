@@ -28,14 +28,15 @@ export const STALE_STOP_CLAIM_MS = 2 * 60_000;
  * sweeper at the run's end all come here, and only the one that claims the run's `stopping`
  * marker calls DeleteStack and tells the channel. The stack is deleted by its id, so a stop
  * meant for one run never deletes the next. A stack whose deletion failed is deleted again
- * (a deliberate retry, after the channel was told of the failure); a failed DeleteStack gives
- * the claim back so the next attempt can go ahead.
+ * (a deliberate retry, after the channel was told of the failure: should it fail again, the
+ * channel is told again); a failed DeleteStack gives the claim back so the next attempt can go ahead.
  */
 export async function stopRunOnce(deps: RunStopDeps, stack: TeamStack): Promise<StopResult> {
   if (stack.status === 'DELETE_IN_PROGRESS') return 'already-stopping';
   const runKey = runKeyOf(deps.config.stackNamePrefix, stack.stackId);
   if (!runKey) throw new Error(`Not a CloudFormation stack id: ${stack.stackId}`);
-  if (stack.status !== 'DELETE_FAILED' && !(await claimStop(deps, runKey, stack))) return 'already-stopping';
+  if (stack.status === 'DELETE_FAILED') await releaseRunMarker(deps.ssm, runKey, 'delete-failure-reported');
+  else if (!(await claimStop(deps, runKey, stack))) return 'already-stopping';
   try {
     await deleteTeamStack(deps.cloudFormation, stack.stackId);
   } catch (error) {

@@ -1,8 +1,5 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { runEndedMessage, warningMessage } from './lifetime-messages';
-import type { Logger } from '../core/logger';
 import {
   decodeEndFate,
   encodeEndFate,
@@ -15,26 +12,23 @@ import {
   warnedMarker,
 } from './run-lifetime';
 import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey, writeRunMarker } from './run-markers';
+import { postRunNews } from './run-news';
+import { ensureNotified, type RepairDeps, type RepairOutcome, repairStuckRun } from './run-repair';
 import { stopRunOnce } from './run-stop';
-import type { SlackPoster } from '../slack/slack-api';
 import { describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import { type RunTags, teamStackName } from '../stack/team-stack';
 
 /** What the sweeper needs; tests and the sandbox hand in mocked clients, a recording poster and a clock. */
-export interface SweepDeps {
-  config: Pick<Config, 'stackNamePrefix' | 'warningMinutes' | 'extendHours' | 'maxHours'>;
-  logger: Logger;
-  cloudFormation: CloudFormationClient;
-  ssm: SSMClient;
-  slack: SlackPoster;
-  now: () => Date;
+export interface SweepDeps extends RepairDeps {
+  config: RepairDeps['config'] & Pick<Config, 'warningMinutes' | 'extendHours' | 'maxHours'>;
 }
 
 /** What one tick did, for the logs and for whoever invokes the sweeper by hand (the sandbox). */
 export type SweepOutcome =
   | { action: 'idle' }
   | { action: 'ignored'; status: string }
-  | { action: 'waiting'; endsAt: string }
+  | { action: 'repaired'; status: string; repair: RepairOutcome }
+  | { action: 'waiting'; endsAt: string; repair?: RepairOutcome }
   | { action: 'warned'; endsAt: string }
   | { action: 'stopped'; endsAt: string }
   | { action: 'already-stopping'; endsAt: string };
@@ -53,7 +47,8 @@ interface SweptRun {
  * its end on deletes it as `/ide stop` does and tells the channel. Every step claims a run
  * marker first, so overlapping ticks, a double-pressed button or a racing `/ide stop` do it
  * once. Being the only mechanism, it is also the safety sweep: whatever was lost, the next
- * tick finds a run past its end.
+ * tick finds a run past its end. The same tick repairs what a lost event or job left
+ * undone (shared/runs/run-repair.ts).
  */
 export async function sweepTeamRun(deps: SweepDeps): Promise<SweepOutcome> {
   const stack = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
@@ -63,17 +58,20 @@ export async function sweepTeamRun(deps: SweepDeps): Promise<SweepOutcome> {
   }
   const runKey = runKeyOf(deps.config.stackNamePrefix, stack.stackId);
   if (!stack.run || !runKey || !SWEPT_STATUSES.includes(stack.status)) {
-    // Stopping, failed (stack-events deletes those) or not the launcher's: nothing to guard.
+    const repair = stack.run && runKey ? await repairStuckRun(deps, { stack, run: stack.run, runKey }) : undefined;
+    if (repair) return { action: 'repaired', status: stack.status, repair };
+    // Stopping, or not the launcher's: nothing to guard.
     deps.logger.debug('Team stack not swept', { stackId: stack.stackId, status: stack.status, hasRunTags: Boolean(stack.run) });
     return { action: 'ignored', status: stack.status };
   }
   const now = deps.now();
   const swept: SweptRun = { stack, run: stack.run, runKey, now, endsAt: await readRunEnd(deps.ssm, runKey, stack, deps.config.maxHours) };
   const decision = sweepDecision({ endsAt: swept.endsAt, now, warningMinutes: deps.config.warningMinutes });
+  if (decision === 'stop') return stop(deps, swept);
+  const repair = stack.status === 'CREATE_COMPLETE' ? await ensureNotified(deps, { stack, run: stack.run, runKey }) : undefined;
   // A run still starting is not warned (nobody works on it yet), but it is stopped at its end.
   if (decision === 'warn' && stack.status === 'CREATE_COMPLETE') return warn(deps, swept);
-  if (decision === 'stop') return stop(deps, swept);
-  return { action: 'waiting', endsAt: swept.endsAt.toISOString() };
+  return { action: 'waiting', endsAt: swept.endsAt.toISOString(), ...(repair ? { repair } : {}) };
 }
 
 async function warn(deps: SweepDeps, swept: SweptRun): Promise<SweepOutcome> {
@@ -89,7 +87,7 @@ async function warn(deps: SweepDeps, swept: SweptRun): Promise<SweepOutcome> {
     maxHours: deps.config.maxHours,
   });
   try {
-    await deps.slack.postMessage(swept.run.channel, message);
+    await postRunNews(deps, swept.run, message);
   } catch (error) {
     // Give the claim back: the next tick tries the warning again.
     await releaseRunMarker(deps.ssm, swept.runKey, marker);
@@ -118,7 +116,7 @@ async function stop(deps: SweepDeps, swept: SweptRun): Promise<SweepOutcome> {
     return { action: 'already-stopping', endsAt };
   }
   try {
-    await deps.slack.postMessage(swept.run.channel, runEndedMessage(swept.run, swept.endsAt, swept.stack.status === 'CREATE_IN_PROGRESS'));
+    await postRunNews(deps, swept.run, runEndedMessage(swept.run, swept.endsAt, swept.stack.status === 'CREATE_IN_PROGRESS'));
   } catch (error) {
     // The deletion is under way and DELETE_COMPLETE will be reported: log, do not retry.
     deps.logger.error('Could not post to the channel', { ...logFields(swept), channel: swept.run.channel, error: error as Error });

@@ -27,10 +27,13 @@ export interface DoctorInput {
 
 /**
  * The settings as the deployed functions get them: `.env.<stage>` plus what serverless.yml
- * fills in itself (region, names). Checked with the functions' own config module.
+ * fills in itself (region, names, the failed-jobs queue in the caller's account). Checked
+ * with the functions' own config module.
  */
-export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | 'settings' | 'sandboxUrl'>): Record<string, string | undefined> {
+export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | 'settings' | 'sandboxUrl'> & { accountId?: string }): Record<string, string | undefined> {
   const names = parameterNames(input.stage, input.settings);
+  const queueName = `${SERVICE}-${input.stage}-failed-jobs`;
+  const queueUrl = input.sandboxUrl ? `${input.sandboxUrl}/000000000000/${queueName}` : input.accountId && `https://sqs.${input.region}.amazonaws.com/${input.accountId}/${queueName}`;
   return {
     ...input.settings,
     // What `npm start` gives the functions in the sandbox: its endpoints.
@@ -39,6 +42,7 @@ export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | '
     STACK_NAME_PREFIX: `${SERVICE}-${input.stage}`,
     LAUNCHER_FUNCTION_NAME: `${SERVICE}-${input.stage}-launcher`,
     NOTIFIER_FUNCTION_NAME: `${SERVICE}-${input.stage}-notifier`,
+    FAILED_JOBS_QUEUE_URL: queueUrl,
     SLACK_SIGNING_SECRET_PARAMETER: names.signingSecret,
     SLACK_BOT_TOKEN_PARAMETER: names.botToken,
     CERTIFICATE_PARAMETER: names.certificate,
@@ -60,8 +64,10 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
     return finding;
   };
 
+  let accountId: string | undefined;
   try {
     const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
+    accountId = caller.Account;
     note(pass('AWS credentials', `${caller.Arn} (account ${caller.Account}, region ${input.region}).`));
   } catch (error) {
     const fix = input.sandboxUrl
@@ -74,7 +80,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
   let roster: Roster;
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(functionSettings(input));
+    config = loadConfig(functionSettings({ ...input, ...(accountId ? { accountId } : {}) }));
     roster = config.roster;
     note(pass('Settings', `.env.${input.stage} is what the functions accept.`));
   } catch (error) {

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors';
 import { MAX_SLOT } from '../team/roster';
+import { echo } from './slack-format';
 
 /** A person named in `/ide start @alice <@U0123|bob>`. */
 export type PersonRef = { userId: string; label: string } | { name: string; label: string };
@@ -62,17 +63,17 @@ export function parseCommand(text: string): IdeCommand {
       return { action: 'help' };
     case 'stop':
       if (rest.length === 1 && rest[0]?.toLowerCase() === '--discard') return { action: 'stop', discard: true };
-      if (rest.length > 0) throw usageError(`\`/ide stop\` takes only \`--discard\` after it (I got \`${rest.join(' ')}\`).`);
+      if (rest.length > 0) throw usageError(`\`/ide stop\` takes only \`--discard\` after it (I got \`${echo(rest.join(' '))}\`).`);
       return { action: 'stop', discard: false };
     case 'status':
-      if (rest.length > 0) throw usageError(`\`/ide status\` takes nothing after it (I got \`${rest.join(' ')}\`).`);
+      if (rest.length > 0) throw usageError(`\`/ide status\` takes nothing after it (I got \`${echo(rest.join(' '))}\`).`);
       return { action: 'status' };
     case 'start':
       return parseStart(rest);
     case 'roster':
       return parseRoster(rest);
     default:
-      throw usageError(`I don't know \`${verb}\`.`);
+      throw usageError(`I don't know \`${echo(verb ?? '')}\`.`);
   }
 }
 
@@ -92,7 +93,7 @@ function parseStart(words: string[]): IdeCommand {
         continue;
       }
       const value = inlineValue ?? words[++index];
-      if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${name}\` needs a value.`);
+      if (value === undefined || value === '' || value.startsWith('--')) throw usageError(`\`--${echo(name)}\` needs a value.`);
       if (name === 'size') {
         if (command.size !== undefined) throw usageError('`--size` is given twice.');
         command.size = value.toLowerCase();
@@ -100,7 +101,7 @@ function parseStart(words: string[]): IdeCommand {
         if (command.hours !== undefined) throw usageError('`--hours` is given twice.');
         command.hours = parseHours(value);
       } else {
-        throw usageError(`I don't know the option \`--${name}\`.`);
+        throw usageError(`I don't know the option \`--${echo(name)}\`.`);
       }
       continue;
     }
@@ -112,11 +113,11 @@ function parseStart(words: string[]): IdeCommand {
     if (/^[+-]?\d+$/.test(word)) {
       if (count !== undefined) throw usageError('Give one number of seats.');
       count = Number(word);
-      if (count < 1) throw usageError(`\`${word}\` seats: start at least 1 IDE.`);
-      if (count > MAX_SLOT) throw usageError(`\`${word}\` seats is more than team-ide can run (${MAX_SLOT}).`);
+      if (count < 1) throw usageError(`\`${echo(word)}\` seats: start at least 1 IDE.`);
+      if (count > MAX_SLOT) throw usageError(`\`${echo(word)}\` seats is more than team-ide can run (${MAX_SLOT}).`);
       continue;
     }
-    throw usageError(`I could not read \`${word}\`: give a number of seats, @people, \`--size\`, \`--hours\` or \`--fresh\`.`);
+    throw usageError(`I could not read \`${echo(word)}\`: give a number of seats, @people, \`--size\`, \`--hours\` or \`--fresh\`.`);
   }
   if (count !== undefined && people.length > 0) throw usageError('Give either a number of seats or @people, not both.');
   if (count !== undefined) command.seats = { kind: 'count', count };
@@ -156,6 +157,6 @@ function throwUsage(problem: string): never {
 
 /** Whole numbers only; whether they fit the allowed range is the plan's decision (it knows MAX_HOURS). */
 function parseHours(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${value}\`: give a whole number of hours.`);
+  if (!/^[+-]?\d+$/.test(value)) throw usageError(`\`--hours ${echo(value)}\`: give a whole number of hours.`);
   return Number(value);
 }

@@ -4,8 +4,9 @@ import { formatMemory } from '../team/host-shares';
 import { type CostEstimate, SIZES } from '../team/instance-types';
 import type { Roster, RosterMember } from '../team/roster';
 import { formatDuration } from '../runs/run-lifetime';
+import type { LauncherJob } from '../runs/launcher-job';
 import type { SlackMessage } from './slack-api';
-import { context, escapeMrkdwn, mention, plural, section, slackTime } from './slack-format';
+import { context, cut, escapeMrkdwn, listSections, mention, plural, section, slackTime } from './slack-format';
 import type { TeamStack } from '../stack/stack-gateway';
 import type { StartPlan } from '../team/start-plan';
 import { OUTPUT, type WorkOrigin } from '../stack/team-stack';
@@ -27,6 +28,22 @@ export function userErrorMessage(error: AppError): SlackMessage {
 
 export function apologyMessage(errorId: string): SlackMessage {
   return plain(`Sorry, something went wrong on our side. If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
+}
+
+/**
+ * The launcher stopped before it could answer (it crashed or timed out, and Lambda put the
+ * job in the failed-jobs queue): the person who typed the command hears it from the sweeper.
+ */
+export function launcherFailedMessage(action: LauncherJob['action'], errorId: string): SlackMessage {
+  const command = `/ide ${action.replace('-', ' ')}`;
+  const look: Record<LauncherJob['action'], string> = {
+    start: '`/ide status` shows whether the run started; if not, try again.',
+    stop: '`/ide status` shows whether the run is stopping; if not, try again.',
+    status: 'Try again in a minute.',
+    'roster-add': '`/ide roster` shows whether the change was made; if not, try again.',
+    'roster-remove': '`/ide roster` shows whether the change was made; if not, try again.',
+  };
+  return plain(`Sorry, your \`${command}\` did not finish: team-ide's launcher stopped before it could answer. ${look[action]} If it happens again, give this id to whoever runs team-ide: \`${errorId}\`.`);
 }
 
 /** What each developer gets of the host, and why the host is larger than the default when it is. */
@@ -135,21 +152,21 @@ export function costLine(cost: CostEstimate): string {
 
 export function statusMessage(stack: TeamStack, roster: Roster, lifetime?: StatusLifetime): SlackMessage {
   const state = describeState(stack.status);
-  const lines = [`*The team IDEs are ${state}.*`];
+  const blocks = [section(`*The team IDEs are ${state}.*`)];
   if (stack.run) {
     const ends = lifetime
       ? `, ends ${slackTime(lifetime.endsAt)} (${formatDuration(lifetime.endsAt.getTime() - lifetime.now.getTime())} left)`
       : stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : '';
-    lines.push(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${ends}.`);
-    if (lifetime?.cost) lines.push(costLine(lifetime.cost));
+    blocks.push(section(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${ends}.`));
+    if (lifetime?.cost) blocks.push(section(costLine(lifetime.cost)));
     const seats = stack.run.slots.map((slot) => {
       const member = roster.find((candidate) => candidate.slot === slot);
       const holder = member ? mention(member.userId) : '(no longer on the roster)';
       const url = stack.outputs[OUTPUT.devUrl(slot)];
       return `• dev-${slot} ${holder}${url ? ` — ${url}` : ''}`;
     });
-    lines.push(`*Seats:*\n${seats.join('\n')}`);
+    blocks.push(...listSections('*Seats:*', seats, { maxChars: 20_000, more: 'the stack\'s outputs in the CloudFormation console list every link.' }));
   }
-  if (stack.statusReason && stack.status !== 'CREATE_COMPLETE') lines.push(`_${stack.statusReason}_`);
-  return { text: `The team IDEs are ${state}.`, blocks: lines.map(section) };
+  if (stack.statusReason && stack.status !== 'CREATE_COMPLETE') blocks.push(section(`_${escapeMrkdwn(cut(stack.statusReason, 1000))}_`));
+  return { text: `The team IDEs are ${state}.`, blocks };
 }

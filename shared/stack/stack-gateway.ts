@@ -3,6 +3,7 @@ import {
   CloudFormationServiceException,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackEventsCommand,
   DescribeStackResourceCommand,
   DescribeStacksCommand,
   paginateDescribeStackEvents,
@@ -71,9 +72,9 @@ function toTeamStack(stack: Stack, stackNameOrId: string): TeamStack {
 /** A resource whose create, update or delete failed, with CloudFormation's reason. */
 export interface FailedResource {
   logicalId: string;
-  /** Empty when the resource was never created. */
-  physicalId: string;
   resourceType: string;
+  /** The resource's own id (an instance id, a record name…); undefined when it was never created. */
+  physicalId?: string;
   status: string;
   reason: string;
 }
@@ -108,8 +109,8 @@ export async function findFirstFailedResource(cloudFormation: CloudFormationClie
 function toFailedResource(event: StackEvent): FailedResource {
   return {
     logicalId: event.LogicalResourceId ?? 'unknown',
-    physicalId: event.PhysicalResourceId ?? '',
     resourceType: event.ResourceType ?? 'unknown',
+    ...(event.PhysicalResourceId ? { physicalId: event.PhysicalResourceId } : {}),
     status: event.ResourceStatus ?? 'unknown',
     reason: event.ResourceStatusReason ?? 'CloudFormation gave no reason',
   };
@@ -135,6 +136,19 @@ export async function describeStackResource(cloudFormation: CloudFormationClient
   } catch (error) {
     if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && /does not exist/.test(error.message)) return undefined;
     throw toStackRequestError(error, 'read a resource of the team stack');
+  }
+}
+
+/**
+ * When the stack reached CREATE_COMPLETE, from its own event (the newest, on the first page
+ * of its events); undefined when the first page does not hold it.
+ */
+export async function findCompletionTime(cloudFormation: CloudFormationClient, stackId: string): Promise<Date | undefined> {
+  try {
+    const { StackEvents } = await cloudFormation.send(new DescribeStackEventsCommand({ StackName: stackId }));
+    return StackEvents?.find((event) => event.PhysicalResourceId === stackId && event.ResourceStatus === 'CREATE_COMPLETE')?.Timestamp;
+  } catch (error) {
+    throw toStackRequestError(error, 'read the team stack\'s events');
   }
 }
 
@@ -203,8 +217,8 @@ function toStackRequestError(error: unknown, attempted: string): unknown {
 }
 
 const ADVICE: Record<string, string> = {
-  AccessDenied: 'The launcher\'s IAM role lacks a permission: whoever deployed team-ide should redeploy it or check the role.',
-  AccessDeniedException: 'The launcher\'s IAM role lacks a permission: whoever deployed team-ide should redeploy it or check the role.',
+  AccessDenied: 'A team-ide function\'s IAM role lacks a permission: whoever deployed team-ide should redeploy it or check its roles.',
+  AccessDeniedException: 'A team-ide function\'s IAM role lacks a permission: whoever deployed team-ide should redeploy it or check its roles.',
   Throttling: 'AWS is busy; try again in a minute.',
   ThrottlingException: 'AWS is busy; try again in a minute.',
   LimitExceededException: 'An AWS account limit was reached; delete unused stacks or ask AWS for a higher limit.',

@@ -14,6 +14,13 @@ export function teamStackName(prefix: string): string {
   return `${prefix}-ides`;
 }
 
+/** The stack's page in the CloudFormation console, on its Resources tab, in the stack's own region and partition. */
+export function stackConsoleUrl(stackId: string): string {
+  const [, partition = 'aws', , region = 'us-east-1'] = stackId.split(':');
+  const host = partition === 'aws-cn' ? `${region}.console.amazonaws.cn` : partition === 'aws-us-gov' ? 'console.amazonaws-us-gov.com' : `${region}.console.aws.amazon.com`;
+  return `https://${host}/cloudformation/home?region=${region}#/stacks/resources?stackId=${encodeURIComponent(stackId)}`;
+}
+
 export const TAG = {
   runId: 'team-ide:run-id',
   requestedBy: 'team-ide:requested-by',

@@ -4,6 +4,7 @@ import { NotAllowedError, RosterError, UsageError } from '../core/errors';
 import { formatMemory, type IdeShare, LARGEST_SIZE, MIN_IDE_MEMORY_MIB, mostSeatsOn, shareHost, smallestSizeFor } from './host-shares';
 import { type InstanceType, isInstanceType, isSize, SIZES, INSTANCE_TYPES, INSTANCE_SPECS, type Size } from './instance-types';
 import type { RosterMember } from './roster';
+import { echo } from '../slack/slack-format';
 
 /** What `/ide start` asked for, as read from the command text: checked by `planStart`. */
 export interface StartRequest {
@@ -125,7 +126,7 @@ function chooseSeats(request: SeatRequest, config: Pick<Config, 'roster' | 'maxS
         else if (!chosen.includes(member)) chosen.push(member);
       }
       if (unknown.length > 0) {
-        throw new RosterError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not on the team roster. On it: ${roster.map((member) => `@${member.name}`).join(', ')}.`);
+        throw new RosterError(`${echo(unknown.join(', '), 200)} ${unknown.length === 1 ? 'is' : 'are'} not on the team roster. On it: ${roster.map((member) => `@${member.name}`).join(', ')}.`);
       }
       if (chosen.length > maxSeats) throw new RosterError(`One run holds at most ${maxSeats} IDEs; you named ${chosen.length} people.`);
       return chosen.sort((a, b) => a.slot - b.slot);
@@ -136,7 +137,7 @@ function chooseSeats(request: SeatRequest, config: Pick<Config, 'roster' | 'maxS
 function chooseInstanceType(size: string): InstanceType {
   if (isSize(size)) return SIZES[size];
   if (isInstanceType(size)) return size;
-  throw new UsageError(`\`--size ${size}\` is not a size I know. Use ${Object.keys(SIZES).map((name) => `\`${name}\``).join(', ')} or one of ${INSTANCE_TYPES.join(', ')}.`);
+  throw new UsageError(`\`--size ${echo(size)}\` is not a size I know. Use ${Object.keys(SIZES).map((name) => `\`${name}\``).join(', ')} or one of ${INSTANCE_TYPES.join(', ')}.`);
 }
 
 function chooseHours(hours: number | undefined, config: Pick<Config, 'defaultHours' | 'maxHours'>): number {

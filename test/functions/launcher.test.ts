@@ -323,15 +323,17 @@ describe('launcher', () => {
       expect(store.has(`${markers}/stopping`)).toBe(false);
     });
 
-    it('deletes again a stack whose deletion failed, though its stop was claimed before', async () => {
+    it('deletes again a stack whose deletion failed, though its stop was claimed before, and re-arms the failure report', async () => {
       cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_FAILED')] });
       cloudFormation.on(DeleteStackCommand).resolves({});
-      const { slack, run } = setup({ markers: { [`${markers}/stopping`]: '2026-11-28T08:00:00.000Z' } });
+      const { slack, store, run } = setup({ markers: { [`${markers}/stopping`]: '2026-11-28T08:00:00.000Z', [`${markers}/delete-failure-reported`]: '2026-11-28T08:05:00.000Z' } });
 
       await run({ action: 'stop', requester });
 
       expect(cloudFormation).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
       expect(slack.responses[0]?.visibility).toBe('in_channel');
+      // Should this attempt fail too, its DELETE_FAILED is told to the channel again.
+      expect(store.has(`${markers}/delete-failure-reported`)).toBe(false);
     });
 
     it('does not delete twice while a deletion runs', async () => {

@@ -7,6 +7,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/notifier';
 import { loadConfig } from '../../shared/core/config';
+import { StackNotReadyError } from '../../shared/email/notify-developers';
 import { validEnv } from '../fixtures';
 import { fakeParameterStore, passwordSecretArn, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 
@@ -19,8 +20,8 @@ const notified = `/team-ide-test/runs/${STACK_UUID}/notified`;
 
 const PASSWORDS: Record<number, string> = { 1: 'Q7vxm2KpR9tLw4ZsB8nHc3Jd', 2: 'mT5rWq8ZxN2vLp6KsD9hFg4B', 5: 'zH3kP9wR6tM2xQ8vN5bL7cJs' };
 
-function setup(options: { roster?: string; slackFailure?: Error } = {}) {
-  const slack = recordingPoster(options.slackFailure ? { failWith: options.slackFailure } : {});
+function setup(options: { roster?: string; slackFailure?: Error; privateChannels?: string[] } = {}) {
+  const slack = recordingPoster({ ...(options.slackFailure ? { failWith: options.slackFailure } : {}), ...(options.privateChannels ? { privateChannels: options.privateChannels } : {}) });
   const logger = recordingLogger();
   const store = fakeParameterStore(ssm);
   const handler = makeHandler({
@@ -203,6 +204,33 @@ describe('notifier', () => {
 
     expect(ses).not.toHaveReceivedAnyCommand();
     expect(slack.posts).toEqual([]);
+  });
+
+  it.each([
+    ['still shows CREATE_IN_PROGRESS', () => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_IN_PROGRESS')] }), 'CREATE_IN_PROGRESS'],
+    ['does not show the stack yet', () => cloudFormation.on(DescribeStacksCommand).rejects(new CloudFormationServiceException({ name: 'ValidationError', message: `Stack with id ${STACK_ID} does not exist`, $fault: 'client', $metadata: {} })), 'not found'],
+  ])('throws for Lambda to retry when DescribeStacks %s, though the run is created', async (_case, answer, status) => {
+    answer();
+    const { store, logger, notify } = setup();
+
+    const error = await notify().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(StackNotReadyError);
+    expect((error as Error).message).toBe(`The run's stack is ${status}, not yet CREATE_COMPLETE: the notifier will be run again`);
+    expect(store.has(notified)).toBe(false);
+    expect(ses).not.toHaveReceivedAnyCommand();
+    expect(logger.entries.some((entry) => entry.level === 'error' && entry.message === 'Notifier failed')).toBe(true);
+  });
+
+  it('posts "ready" to the lead directly when the bot is not in the run\'s private channel', async () => {
+    const { slack, notify } = setup({ privateChannels: ['C0000TEAM'] });
+
+    await notify();
+
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 3);
+    expect(slack.posts.map((post) => post.channel)).toEqual(['U0000LEAD']);
+    expect(slack.posts[0]!.message.text).toContain('are ready: 3 seats');
+    expect(JSON.stringify(slack.posts[0]!.message.blocks)).toContain('Invite <@U0000BOT1> there');
   });
 
   it('throws before claiming anything when the stack cannot be read, so a retry can send the emails', async () => {

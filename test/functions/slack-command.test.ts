@@ -9,6 +9,7 @@ import type { LauncherJob } from '../../shared/runs/launcher-job';
 import { signedHeaders, slackSignature, slashCommandBody } from '../../sandbox/slack-request';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
+import { checkSlackMessage } from '../helpers/slack-limits';
 
 const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
 const now = () => Math.floor(Date.now() / 1000);
@@ -41,6 +42,7 @@ function setup(envOverrides: Record<string, string> = {}) {
 async function send(handler: ReturnType<typeof makeHandler>, rawBody: string, headers = signedHeaders(SIGNING_SECRET, rawBody, now())) {
   const response = await handler(httpApiEvent(rawBody, headers), {});
   const answer = response.body ? (JSON.parse(response.body) as { response_type: string; text: string }) : undefined;
+  if (answer) checkSlackMessage(answer, 'the acknowledgement');
   return { status: response.statusCode, answer };
 }
 

@@ -4,6 +4,8 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -15,12 +17,15 @@ import { encodeDiscardValue } from '../../shared/snapshots/work-messages';
 import { signedHeaders } from '../../sandbox/slack-request';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
+import { recordingResponder } from '../helpers/recording-slack';
 import { fakeParameterStore, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
 import { blockActionsBody } from '../../sandbox/slack-request';
 import { recordingFetch } from '../helpers/slack-interaction';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
+// The sweeper racing the buttons reads an empty failed-jobs queue.
+mockClient(SQSClient).on(ReceiveMessageCommand).resolves({ Messages: [] });
 const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
 const RUN_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 const RESPONSE_URL = 'https://hooks.slack.com/actions/T0000TEAM/2222/secretpart';
@@ -52,6 +57,16 @@ function setup(options: { env?: Record<string, string>; markers?: Record<string,
   };
   return { clock, logger, fetch, store, deps, press };
 }
+
+/** What the sweeper needs besides the buttons' dependencies: an empty failed-jobs queue, a responder, a notifier that is never needed. */
+const sweeperOnly = () => ({
+  sqs: new SQSClient({ region: 'eu-west-1' }),
+  ec2: new EC2Client({ region: 'eu-west-1' }),
+  responder: recordingResponder(),
+  dispatchNotifier: vi.fn(async () => undefined),
+  sleep: async () => undefined,
+  workWaitMs: 0,
+});
 
 const stackIs = (status: string, extra = {}) => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status, extra)] });
 const endsAtWrites = () => ssm.commandCalls(PutParameterCommand).filter((call) => call.args[0].input.Name === `${markers}/ends-at`);
@@ -215,9 +230,9 @@ describe('slack-interactions', () => {
     it('makes one DeleteStack and one channel message when it races the sweeper at the end', async () => {
       // Prepare: the button and the sweeper share the markers, as in AWS.
       stackIs('CREATE_COMPLETE');
-      const { press, fetch, deps } = setup({ now: at('17:00:05') });
+      const { press, fetch, deps } = setup({ now: at('17:00:05'), markers: { [`${markers}/notified`]: 't' } });
       const slack = recordingPoster();
-      const sweep = makeSweeper({ ...deps, slack });
+      const sweep = makeSweeper({ ...deps, ...sweeperOnly(), slack });
 
       // Act
       const [outcome] = await Promise.all([sweep({}), press('stop_run')]);
@@ -285,8 +300,8 @@ describe('slack-interactions', () => {
 
   it('extends or stops, never both, when Extend races the sweeper at the end', async () => {
     stackIs('CREATE_COMPLETE');
-    const { press, fetch, deps } = setup({ now: at('17:00:01') });
-    const sweep = makeSweeper({ ...deps, slack: recordingPoster() });
+    const { press, fetch, deps } = setup({ now: at('17:00:01'), markers: { [`${markers}/notified`]: 't' } });
+    const sweep = makeSweeper({ ...deps, ...sweeperOnly(), slack: recordingPoster() });
 
     const [outcome] = await Promise.all([sweep({}), press('extend_run')]);
 

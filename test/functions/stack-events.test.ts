@@ -26,8 +26,8 @@ const ec2 = mockClient(EC2Client);
 const config = loadConfig(validEnv());
 const markers = `/team-ide-test/runs/${STACK_UUID}`;
 
-function setup(options: { markers?: Record<string, string>; slackFailure?: Error } = {}) {
-  const slack = recordingPoster(options.slackFailure ? { failWith: options.slackFailure } : {});
+function setup(options: { markers?: Record<string, string>; slackFailure?: Error; privateChannels?: string[] } = {}) {
+  const slack = recordingPoster({ ...(options.slackFailure ? { failWith: options.slackFailure } : {}), ...(options.privateChannels ? { privateChannels: options.privateChannels } : {}) });
   const logger = recordingLogger();
   const store = fakeParameterStore(ssm, options.markers);
   const handler = makeHandler({
@@ -109,7 +109,7 @@ describe('stack-events', () => {
       expect(slack.posts[0]!.channel).toBe('C0000TEAM');
       const text = slack.text();
       expect(text).toContain('<@U0000LEAD>');
-      expect(text).toContain('*HostReady* (AWS::CloudFormation::WaitCondition) failed: Failed to receive 1 resource signal(s) within the specified duration');
+      expect(text).toContain('*HostReady* (AWS::CloudFormation::WaitCondition, `HostReady-physical`) failed: Failed to receive 1 resource signal(s) within the specified duration');
       expect(text).not.toContain('DnsRecord1');
       expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);
     });
@@ -168,9 +168,20 @@ describe('stack-events', () => {
 
       expect(slack.posts).toHaveLength(2);
       const notRemoved = JSON.stringify(slack.posts[1]);
-      expect(notRemoved).toContain('could not remove the failed run');
+      expect(notRemoved).toContain('I could not delete the run <@U0000LEAD> started');
       expect(notRemoved).toContain('AccessDenied');
-      expect(notRemoved).toContain('`team-ide-test-ides`');
+      expect(notRemoved).toContain('team-ide-test-ides in the CloudFormation console>');
+    });
+
+    it('tells the lead directly when the bot is not in the run\'s private channel, saying how to invite it', async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('ROLLBACK_IN_PROGRESS')] });
+      const { slack, handle } = setup({ privateChannels: ['C0000TEAM'] });
+
+      await handle('rollback-in-progress');
+
+      expect(slack.posts.map((post) => post.channel)).toEqual(['U0000LEAD']);
+      expect(slack.posts[0]!.message.text).toBe('The team IDEs <@U0000LEAD> asked for could not start.');
+      expect(JSON.stringify(slack.posts[0]!.message.blocks)).toContain('I could not post this in <#C0000TEAM>: I am not a member of it. Invite <@U0000BOT1> there');
     });
 
     it('says nothing when a stop already deletes the stack that was starting', async () => {
@@ -212,7 +223,7 @@ describe('stack-events', () => {
     });
 
     it('says the next start works again after a failed start', async () => {
-      const { slack, handle } = setup({ markers: { [`${markers}/failure-reported`]: 't', [`${markers}/failure-deleted`]: 't' } });
+      const { slack, handle } = setup({ markers: { [`${markers}/failure-reported`]: 't', [`${markers}/delete-retry`]: '1 2026-11-28T09:06:00.000Z' } });
 
       await handle('delete-complete');
 
@@ -271,7 +282,7 @@ describe('stack-events', () => {
     });
 
     it('drops the snapshot of a run that failed to start, and only says it is cleaned up', async () => {
-      const { slack, handle } = setup({ markers: { [`${markers}/failure-reported`]: 't', [`${markers}/failure-deleted`]: 't' } });
+      const { slack, handle } = setup({ markers: { [`${markers}/failure-reported`]: 't' } });
 
       await handle('delete-complete');
 
@@ -304,7 +315,7 @@ describe('stack-events', () => {
   });
 
   describe('a data volume that could not be snapshotted', () => {
-    it('says no work is lost, that the volume was kept, and what to do', async () => {
+    it('says no work is lost, that the volume was kept, that the snapshot is tried again, and what to do', async () => {
       cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('DELETE_FAILED')] });
       cloudFormation.on(DescribeStackEventsCommand).resolves({
         StackEvents: [
@@ -319,10 +330,10 @@ describe('stack-events', () => {
       await handle('delete-failed');
 
       const text = slack.text();
-      expect(text).toContain('*DataVolume* (AWS::EC2::Volume) failed: Snapshot creation failed');
+      expect(text).toContain('*DataVolume* (AWS::EC2::Volume, `vol-0a1b2c3d4e5f60718`) failed: Snapshot creation failed');
       expect(text).toContain('CloudFormation kept their volume vol-0a1b2c3d4e5f60718: no work is lost');
-      expect(text).toContain('`/ide stop` tries the snapshot again');
-      expect(text).toContain('keeping `DataVolume`');
+      expect(text).toContain('I will try deleting it again in a minute, then less and less often (at most hourly); `/ide stop` tries now. Each try takes the snapshot again.');
+      expect(text).toContain('keeping `DataVolume` (<https://eu-west-1.console.aws.amazon.com/cloudformation/home');
     });
   });
 
@@ -368,17 +379,20 @@ describe('stack-events', () => {
       expect(slack.posts).toHaveLength(1);
       const text = slack.text();
       expect(text).toContain('could not be deleted');
-      expect(text).toContain('*SecurityGroup* (AWS::EC2::SecurityGroup) failed: resource sg-0abc has a dependent object');
+      expect(text).toContain('*SecurityGroup* (AWS::EC2::SecurityGroup, `SecurityGroup-physical`) failed: resource sg-0abc has a dependent object');
+      expect(text).toContain('I will try deleting it again in a minute');
       expect(text).not.toContain('an earlier failure');
     });
 
-    it('posts once per event, and again for a later failed stop', async () => {
-      const { slack, handler, handle } = setup();
-      const laterStop = { ...cloudFormationEvent('delete-failed'), id: 'a0b1c2d3-e4f5-4a67-8b90-c1d2e3f4a5b6' };
+    it('posts once per stop: not for the sweeper\'s retries, again after a later /ide stop', async () => {
+      const { slack, store, handler, handle } = setup();
+      const anotherFailure = () => handler({ ...cloudFormationEvent('delete-failed'), id: crypto.randomUUID() });
 
       await handle('delete-failed');
       await handle('delete-failed');
-      await handler(laterStop);
+      await anotherFailure();
+      store.delete(`${markers}/delete-failure-reported`); // what /ide stop does before it deletes again (run-stop.ts)
+      await anotherFailure();
 
       expect(slack.posts).toHaveLength(2);
     });

@@ -5,6 +5,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ActionsBlock } from '@slack/types';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,39 +16,26 @@ import { loadConfig } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/logger';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
-import { fakeParameterStore, recordingLogger, recordingPoster, runStack, STACK_ID, STACK_UUID } from '../helpers/run-fixtures';
+import { runStack, STACK_ID } from '../helpers/run-fixtures';
+import { at, MARKERS, resetSweeperMocks, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
+const sqs = mockClient(SQSClient);
 const config = loadConfig(validEnv());
-const markers = `/team-ide-test/runs/${STACK_UUID}`;
-const at = (time: string) => new Date(`2026-11-28T${time}Z`);
+const markers = MARKERS;
 const notFound = () => new CloudFormationServiceException({ name: 'ValidationError', message: 'Stack with id team-ide-test-ides does not exist', $fault: 'client', $metadata: {} });
 
-/** A sweeper whose clock reads `clock.now`; tests move it instead of waiting. */
-function setup(options: { markers?: Record<string, string>; slackFailure?: Error; env?: Record<string, string> } = {}) {
-  const clock = { now: at('12:00:00') };
-  const slack = recordingPoster(options.slackFailure ? { failWith: options.slackFailure } : {});
-  const logger = recordingLogger();
-  const store = fakeParameterStore(ssm, options.markers);
-  const deps = {
-    config: options.env ? loadConfig(validEnv(options.env)) : config,
-    logger,
-    cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
-    ssm: new SSMClient({ region: 'eu-west-1' }),
-    slack,
-    now: () => clock.now,
-  };
-  return { clock, slack, logger, store, deps, tick: makeHandler(deps) };
+/** A sweeper of a run whose developers were emailed; its clock reads `clock.now`, which tests move instead of waiting. */
+function setup(options: SweeperHarnessOptions = {}) {
+  return sweeperHarness(ssm, { ...options, markers: { [`${markers}/notified`]: '2026-11-28T09:03:00.000Z', ...options.markers } });
 }
 
 const stackIs = (status: string, extra = {}) => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack(status, extra)] });
 
 describe('sweeper', () => {
   beforeEach(() => {
-    cloudFormation.reset();
-    ssm.reset();
-    cloudFormation.on(DeleteStackCommand).resolves({});
+    resetSweeperMocks(cloudFormation, ssm, sqs);
   });
 
   it('returns quietly when nothing runs', async () => {
@@ -278,12 +266,12 @@ describe('sweeper', () => {
       expect(logger.entries.some((entry) => entry.message === 'Stale stop claim taken over')).toBe(true);
     });
 
-    it('leaves alone a stack the launcher did not make, and failed runs (stack-events deletes those)', async () => {
+    it('leaves alone a stack the launcher did not make, whatever its state', async () => {
       stackIs('CREATE_COMPLETE', { Tags: [] });
       const { tick, clock } = setup();
       clock.now = at('23:00:00');
       expect(await tick({})).toEqual({ action: 'ignored', status: 'CREATE_COMPLETE' });
-      stackIs('ROLLBACK_COMPLETE');
+      stackIs('ROLLBACK_COMPLETE', { Tags: [] });
       expect(await tick({})).toEqual({ action: 'ignored', status: 'ROLLBACK_COMPLETE' });
 
       expect(cloudFormation).not.toHaveReceivedCommand(DeleteStackCommand);

@@ -14,7 +14,8 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/core/logger';
-import type { SlackMessage, SlackPoster } from '../../shared/slack/slack-api';
+import { SlackApiError, type SlackMessage, type SlackPoster } from '../../shared/slack/slack-api';
+import { checkSlackMessage } from './slack-limits';
 
 /** The stack every CloudFormation test event is about (STACK_NAME_PREFIX team-ide-test). */
 export const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/team-ide-test-ides/0a1b2c3d-aaaa-4bbb-8ccc-123456789012';
@@ -58,14 +59,20 @@ export interface Post {
   message: SlackMessage;
 }
 
-/** A SlackPoster that keeps what it posted; `failWith` makes every post throw. */
-export function recordingPoster(options: { failWith?: Error } = {}): SlackPoster & { posts: Post[]; text: () => string } {
+/**
+ * A SlackPoster that keeps what it posted, checked against Slack's limits. `failWith` makes
+ * every post throw; a post to one of `privateChannels` fails as Slack answers for a private
+ * channel the bot was not invited to.
+ */
+export function recordingPoster(options: { failWith?: Error; privateChannels?: string[] } = {}): SlackPoster & { posts: Post[]; text: () => string } {
   const posts: Post[] = [];
   return {
     posts,
     text: () => JSON.stringify(posts),
     async postMessage(channel, message) {
+      checkSlackMessage(message, `chat.postMessage to ${channel}`);
       if (options.failWith) throw options.failWith;
+      if (options.privateChannels?.includes(channel)) throw new SlackApiError('chat.postMessage', 'channel_not_found');
       posts.push({ channel, message });
     },
   };
@@ -133,4 +140,11 @@ export function fakeParameterStore(ssm: AwsClientStub<SSMClient>, initial: Recor
     return { Parameters: matching.slice(start, next), ...(next < matching.length ? { NextToken: String(next) } : {}) };
   });
   return store;
+}
+
+/** A record Lambda wrote to the failed-jobs queue, from test/events/lambda, with parts replaced. */
+export function failedJobRecord(name: string, change: (record: Record<string, any>) => void = () => undefined): string {
+  const record = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'lambda', `${name}.json`), 'utf8')) as Record<string, any>;
+  change(record);
+  return JSON.stringify(record);
 }

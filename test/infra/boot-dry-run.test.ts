@@ -194,7 +194,7 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(args.slice(-2)).toEqual([IMAGES.TRAEFIK_IMAGE, '--configFile=/etc/traefik/traefik.yaml']);
   });
 
-  it('starts dev-1, dev-2 and dev-5 with their developer\'s home, flags, capabilities and limits', () => {
+  it('starts dev-1, dev-2 and dev-5 with the home of the developer in each, flags, capabilities and limits', () => {
     for (const [index, slot] of SLOTS.entries()) {
       // Prepare
       const name = `dev-${slot}`;
@@ -552,7 +552,7 @@ describe('boot dry run: the homes on the data volume', () => {
     expect(optionValues(dockerRun(result.calls, 'dev-1')?.args ?? [], '--volume').map((volume) => stripRoot(result, volume))).toEqual(['/srv/team-ide/homes/U0000AAA1:/home/coder']);
   });
 
-  it('gives a slot\'s new holder a home of their own, never the previous holder\'s, and a developer who moved to another slot their home there', async () => {
+  it('gives the new holder of a slot a home of their own, never the one the previous holder left, and a developer who moved to another slot their home there', async () => {
     // Prepare: carol held dev-3 and bob dev-2; both were removed from the roster, frank got dev-3, bob came back as dev-4.
     const files = { 'homes/U0000CCC3/project/secret-plan.md': 'carol\'s\n', 'homes/U0000BBB2/project/main.go': 'package main\n' };
 

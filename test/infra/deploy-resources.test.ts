@@ -80,7 +80,8 @@ describe('the deployment (serverless.yml)', () => {
       expect(resourcesOf(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
       expect(statements.flatMap(actions)).not.toContain('cloudformation:CreateStack');
     }
-    expect(resourcesOf(sweeper, 'ssm:PutParameter')).toHaveLength(1);
+    // The sweeper replays stack-events' failed jobs: a replayed stop records the run's saved work as stack-events would.
+    expect(resourcesOf(sweeper, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
     expect(resourcesOf(interactions, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
     expect(resourcesOf(sweeper, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-bot-token')]);
     expect(resourcesOf(interactions, 'ssm:GetParameters')).toEqual([expect.stringContaining('slack-signing-secret')]);
@@ -126,6 +127,38 @@ describe('the deployment (serverless.yml)', () => {
     expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
     expect(statements.flatMap(actions)).not.toContain('ec2:RunInstances');
     expect(resourcesOfLauncher('ssm:GetParameter')).toContainEqual(expect.stringContaining('parameter/team-ide/ci/tls-certificate-status'));
+  });
+
+  it('sends the jobs the launcher, stack-events and the notifier give up on to one queue, which only the sweeper reads', () => {
+    const queueArn = { 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] };
+    const destinations = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+      .map((resource) => [resource.Properties.FunctionName.Ref, resource.Properties.DestinationConfig.OnFailure?.Destination] as const);
+    const grants = (action: string) => roleIds().filter((roleId) => statementsOf(roleId).some((statement) => actions(statement).includes(action) && JSON.stringify(statement.Resource) === JSON.stringify(queueArn)));
+
+    expect(Object.fromEntries(destinations)).toEqual({
+      LauncherLambdaFunction: queueArn,
+      StackEventsLambdaFunction: queueArn,
+      NotifierLambdaFunction: queueArn,
+      SweeperLambdaFunction: undefined,
+      CertificateLambdaFunction: undefined,
+    });
+    // Lambda writes to a destination with the function's own execution role.
+    expect(grants('sqs:SendMessage').sort()).toEqual(['LauncherRole', 'NotifierRole', 'StackEventsRole']);
+    expect(grants('sqs:ReceiveMessage')).toEqual(['SweeperRole']);
+    expect(grants('sqs:DeleteMessage')).toEqual(['SweeperRole']);
+    expect(template.Resources.FailedJobsQueue?.Properties).toMatchObject({ QueueName: 'team-ide-ci-failed-jobs', MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    for (const resource of Object.values(template.Resources).filter((candidate) => candidate.Type === 'AWS::Lambda::Function')) {
+      expect(resource.Properties.Environment.Variables.FAILED_JOBS_QUEUE_URL).toEqual({ Ref: 'FailedJobsQueue' });
+    }
+  });
+
+  it('lets the sweeper run the notifier again and read what failed, and nothing else of Lambda', () => {
+    const sweeper = statementsOf('SweeperRole');
+    const invoke = sweeper.filter((statement) => actions(statement).includes('lambda:InvokeFunction'));
+
+    expect(invoke.map((statement) => JSON.stringify(statement.Resource))).toEqual([expect.stringContaining(':function:team-ide-ci-notifier')]);
+    expect(sweeper.flatMap(actions)).toEqual(expect.arrayContaining(['cloudformation:DescribeStackEvents', 'ssm:DeleteParameters', 'ssm:GetParametersByPath']));
   });
 
   it('lets the host read only its two boot parameters and the runs\' passwords', () => {

@@ -65,6 +65,8 @@ async function runCertificateFunction(settings: Record<string, string>, target =
     HOME: process.env.HOME,
     IDE_BACKEND: 'sandbox',
     SLACK_API_URL: `${target.url}/api`,
+    // The sandbox's queue: a sandbox refuses to read a queue of AWS.
+    FAILED_JOBS_QUEUE_URL: `${target.url}/000000000000/failed-jobs`,
     ACME_DIRECTORY_URL: pebble.directoryUrl,
     NODE_EXTRA_CA_CERTS: pebble.listenerCaFile,
     AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS',

@@ -2,15 +2,21 @@ import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand, Update
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DeleteParametersCommand,
+  GetParameterCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
   ParameterAlreadyExists,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseFaultSwitches } from '../../sandbox/backend/faults';
 import { queryStringList, queryStructList } from '../../sandbox/backend/aws-protocols';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import { type BackendOptions, type SandboxBackend, startBackend } from '../../sandbox/backend/server';
 import { plainText } from '../../sandbox/backend/slack';
 import { teamTemplateBody } from '../../infra/team-template';
 import { loadConfig } from '../../shared/core/config';
@@ -36,15 +42,15 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
   let ssm: SSMClient;
   const log: string[] = [];
 
-  async function start(options: { failSlot?: number } = {}): Promise<void> {
+  async function start(options: Partial<Pick<BackendOptions, 'failSlot' | 'faults' | 'privateChannels' | 'lambda'>> = {}): Promise<void> {
     published = [];
     backend = await startBackend({
       host: '127.0.0.1',
       port: 0,
       region: 'eu-west-1',
       accountId: '000000000000',
-      // Long enough that the describe right after CreateStack still finds the stack starting on a busy machine.
-      stackDelayMs: 150,
+      // Long enough that the first DescribeStacks, on a busy machine, still sees the stack being created.
+      stackDelayMs: 500,
       snapshotMs: 50,
       deployment: STACK_NAME,
       botToken: BOT_TOKEN,
@@ -256,6 +262,173 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
 
     it('renders mrkdwn as plain text', () => {
       expect(plainText('<@U0000AAA1> at <!date^1795860000^{time}|2026-11-28T09:00Z>: <https://x.example|link> &lt;b&gt;', () => 'alice')).toBe('@alice at 2026-11-28T09:00Z: link (https://x.example) <b>');
+    });
+  });
+
+  describe('Slack, refusing what Slack refuses', () => {
+    beforeEach(async () => {
+      await backend.close();
+      await start({ privateChannels: ['C0PRIVATE1'] });
+    });
+
+    const post = (body: unknown) =>
+      fetch(`${backend.url}/api/chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOT_TOKEN}` }, body: JSON.stringify(body) }).then(
+        async (response) => (await response.json()) as { ok: boolean; error?: string },
+      );
+
+    it('answers channel_not_found in a private channel the bot is not in, and takes a direct message to a user', async () => {
+      expect(await post({ channel: 'C0PRIVATE1', text: 'ready' })).toEqual({ ok: false, error: 'channel_not_found' });
+      expect(await post({ channel: 'U0000AAA1', text: 'ready, in private' })).toMatchObject({ ok: true });
+      expect(backend.slack.list().map((message) => [message.channel, message.rendered])).toEqual([['U0000AAA1', 'ready, in private']]);
+      expect(log).toContain('[slack] DM to @alice: ready, in private');
+    });
+
+    it('refuses a message over Block Kit\'s limits with invalid_blocks, on chat.postMessage and on a response_url', async () => {
+      const tooLong = { text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] };
+
+      const posted = await post({ channel: 'C0000TEAM', ...tooLong });
+      const responded = await fetch(`${backend.url}/slack/respond/abc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tooLong) });
+
+      expect(posted).toMatchObject({ ok: false, error: 'invalid_blocks' });
+      expect(responded.status).toBe(400);
+      expect(backend.slack.list()).toEqual([]);
+    });
+  });
+
+  describe('SANDBOX_FAULTS', () => {
+    beforeEach(async () => {
+      await backend.close();
+      await start({ faults: parseFaultSwitches('DescribeStacks(arn:*):Throttling:2,GetParameter:InternalFailure:1') });
+    });
+
+    it('throttles the named operation on the named targets only, as often as it says, then answers as usual', async () => {
+      const once = new CloudFormationClient({ region: 'eu-west-1', endpoint: backend.url, credentials, maxAttempts: 1 });
+      const stackId = await createRun([1]);
+
+      const byName = await describeTeamStack(once, STACK_NAME);
+      const byId = [await describeRunStack(once, stackId).catch((error: unknown) => error), await describeRunStack(once, stackId).catch((error: unknown) => error)];
+      const third = await describeRunStack(once, stackId);
+
+      expect(byName?.stackId).toBe(stackId);
+      expect(byId).toEqual([expect.objectContaining({ awsErrorName: 'Throttling' }), expect.objectContaining({ awsErrorName: 'Throttling' })]);
+      expect(third?.stackId).toBe(stackId);
+      expect(backend.faults.remaining()).toEqual([0, 1]);
+      expect(log).toContain(`[faults] DescribeStacks ${stackId} answered Throttling (2 of 2)`);
+    });
+
+    it('fails an SSM call with a server error the SDK retries', async () => {
+      await ssm.send(new PutParameterCommand({ Name: '/team-ide-test/runs/u/notified', Value: 't', Type: 'String' }));
+
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: '/team-ide-test/runs/u/notified' }));
+
+      expect(Parameter?.Value).toBe('t');
+      expect(backend.faults.remaining()).toEqual([2, 0]);
+    });
+
+    it('refuses a switch it cannot read, saying what it expects', () => {
+      expect(() => parseFaultSwitches('DescribeStacks:6')).toThrow('"DescribeStacks:6" is not Operation[(target)]:ErrorCode:times, e.g. DescribeStacks(arn:*):Throttling:6');
+    });
+  });
+
+  describe('SQS (the failed-jobs queue)', () => {
+    const queueUrl = () => `${backend.url}/000000000000/failed-jobs`;
+
+    it('hides a received message for its visibility timeout, counts its reads, and deletes it by its latest receipt handle only', async () => {
+      const sqs = new SQSClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
+      backend.failedJobs.send('{"job":1}');
+
+      const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+      const second = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+      const hidden = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 10 }));
+      const stale = await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl(), ReceiptHandle: first.Messages?.[0]?.ReceiptHandle })).catch((error: unknown) => error);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl(), ReceiptHandle: second.Messages?.[0]?.ReceiptHandle }));
+
+      expect(first.Messages?.map((message) => [message.Body, message.Attributes?.ApproximateReceiveCount])).toEqual([['{"job":1}', '1']]);
+      expect(second.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+      expect(hidden.Messages ?? []).toEqual([]);
+      expect(stale).toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+      expect(backend.failedJobs.list()).toEqual([]);
+    });
+
+    it('answers a queue it does not hold, and more than 10 messages a read, as SQS does', async () => {
+      const sqs = new SQSClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
+
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: `${backend.url}/000000000000/other` }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 11 }))).rejects.toThrow(/Must be between 1 and 10/);
+    });
+  });
+
+  describe('Lambda Invoke, in front of serverless-offline', () => {
+    let offline: Server;
+    let calls: { name: string; type: string; body: string }[];
+    let failuresLeft: number;
+
+    /** A stand-in for serverless-offline: each call fails with StackNotReadyError while `failuresLeft` lasts. */
+    async function startOffline(): Promise<string> {
+      calls = [];
+      offline = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          calls.push({ name: decodeURIComponent(request.url?.split('/')[3] ?? ''), type: String(request.headers['x-amz-invocation-type']), body });
+          if (failuresLeft-- > 0) {
+            response.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+            response.end(JSON.stringify({ errorMessage: 'The run\'s stack is CREATE_IN_PROGRESS', errorType: 'Error', trace: ['StackNotReadyError: The run\'s stack is CREATE_IN_PROGRESS', '    at x'] }));
+            return;
+          }
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('null');
+        });
+      });
+      await new Promise<void>((resolve) => offline.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(offline.address() as AddressInfo).port}`;
+    }
+
+    beforeEach(async () => {
+      await backend.close();
+      const offlineUrl = await startOffline();
+      await start({
+        lambda: {
+          offlineUrl,
+          functions: { 'team-ide-test-notifier': { maximumRetryAttempts: 1, onFailure: true }, 'team-ide-test-sweeper': { maximumRetryAttempts: 0, onFailure: false } },
+          retryDelaysMs: [10, 20],
+        },
+      });
+    });
+
+    afterEach(() => new Promise((resolve) => offline.close(resolve)));
+
+    const lambda = () => new LambdaClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
+    const invokeAsync = (name: string, payload: unknown) => lambda().send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
+
+    it('retries a failed asynchronous job as often as the function allows, then writes Lambda\'s record to the failed-jobs queue', async () => {
+      failuresLeft = 2;
+
+      const accepted = await invokeAsync('team-ide-test-notifier', { stackId: 'arn-1' });
+      const [entry] = await waitFor('the record', async () => (backend.failedJobs.list().length > 0 ? backend.failedJobs.list() : undefined), 5_000, 10);
+
+      expect(accepted.StatusCode).toBe(202);
+      expect(calls.map((call) => [call.name, call.type, call.body])).toEqual([
+        ['team-ide-test-notifier', 'RequestResponse', '{"stackId":"arn-1"}'],
+        ['team-ide-test-notifier', 'RequestResponse', '{"stackId":"arn-1"}'],
+      ]);
+      expect(JSON.parse(entry!.body)).toMatchObject({
+        requestContext: { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:team-ide-test-notifier:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 2 },
+        requestPayload: { stackId: 'arn-1' },
+        responsePayload: { errorType: 'StackNotReadyError', errorMessage: 'The run\'s stack is CREATE_IN_PROGRESS' },
+      });
+    });
+
+    it('runs a job once when it succeeds, and drops the failure of a function without a destination', async () => {
+      failuresLeft = 1;
+
+      await invokeAsync('team-ide-test-sweeper', {});
+      await waitFor('the sweeper\'s job given up', async () => (log.some((line) => line.includes('team-ide-test-sweeper failed 1 time(s)')) ? true : undefined), 5_000, 10);
+      await invokeAsync('team-ide-test-notifier', { stackId: 'arn-2' });
+      await waitFor('the notifier\'s run', async () => (calls.length === 2 ? true : undefined), 5_000, 10);
+
+      expect(backend.failedJobs.list()).toEqual([]);
+      await expect(invokeAsync('team-ide-test-nope', {})).rejects.toThrow(/Function not found/);
     });
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pebbleInstalled } from '../../sandbox/pebble';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
 import { sendSlashCommand } from '../../sandbox/slack-cli';
-import { freePorts, waitFor } from '../helpers/local-servers';
+import { sandboxShell, waitFor } from '../helpers/local-servers';
 
 // `SANDBOX_ACME=pebble npm start` on free ports: the certificate function, in serverless-offline,
 // gets a certificate from Pebble through the sandbox's Route 53 and SSM. (CI fails without Pebble
@@ -12,9 +12,8 @@ describe.skipIf(!pebbleInstalled())('the sandbox with SANDBOX_ACME=pebble', () =
   const output: string[] = [];
 
   beforeAll(async () => {
-    const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
     sandbox = await startSandbox({
-      shellEnv: { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, SANDBOX_ACME: 'pebble' },
+      shellEnv: await sandboxShell({ SANDBOX_ACME: 'pebble' }),
       log: (line) => output.push(line),
     });
   }, 90_000);

@@ -5,7 +5,7 @@ import type { SandboxSlackMessage } from '../../sandbox/backend/slack';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
 import { assertPortsFree, SANDBOX } from '../../sandbox/settings';
 import { pressButton, sendSlashCommand, type SlashCommandResult } from '../../sandbox/slack-cli';
-import { freePorts, waitFor } from '../helpers/local-servers';
+import { freePorts, sandboxShell, waitFor } from '../helpers/local-servers';
 
 /** One email as aws-ses-v2-local's GET /store lists it. */
 interface StoredEmail {
@@ -112,15 +112,6 @@ describe('the sandbox, end to end', () => {
   }, 60_000);
 });
 
-/** `npm start` on free ports, with only what a shell has and these settings; every line it prints goes to `output`. */
-async function sandboxOnFreePorts(settings: Record<string, string>, output: string[]): Promise<RunningSandbox> {
-  const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
-  return startSandbox({
-    shellEnv: { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, ...settings },
-    log: (line) => output.push(line),
-  });
-}
-
 // The cost guard, watched as `SANDBOX_RUN_SECONDS=120 WARNING_MINUTES=1 npm start` shows it, on a shorter
 // clock: the sweeper warns once the run is inside its warning window, then deletes it at its end.
 describe('the sandbox\'s cost guard, end to end', () => {
@@ -128,7 +119,10 @@ describe('the sandbox\'s cost guard, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    sandbox = await sandboxOnFreePorts({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_RUN_SECONDS: '15', SANDBOX_SWEEP_SECONDS: '1', WARNING_MINUTES: '1' }, output);
+    sandbox = await startSandbox({
+      shellEnv: await sandboxShell({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_RUN_SECONDS: '15', SANDBOX_SWEEP_SECONDS: '1', WARNING_MINUTES: '1' }),
+      log: (line) => output.push(line),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -166,7 +160,10 @@ describe('the sandbox\'s saved work, end to end', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    sandbox = await sandboxOnFreePorts({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_SNAPSHOT_MS: '1000' }, output);
+    sandbox = await startSandbox({
+      shellEnv: await sandboxShell({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_SNAPSHOT_MS: '1000' }),
+      log: (line) => output.push(line),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -219,4 +216,62 @@ describe('the sandbox\'s saved work, end to end', () => {
     expect(fresh.rendered).toContain('Homes start empty (`--fresh`); the saved snapshots are kept.');
     expect(backend.ebs.list().filter((snapshot) => snapshot.state === 'completed')).toHaveLength(2);
   }, 120_000);
+});
+
+// What the sweeper repairs, watched as `SANDBOX_FAULTS=… SANDBOX_PRIVATE_CHANNELS=C0SANDBOX1 npm start` shows it: the
+// notifier's stack read is throttled until its retries are spent (3 SDK attempts × Lambda's 2 invocations), the job
+// lands in the failed-jobs queue, and the sweeper's next tick runs the notifier again; the channel is private, so the
+// lead hears that the run is ready directly.
+describe('the sandbox\'s repairs, end to end', () => {
+  const SWEEP_SECONDS = 5;
+  let sandbox: RunningSandbox | undefined;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      shellEnv: await sandboxShell({
+        SANDBOX_STACK_DELAY_MS: '500',
+        SANDBOX_SWEEP_SECONDS: String(SWEEP_SECONDS),
+        SANDBOX_FAULTS: 'DescribeStacks(arn:*):Throttling:6',
+        SANDBOX_PRIVATE_CHANNELS: 'C0SANDBOX1',
+      }),
+      log: (line) => output.push(line),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  }, 30_000);
+
+  it('emails the developers within two sweeper ticks of the notifier\'s retries running out, and tells the lead directly', async () => {
+    onTestFailed(() => console.error(`Sandbox output, last 80 lines:\n${output.slice(-80).join('\n')}`));
+    const { urls, sender, backend } = sandbox!;
+    const emails = async () => ((await (await fetch(`${urls.inbox}/store`)).json()) as { emails: StoredEmail[] }).emails;
+
+    // aws-ses-v2-local keeps one inbox per process: the emails of the tests before this one are in it.
+    const earlier = (await emails()).length;
+
+    // Act: /ide start 3; watch the failed-jobs queue until the notifier's job lands there, then the inbox.
+    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 3', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
+    const [record] = await waitFor('the notifier\'s job in the failed-jobs queue', async () => (backend.failedJobs.list().length > 0 ? backend.failedJobs.list() : undefined), 30_000, 50);
+    const landedAt = Date.now();
+    const delivered = await waitFor('3 emails', async () => {
+      const stored = await emails();
+      return stored.length >= earlier + 3 ? stored.slice(earlier) : undefined;
+    }, 2 * SWEEP_SECONDS * 1000 + 5_000, 100);
+    const repairedIn = Date.now() - landedAt;
+
+    // Assess: every throttle was spent on the notifier's two invocations, the sweeper ran it once more, and it worked.
+    expect(backend.faults.remaining()).toEqual([0]);
+    expect(JSON.parse(record!.body)).toMatchObject({
+      requestContext: { functionArn: expect.stringMatching(/:function:team-ide-sandbox-notifier:\$LATEST$/), condition: 'RetriesExhausted', approximateInvokeCount: 2 },
+      responsePayload: { errorType: 'StackRequestError', errorMessage: expect.stringContaining('Throttling') },
+    });
+    expect(repairedIn).toBeLessThanOrEqual(2 * SWEEP_SECONDS * 1000);
+    expect(delivered.map((email) => email.destination.to[0])).toEqual(sandbox!.config.roster.slice(0, 3).map((member) => member.email));
+    expect(output.some((line) => line.startsWith('[sweeper] WARN Notifier run again'))).toBe(true);
+    const ready = await waitFor('"ready" for the lead', async () => backend.slack.list().find((message) => /are ready/.test(message.rendered)), 10_000);
+    expect(ready.channel).toBe(sender.member.userId);
+    expect(ready.rendered).toContain('I could not post this in #C0SANDBOX1');
+  }, 90_000);
 });

@@ -6,13 +6,7 @@ import { loadConfig } from '../../shared/core/config';
 import { validEnv } from '../fixtures';
 import { serverlessProblem } from '../../sandbox/serverless-offline';
 import { parseEnvFile, readPorts, SandboxSetupError } from '../../sandbox/settings';
-import { freePorts } from '../helpers/local-servers';
-
-/** The shell of someone running `npm start` on free ports, with `extra` set. */
-async function shell(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
-  const [http, lambda, backend, ses] = (await freePorts(4)).map(String);
-  return { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_HTTP_PORT: http, SANDBOX_LAMBDA_PORT: lambda, SANDBOX_BACKEND_PORT: backend, SANDBOX_SES_PORT: ses, ...extra };
-}
+import { sandboxShell } from '../helpers/local-servers';
 
 /** What `npm start` prints when it cannot start: the message of a SandboxSetupError, on one line. */
 async function setupProblem(shellEnv: NodeJS.ProcessEnv): Promise<string> {
@@ -38,7 +32,7 @@ describe('starting the sandbox with bad input', () => {
   });
 
   it('names a port in use and the setting that moves it, before starting anything', async () => {
-    const env = await shell();
+    const env = await sandboxShell();
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(Number(env.SANDBOX_SES_PORT), '127.0.0.1', resolve));
 
@@ -46,7 +40,7 @@ describe('starting the sandbox with bad input', () => {
   });
 
   it('names a wrong setting of the functions and where to change it', async () => {
-    expect(await setupProblem(await shell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 30 (in .env.sandbox or the shell)');
+    expect(await setupProblem(await sandboxShell({ MAX_SEATS: '0' }))).toBe('MAX_SEATS must be a whole number from 1 to 30 (in .env.sandbox or the shell)');
   }, 30_000);
 
   it('refuses a template whose Fn::ForEach refers to Name${Slot} in a plain Ref, as cfn-lint does', () => {
@@ -71,7 +65,7 @@ describe('starting the sandbox with bad input', () => {
   });
 
   it('names a CA it cannot run, before starting anything', async () => {
-    expect(await setupProblem(await shell({ SANDBOX_ACME: 'letsencrypt' }))).toBe('SANDBOX_ACME must be pebble (or unset), not "letsencrypt"');
+    expect(await setupProblem(await sandboxShell({ SANDBOX_ACME: 'letsencrypt' }))).toBe('SANDBOX_ACME must be pebble (or unset), not "letsencrypt"');
   });
 
   it('turns serverless\'s report of a missing variable into the setting to add', () => {

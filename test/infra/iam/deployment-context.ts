@@ -32,6 +32,9 @@ export interface DeploymentContext {
   roleArn(logicalId: string): string;
   instanceProfileArn(logicalId: string): string;
   functionArn(functionName: string): string;
+  queueArn(queueName: string): string;
+  /** The failed-jobs queue (serverless.yml names it `<service>-<stage>-failed-jobs`). */
+  failedJobsQueueArn: string;
   /** What the team stack holds once created, and where it runs. */
   stack: {
     arn: string;
@@ -76,6 +79,8 @@ export function deploymentContext(region: string): DeploymentContext {
     roleArn: (logicalId) => arn('iam', `role/${physicalName(logicalId)}`, ACCOUNT_ID, ''),
     instanceProfileArn: (logicalId) => arn('iam', `instance-profile/${physicalName(logicalId)}`, ACCOUNT_ID, ''),
     functionArn: (functionName) => arn('lambda', `function:${functionName}`),
+    queueArn: (queueName) => arn('sqs', queueName),
+    failedJobsQueueArn: arn('sqs', 'team-ide-ci-failed-jobs'),
     stack: {
       arn: arn('cloudformation', `stack/${stackName}/51af3dc0-da77-11e4-872e-1234567db123`),
       instanceArn: ec2('instance/i-0123456789abcdef0'),

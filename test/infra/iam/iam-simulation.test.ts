@@ -212,7 +212,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       expect(results).toEqual(['Allowed', 'Allowed', ...Array(8).fill('ImplicitlyDenied')]);
     });
 
-    it('lets the launcher and stack-events delete only snapshots this deployment claimed, and claim only unclaimed ones with its own tag', async () => {
+    it('lets the launcher, stack-events and the sweeper (which replays stack-events\' failed jobs) delete only snapshots this deployment claimed, and claim only unclaimed ones with its own tag', async () => {
       // Prepare
       const { stack } = d;
       const claim = (tags: Record<string, string>, existing: Record<string, string> = {}): IamRequest => ({
@@ -236,11 +236,13 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       // Act
       const launcher = await verdicts('LauncherRole', requests);
       const stackEvents = await verdicts('StackEventsRole', requests);
+      const sweeper = await verdicts('SweeperRole', requests);
 
       // Assess
       const expected = ['Allowed', 'Allowed', 'Allowed', ...Array(6).fill('ImplicitlyDenied')];
       expect(launcher).toEqual(expected);
       expect(stackEvents).toEqual(expected);
+      expect(sweeper).toEqual(expected);
     });
 
     it('gives no other function a snapshot to delete, and the buttons only the discard mark to write', async () => {
@@ -253,14 +255,13 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       ];
 
       // Act
-      const results = Object.fromEntries(await Promise.all(['SlackCommandRole', 'NotifierRole', 'SweeperRole', 'SlackInteractionsRole', 'CertificateRole'].map(async (roleId) => [roleId, await verdicts(roleId, requests)])));
+      const results = Object.fromEntries(await Promise.all(['SlackCommandRole', 'NotifierRole', 'SlackInteractionsRole', 'CertificateRole'].map(async (roleId) => [roleId, await verdicts(roleId, requests)])));
 
       // Assess
       const denied = Array(4).fill('ImplicitlyDenied');
       expect(results).toEqual({
         SlackCommandRole: denied,
         NotifierRole: denied,
-        SweeperRole: denied,
         SlackInteractionsRole: ['ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied'],
         CertificateRole: denied,
       });
@@ -294,6 +295,34 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       expect(functions).toHaveLength(7);
       expect(gaps).toEqual([]);
     }, 60_000);
+
+    it('let Lambda write a failed job to the function\'s on-failure destination, with the function\'s own role, and no other function', async () => {
+      // Prepare: Lambda sends to a destination as the function's execution role (Lambda developer guide, "Configuring destinations").
+      const destinations = Object.fromEntries(
+        Object.values(template.Resources)
+          .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+          .map((resource) => [resource.Properties.FunctionName.Ref as string, resource.Properties.DestinationConfig.OnFailure?.Destination as unknown]),
+      );
+      const results: Record<string, string> = {};
+
+      // Act
+      for (const fn of deployedFunctions(template)) {
+        const [line] = await outcomes(d.roleArn(fn.roleId), policiesOf(fn.roleId), [{ action: 'sqs:SendMessage', resource: d.failedJobsQueueArn }], d);
+        results[fn.logicalId] = `${destinations[fn.logicalId] ? 'destination' : 'none'}: ${(line as string).split(': ').at(-1) as string}`;
+      }
+
+      // Assess
+      expect(results).toEqual({
+        LauncherLambdaFunction: 'destination: Allowed',
+        StackEventsLambdaFunction: 'destination: Allowed',
+        NotifierLambdaFunction: 'destination: Allowed',
+        SweeperLambdaFunction: 'none: ImplicitlyDenied',
+        SlackCommandLambdaFunction: 'none: ImplicitlyDenied',
+        SlackInteractionsLambdaFunction: 'none: ImplicitlyDenied',
+        CertificateLambdaFunction: 'none: ImplicitlyDenied',
+      });
+      expect(Object.values(destinations).filter(Boolean)).toEqual(Array(3).fill({ 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] }));
+    });
 
     it('let no function pass a role, but the launcher the service role to CloudFormation', async () => {
       // Prepare

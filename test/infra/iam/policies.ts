@@ -63,6 +63,7 @@ function getAtt(logicalId: string, attribute: string, template: PackagedTemplate
   if (type === 'AWS::IAM::Role' && attribute === 'Arn') return context.roleArn(logicalId);
   if (type === 'AWS::IAM::InstanceProfile' && attribute === 'Arn') return context.instanceProfileArn(logicalId);
   if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return context.functionArn(String(template.Resources[logicalId]?.Properties.FunctionName));
+  if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return context.queueArn(String(template.Resources[logicalId]?.Properties.QueueName));
   throw new Error(`the IAM simulation does not resolve Fn::GetAtt ${logicalId}.${attribute} (${type ?? 'no such resource'})`);
 }
 

@@ -53,14 +53,16 @@ const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier']);
 const CHANGES_ROSTER = new Set(['launcher']);
 /**
  * Under /<prefix>/runs: who writes run markers, who reads (and gives back) the cost guard's
- * state beside them (the notifier only writes), and who lists (and deletes) the markers.
+ * state and the delete retries beside them (the notifier only writes), and who lists (and
+ * deletes) the markers at a stop. The sweeper replays stack-events' failed jobs, so it does
+ * what stack-events does.
  */
 const WRITES_MARKERS = new Set(['launcher', 'stack-events', 'notifier', 'sweeper', 'slack-interactions']);
-const READS_LIFETIME = new Set(['launcher', 'sweeper', 'slack-interactions']);
-const LISTS_MARKERS = new Set(['stack-events']);
+const READS_LIFETIME = new Set(['launcher', 'stack-events', 'sweeper', 'slack-interactions']);
+const LISTS_MARKERS = new Set(['stack-events', 'sweeper']);
 /** Who writes the saved-work records under /<prefix>/work, and who lists (and deletes) them. */
-const WRITES_WORK_RECORDS = new Set(['launcher', 'stack-events', 'slack-interactions']);
-const LISTS_WORK_RECORDS = new Set(['launcher', 'stack-events']);
+const WRITES_WORK_RECORDS = new Set(['launcher', 'stack-events', 'sweeper', 'slack-interactions']);
+const LISTS_WORK_RECORDS = new Set(['launcher', 'stack-events', 'sweeper']);
 
 /** The SSM parameters a function names in a command: its markers, the roster, the roster's claims, the work records. */
 function parametersOf(d: DeploymentContext, fn: DeployedFunction, kinds: { markers?: ReadonlySet<string>; roster?: boolean; claims?: boolean; work?: boolean }): string[] {
@@ -110,6 +112,8 @@ const isCertificateFunction = (fn: DeployedFunction) => functionBase(fn) === 'ce
 const INVOKES: Record<string, string> = {
   'slack-command': 'LAUNCHER_FUNCTION_NAME',
   'stack-events': 'NOTIFIER_FUNCTION_NAME',
+  // The repair of a run nobody emailed, and of a failed notifier job (shared/runs/run-repair.ts).
+  sweeper: 'NOTIFIER_FUNCTION_NAME',
 };
 
 function fromEnvironment(fn: DeployedFunction, table: Record<string, string>, command: string): string {
@@ -183,4 +187,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   // SES v1 authorizes SendEmail on the sender's identity (address or domain).
   SendEmailCommand: { action: 'ses:SendEmail', resources: (d) => [d.sesIdentityArn(d.settings.SES_FROM_ADDRESS as string), d.sesIdentityArn((d.settings.SES_FROM_ADDRESS as string).split('@')[1] as string)] },
   InvokeCommand: { action: 'lambda:InvokeFunction', resources: (d, fn) => [d.functionArn(fromEnvironment(fn, INVOKES, 'InvokeCommand'))] },
+  // The sweeper reads the failed-jobs queue (shared/runs/failed-jobs.ts).
+  ReceiveMessageCommand: { action: 'sqs:ReceiveMessage', resources: (d) => [d.failedJobsQueueArn] },
+  DeleteMessageCommand: { action: 'sqs:DeleteMessage', resources: (d) => [d.failedJobsQueueArn] },
 };

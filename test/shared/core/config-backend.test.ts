@@ -11,6 +11,7 @@ const sandboxEnv = (overrides: Record<string, string | undefined> = {}) =>
     ...Object.fromEntries(SANDBOX_ENDPOINT_VARIABLES.map((name) => [name, 'http://127.0.0.1:3004'])),
     SLACK_API_URL: 'http://127.0.0.1:3004/api',
     ACME_DIRECTORY_URL: 'https://127.0.0.1:14000/dir',
+    FAILED_JOBS_QUEUE_URL: 'http://127.0.0.1:3004/000000000000/team-ide-sandbox-failed-jobs',
     ...overrides,
   });
 
@@ -21,12 +22,18 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
   });
 
   it('refuses an AWS endpoint or a Slack API elsewhere unless IDE_BACKEND is sandbox, naming each', () => {
-    const problems = configProblems(validEnv({ AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:3004', AWS_ENDPOINT_URL: 'http://localhost:4566', SLACK_API_URL: 'http://127.0.0.1:3004/api' }));
+    const problems = configProblems(validEnv({
+      AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:3004',
+      AWS_ENDPOINT_URL: 'http://localhost:4566',
+      SLACK_API_URL: 'http://127.0.0.1:3004/api',
+      FAILED_JOBS_QUEUE_URL: 'http://127.0.0.1:3004/000000000000/team-ide-sandbox-failed-jobs',
+    }));
 
     expect(problems).toEqual([
       'AWS_ENDPOINT_URL is set (http://localhost:4566), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
       'AWS_ENDPOINT_URL_CLOUDFORMATION is set (http://127.0.0.1:3004), which sends AWS calls there instead of to AWS: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
       'SLACK_API_URL (http://127.0.0.1:3004/api) is not Slack\'s API: unset it, or set IDE_BACKEND=sandbox for the local sandbox',
+      'FAILED_JOBS_QUEUE_URL (http://127.0.0.1:3004/000000000000/team-ide-sandbox-failed-jobs) is not an SQS queue of AWS: deploy with serverless.yml, which sets it, or set IDE_BACKEND=sandbox for the local sandbox',
     ]);
   });
 
@@ -35,11 +42,12 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
   });
 
   it('refuses a sandbox that would still reach AWS or Slack', () => {
-    const problems = configProblems(sandboxEnv({ AWS_ENDPOINT_URL_SES: undefined, SLACK_API_URL: undefined }));
+    const problems = configProblems(sandboxEnv({ AWS_ENDPOINT_URL_SES: undefined, SLACK_API_URL: undefined, FAILED_JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs' }));
 
     expect(problems).toEqual([
       'AWS_ENDPOINT_URL_SES is not set, so IDE_BACKEND=sandbox would call AWS itself: start the sandbox with `npm start`, which sets it',
       'SLACK_API_URL is Slack\'s own, so IDE_BACKEND=sandbox would post to Slack: start the sandbox with `npm start`, which points it at its stand-in',
+      'FAILED_JOBS_QUEUE_URL is a queue of AWS, so IDE_BACKEND=sandbox would read it there: start the sandbox with `npm start`, which points it at its stand-in',
     ]);
   });
 

@@ -93,6 +93,15 @@ describe('loadConfig', () => {
     expect(loadConfig(validEnv({ ALLOWED_CHANNELS: '*', CERTIFICATE_CHANNEL: 'C0000CERT', TLS_CERTIFICATE: 'own' })).certificate).toMatchObject({ channel: 'C0000CERT', mode: 'own' });
   });
 
+  it('reads the failed-jobs queue and waits 5 minutes for the notifier unless told otherwise', () => {
+    expect(loadConfig(validEnv())).toMatchObject({ failedJobsQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-test-failed-jobs', notifyGraceMinutes: 5 });
+    expect(loadConfig(validEnv({ NOTIFY_GRACE_MINUTES: '60' })).notifyGraceMinutes).toBe(60);
+    expect(configProblems(validEnv({ NOTIFY_GRACE_MINUTES: '0' }))).toEqual(['NOTIFY_GRACE_MINUTES must be a whole number from 1 to 60']);
+    expect(configProblems(validEnv({ FAILED_JOBS_QUEUE_URL: 'team-ide-test-failed-jobs' }))).toEqual([
+      'FAILED_JOBS_QUEUE_URL must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+    ]);
+  });
+
   it('refuses a default lifetime longer than the maximum', () => {
     expect(configProblems(validEnv({ DEFAULT_HOURS: '30', MAX_HOURS: '24' })).join('\n')).toContain('DEFAULT_HOURS (30) is more than MAX_HOURS (24)');
   });

@@ -4,6 +4,7 @@ import { costLine, statusMessage } from '../../../shared/slack/slack-messages';
 import {
   ACTION,
   alreadyExtendedMessage,
+  alreadyStoppedMessage,
   decodeButtonValue,
   encodeButtonValue,
   extendedMessage,
@@ -12,6 +13,7 @@ import {
 } from '../../../shared/runs/lifetime-messages';
 import type { TeamStack } from '../../../shared/stack/stack-gateway';
 import type { RunTags } from '../../../shared/stack/team-stack';
+import { expectWithinSlackLimits } from '../../helpers/slack-limits';
 
 const run: RunTags = { runId: 'run-1', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [1, 2], hours: 8, endsAt: '2026-11-28T17:00:00.000Z' };
 const endsAt = new Date('2026-11-28T17:00:00Z');
@@ -23,6 +25,7 @@ describe('lifetime messages', () => {
     it('says when the run stops and offers "Extend 2 h" and "Stop now", each carrying the run and the end', () => {
       const message = warningMessage({ run, endsAt, now, extendHours: 2, maxHours: 24 });
 
+      expectWithinSlackLimits(message);
       const buttons = buttonsOf(message.blocks);
       expect(message.text).toBe('The team IDEs <@U0000LEAD> started stop in 15 min, at <!date^1795885200^{date_short_pretty} {time}|2026-11-28T17:00:00Z>.');
       expect(buttons?.map((button) => [button.action_id, button.text.text, button.style])).toEqual([
@@ -47,6 +50,7 @@ describe('lifetime messages', () => {
     it('offers no Extend button once the run may live no longer, and says why', () => {
       const message = warningMessage({ run, endsAt, now, extendHours: undefined, maxHours: 8 });
 
+      expectWithinSlackLimits(message);
       expect(buttonsOf(message.blocks)?.map((button) => button.action_id)).toEqual([ACTION.stop]);
       expect(JSON.stringify(message.blocks)).toContain('It cannot be extended: a run lives at most 8 h.');
     });
@@ -62,6 +66,7 @@ describe('lifetime messages', () => {
   it('says who extended the run, until when, and when it was capped', () => {
     const message = extendedMessage({ run, userId: 'U0000AAA1', endsAt: new Date('2026-11-28T19:00:00Z'), capped: true, maxHours: 10, warningMinutes: 15 });
 
+    expectWithinSlackLimits(message);
     expect(message.text).toBe('<@U0000AAA1> extended the team IDEs <@U0000LEAD> started until <!date^1795892400^{date_short_pretty} {time}|2026-11-28T19:00:00Z>.');
     expect(JSON.stringify(message.blocks)).toContain('That is as long as a run may live: 10 h from its start.');
     expect(JSON.stringify(message.blocks)).toContain('again 15 minutes before');
@@ -69,11 +74,14 @@ describe('lifetime messages', () => {
   });
 
   it('tells the channel the run reached its end and is being deleted', () => {
+    expectWithinSlackLimits(runEndedMessage(run, endsAt, true));
     expect(runEndedMessage(run, endsAt, false).text).toBe('The team IDEs <@U0000LEAD> started reached their end at <!date^1795885200^{date_short_pretty} {time}|2026-11-28T17:00:00Z> and are being deleted.');
     expect(JSON.stringify(runEndedMessage(run, endsAt, true).blocks)).toContain('It was still starting');
   });
 
   it('answers a late press with the end the run has now', () => {
+    expectWithinSlackLimits(alreadyExtendedMessage(new Date('2026-11-28T19:00:00Z')));
+    expectWithinSlackLimits(alreadyStoppedMessage());
     expect(alreadyExtendedMessage(new Date('2026-11-28T19:00:00Z')).text).toContain('Already extended: the team IDEs now run until <!date^1795892400');
   });
 
@@ -83,8 +91,10 @@ describe('lifetime messages', () => {
     it('shows the time left and the cost so far, labelled an estimate', () => {
       const cost = { instanceType: 't3.large' as const, region: 'us-west-2', usdPerHour: 0.0832, hours: 7.75, usd: 0.6448, approximateRegion: false };
 
-      const text = JSON.stringify(statusMessage(stack, [], { endsAt, now, cost }).blocks);
+      const message = statusMessage(stack, [], { endsAt, now, cost });
 
+      expectWithinSlackLimits(message);
+      const text = JSON.stringify(message.blocks);
       expect(text).toContain('ends <!date^1795885200^{date_short_pretty} {time}|2026-11-28T17:00:00Z> (15 min left)');
       expect(text).toContain('Cost so far: about $0.64 (t3.large at $0.0832 an hour in us-west-2, 7.8 h). An estimate');
     });

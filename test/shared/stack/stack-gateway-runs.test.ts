@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StackRequestError } from '../../../shared/core/errors';
-import { describeRunStack, findFirstFailedResource } from '../../../shared/stack/stack-gateway';
+import { describeRunStack, findCompletionTime, findFirstFailedResource } from '../../../shared/stack/stack-gateway';
+import { stackConsoleUrl } from '../../../shared/stack/team-stack';
 import { runStack, STACK_ID } from '../../helpers/run-fixtures';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -59,8 +60,8 @@ describe('stack gateway for runs', () => {
 
       expect(await findFirstFailedResource(client, STACK_ID)).toEqual({
         logicalId: 'A',
-        physicalId: 'A-id',
         resourceType: 'AWS::Test::A',
+        physicalId: 'A-id',
         status: 'CREATE_FAILED',
         reason: 'Instance i-1 failed to stabilize',
       });
@@ -88,5 +89,25 @@ describe('stack gateway for runs', () => {
       expect(error).toBeInstanceOf(StackRequestError);
       expect((error as StackRequestError).userMessage).toContain('lacks a permission');
     });
+  });
+
+  describe('findCompletionTime', () => {
+    it('reads when the stack itself reached CREATE_COMPLETE, not a resource', async () => {
+      const done = { ...stack('CREATE_COMPLETE'), Timestamp: new Date('2026-11-28T09:02:30Z') };
+      cloudFormation.on(DescribeStackEventsCommand, { StackName: STACK_ID }).resolves({ StackEvents: [done, event('HostReady', 'CREATE_COMPLETE'), stack('CREATE_IN_PROGRESS')] });
+
+      expect(await findCompletionTime(client, STACK_ID)).toEqual(new Date('2026-11-28T09:02:30Z'));
+    });
+
+    it('returns undefined when the first page does not hold it', async () => {
+      cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [event('HostReady', 'CREATE_COMPLETE')] });
+
+      expect(await findCompletionTime(client, STACK_ID)).toBeUndefined();
+    });
+  });
+
+  it('links a stack in the console of its own region and partition', () => {
+    expect(stackConsoleUrl(STACK_ID)).toBe('https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/resources?stackId=arn%3Aaws%3Acloudformation%3Aeu-west-1%3A123456789012%3Astack%2Fteam-ide-test-ides%2F0a1b2c3d-aaaa-4bbb-8ccc-123456789012');
+    expect(stackConsoleUrl('arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/x/y')).toMatch(/^https:\/\/cn-north-1\.console\.amazonaws\.cn\/cloudformation\/home\?region=cn-north-1#/);
   });
 });
