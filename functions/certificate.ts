@@ -31,6 +31,7 @@ function defaultDeps(): CertificateDeps {
     ssm,
     route53: new Route53Client({ region: config.region }),
     slack: botPosterFor(ssm, config),
+    readSeats: async () => config.roster.map((member) => member.slot),
     now: () => new Date(),
   };
 }

@@ -226,6 +226,8 @@ export function checkLauncherTemplate(templateBody: string, config: Config): voi
         slots,
         instanceType,
         share: shareHost(instanceType, slots.length) as IdeShare,
+        // With them on, the template holds every resource it can: the check covers the preview records too.
+        previews: true,
       }).map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })),
       LAUNCHER_CAPABILITIES,
       { stackName, stackId: `arn:aws:cloudformation:${config.region}:${SANDBOX.accountId}:stack/${stackName}/00000000-0000-4000-8000-000000000000`, region: config.region, accountId: SANDBOX.accountId },

@@ -1,12 +1,12 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { certificateStatusLine } from '../certificate/certificate-messages';
-import { readCertificateStatus } from '../certificate/certificate-store';
+import { type CertificateStatus, readCertificateStatus } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { estimateCost } from '../team/instance-types';
 import type { SlackRequester } from './launcher-job';
 import type { Logger } from '../core/logger';
-import type { SlackMessage, SlackResponder } from '../slack/slack-api';
+import type { SlackResponder } from '../slack/slack-api';
 import { context } from '../slack/slack-format';
 import {
   alreadyRunningMessage,
@@ -18,6 +18,8 @@ import {
 } from '../slack/slack-messages';
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
+import { previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../previews/preview-messages';
+import { decidePreviews, PREVIEWS_PARAMETER, type PreviewDecision } from '../previews/previews';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import type { Roster } from '../team/roster';
 import type { StartPlan } from '../team/start-plan';
@@ -51,10 +53,11 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const runId = deps.newRunId();
   const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
   const slots = plan.seats.map((member) => member.slot);
+  const previews = decidePreviews(await certificateStatus(deps), deps.config.team.domainName, slots);
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share }),
+    parameters: teamStackParameters(deps.config.team, { runId, slots, instanceType: plan.instanceType, share: plan.share, previews: previews.on }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,
@@ -67,7 +70,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
     clientRequestToken: runId,
     serviceRoleArn: deps.config.team.serviceRoleArn,
   });
-  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType });
+  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType, previews: previews.on ? 'on' : previews.reason });
   await deps.slack.respond(requester.responseUrl, { visibility: 'in_channel', ...startAnnouncement(requester.userId, plan, endsAt) });
 }
 
@@ -90,16 +93,27 @@ export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackReques
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
   const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
   const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
-  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, message)) });
+  const status = await certificateStatus(deps);
+  const lines = [previewStatusLine(previewsOf(deps, roster, existing, status), deps.config.team, existing?.run?.slots[0] ?? roster[0]?.slot ?? 1)];
+  if (status) lines.push(certificateStatusLine(status, deps.config.team.domainName, deps.now()));
+  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...message, blocks: [...(message.blocks ?? []), ...lines.map(context)] });
 }
 
-/** Adds the certificate's expiry (and a failed renewal) as the last line; a status that cannot be read leaves the answer as it was. */
-async function withCertificateStatus(deps: TeamRunDeps, message: SlackMessage): Promise<SlackMessage> {
-  const status = await readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
+/** What the certificate function last reported; a status that cannot be read counts as none (previews off, no certificate line). */
+async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus | undefined> {
+  return readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
     deps.logger.warn('Could not read the certificate status', { statusParameter: deps.config.certificate.statusParameter, error: error as Error });
     return undefined;
   });
-  return status ? { ...message, blocks: [...(message.blocks ?? []), context(certificateStatusLine(status, deps.now()))] } : message;
+}
+
+/** Previews of the run as the launcher decided them when it started it; with no run, what the roster's seats would get now. */
+function previewsOf(deps: TeamRunDeps, roster: Roster, stack: TeamStack | undefined, status: CertificateStatus | undefined): PreviewDecision {
+  const { domainName } = deps.config.team;
+  if (!stack?.run) return decidePreviews(status, domainName, roster.map((member) => member.slot));
+  if (stack.parameters[PREVIEWS_PARAMETER] === 'on') return { on: true };
+  const now = decidePreviews(status, domainName, stack.run.slots);
+  return now.on ? { on: false, reason: STARTED_WITHOUT_PREVIEWS } : now;
 }
 
 /** The current end (an extension included) and the cost so far, for a run that is starting or running. */

@@ -93,11 +93,12 @@ export const CONTAINER_ADDRESSES = '172.17.0.0/16';
 /** The team template's parameters for one run. */
 export function teamStackParameters(
   settings: TeamStackSettings,
-  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare },
+  run: { runId: string; slots: readonly number[]; instanceType: InstanceType; share: IdeShare; previews: boolean },
 ): Parameter[] {
   const values: Record<string, string> = {
     Slots: run.slots.join(','),
     RunId: run.runId,
+    Previews: run.previews ? 'on' : 'off',
     InstanceType: run.instanceType,
     IdeMemoryMiB: String(run.share.memoryMiB),
     IdeCpuLimit: String(run.share.cpus),

@@ -26,7 +26,7 @@ const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'];
 
 /** The launcher's parameters for a run, with single values replaced. */
 function launcherParameters(slots: number[], overrides: Record<string, string> = {}): GivenParameter[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)! });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', slots, instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, previews: true });
   return parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: overrides[ParameterKey] ?? ParameterValue }));
 }
 
