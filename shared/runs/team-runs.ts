@@ -53,7 +53,8 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const runId = deps.newRunId();
   const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
   const slots = plan.seats.map((member) => member.slot);
-  const previews = decidePreviews(await certificateStatus(deps), deps.config.team.domainName, slots);
+  const rosterSeats = (await loadRoster(deps)).map((member) => member.slot);
+  const previews = decidePreviews(await certificateStatus(deps), deps.config.team.domainName, slots, rosterSeats);
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
@@ -91,13 +92,16 @@ export async function stopTeamRun(deps: TeamRunDeps, requester: SlackRequester):
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const roster = await loadRoster(deps);
   const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   const status = await certificateStatus(deps);
   const lines = [previewStatusLine(previewsOf(deps, roster, existing, status), deps.config.team, existing?.run?.slots[0] ?? roster[0]?.slot ?? 1)];
   if (status) lines.push(certificateStatusLine(status, deps.config.team.domainName, deps.now()));
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...message, blocks: [...(message.blocks ?? []), ...lines.map(context)] });
 }
+
+/** The team's roster: from SSM through the launcher's cached reader, else the ROSTER setting. */
+const loadRoster = (deps: TeamRunDeps): Promise<Roster> => (deps.loadRoster ?? (async () => deps.config.roster))();
 
 /** What the certificate function last reported; a status that cannot be read counts as none (previews off, no certificate line). */
 async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus | undefined> {
@@ -110,9 +114,10 @@ async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus |
 /** Previews of the run as the launcher decided them when it started it; with no run, what the roster's seats would get now. */
 function previewsOf(deps: TeamRunDeps, roster: Roster, stack: TeamStack | undefined, status: CertificateStatus | undefined): PreviewDecision {
   const { domainName } = deps.config.team;
-  if (!stack?.run) return decidePreviews(status, domainName, roster.map((member) => member.slot));
+  const seats = roster.map((member) => member.slot);
+  if (!stack?.run) return decidePreviews(status, domainName, seats, seats);
   if (stack.parameters[PREVIEWS_PARAMETER] === 'on') return { on: true };
-  const now = decidePreviews(status, domainName, stack.run.slots);
+  const now = decidePreviews(status, domainName, stack.run.slots, seats);
   return now.on ? { on: false, reason: STARTED_WITHOUT_PREVIEWS } : now;
 }
 

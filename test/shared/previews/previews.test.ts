@@ -5,6 +5,7 @@ import { previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../../../shared/pre
 import { appUrl, decidePreviews, ideUrl } from '../../../shared/previews/previews';
 
 const DOMAIN = 'code.example.com';
+const ROSTER = [1, 2, 3, 4, 5];
 const status = (overrides: Partial<CertificateStatus> = {}): CertificateStatus => ({
   mode: 'acme',
   names: wantedNames(DOMAIN, [1, 2, 5]),
@@ -15,13 +16,13 @@ const status = (overrides: Partial<CertificateStatus> = {}): CertificateStatus =
 
 describe('decidePreviews', () => {
   it('turns previews on when the certificate names every seat’s *.dev-N', () => {
-    expect(decidePreviews(status(), DOMAIN, [1, 5])).toEqual({ on: true });
-    expect(decidePreviews(status({ names: wantedNames(DOMAIN, [1, 2, 5]).map((name) => name.toUpperCase()) }), DOMAIN, [2])).toEqual({ on: true });
+    expect(decidePreviews(status(), DOMAIN, [1, 5], ROSTER)).toEqual({ on: true });
+    expect(decidePreviews(status({ names: wantedNames(DOMAIN, [1, 2, 5]).map((name) => name.toUpperCase()) }), DOMAIN, [2], ROSTER)).toEqual({ on: true });
   });
 
   it('keeps them off, naming the seats, when the deployment’s certificate does not cover one yet', () => {
     // Act
-    const decision = decidePreviews(status(), DOMAIN, [1, 3, 4, 5]);
+    const decision = decidePreviews(status(), DOMAIN, [1, 3, 4, 5], ROSTER);
 
     // Assess
     expect(decision).toEqual({ on: false, reason: expect.stringContaining('the certificate does not cover `*.dev-N.code.example.com` for dev-3 to dev-4 yet') });
@@ -30,19 +31,30 @@ describe('decidePreviews', () => {
 
   it('keeps them off with a certificate brought by hand that covers only *.<domain>, and says what to add', () => {
     // Act
-    const decision = decidePreviews(status({ mode: 'own', names: ['*.code.example.com'] }), DOMAIN, [1]);
+    const decision = decidePreviews(status({ mode: 'own', names: ['*.code.example.com'] }), DOMAIN, [1], ROSTER);
 
     // Assess
     expect(decision).toEqual({ on: false, reason: 'your certificate (TLS_CERTIFICATE=own) does not cover `*.dev-N.code.example.com` for dev-1: add those names to it, or set TLS_CERTIFICATE=acme to have them obtained' });
   });
 
+  it('says when a seat is past the 98 whose previews fit in one certificate', () => {
+    // Prepare: a roster of 99; the certificate names the 98 lowest seats.
+    const roster = Array.from({ length: 99 }, (_, index) => index + 1);
+
+    // Act
+    const decision = decidePreviews(status({ names: wantedNames(DOMAIN, roster) }), DOMAIN, [1, 99], roster);
+
+    // Assess
+    expect(decision).toEqual({ on: false, reason: 'dev-99 is past the roster\'s 98 lowest seats, the most whose previews fit in one certificate (100 names)' });
+  });
+
   it('keeps them off while nothing is known of the certificate', () => {
-    expect(decidePreviews(undefined, DOMAIN, [1])).toEqual({ on: false, reason: expect.stringContaining('has not reported a certificate yet') });
-    expect(decidePreviews(status({ notAfter: undefined, names: [] }), DOMAIN, [1]).on).toBe(false);
+    expect(decidePreviews(undefined, DOMAIN, [1], ROSTER)).toEqual({ on: false, reason: expect.stringContaining('has not reported a certificate yet') });
+    expect(decidePreviews(status({ notAfter: undefined, names: [] }), DOMAIN, [1], ROSTER).on).toBe(false);
   });
 
   it('does not take another domain’s preview names for this one', () => {
-    expect(decidePreviews(status({ names: wantedNames('ide.example.com', [1]) }), DOMAIN, [1]).on).toBe(false);
+    expect(decidePreviews(status({ names: wantedNames('ide.example.com', [1]) }), DOMAIN, [1], ROSTER).on).toBe(false);
   });
 });
 
