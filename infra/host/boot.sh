@@ -288,35 +288,32 @@ wait_healthy() {
   done
 }
 
-# A preview name reaches the IDE's code-server, which refuses it without a
-# login (401): that shows the route, a certificate that covers the name, and
-# --proxy-domain at work, and reaches no app.
-check_preview() {
-  local host="8080.dev-$1.${DOMAIN_NAME}" deadline=$2 code=''
-  local url="https://${host}:${EXPOSED_PORT}/" resolve="${host}:${EXPOSED_PORT}:127.0.0.1"
+# Asks https://<host>:<port><path> through Traefik on this host, with the real
+# certificate verified, until it answers `expected`; at the deadline, says what
+# answered instead.
+expect_answer() {
+  local host=$1 port=$2 path=$3 expected=$4 deadline=$5 code=''
   until code=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
-    --resolve "${resolve}" "${url}") && [[ ${code} == 401 ]]; do
+    --resolve "${host}:${port}:127.0.0.1" "https://${host}:${port}${path}") && [[ ${code} == "${expected}" ]]; do
     if ((SECONDS >= deadline)); then
-      log "previews of dev-$1 answered HTTP ${code:-none}, expected 401"
+      log "https://${host}:${port}${path} answered HTTP ${code:-none}, expected ${expected}"
       return 1
     fi
     sleep 2
   done
 }
 
+# A preview name reaches the IDE's code-server, which refuses it without a
+# login (401): that shows the route, a certificate that covers the name, and
+# --proxy-domain at work, and reaches no app.
+check_preview() {
+  expect_answer "8080.dev-$1.${DOMAIN_NAME}" "${EXPOSED_PORT}" / 401 "$2"
+}
+
 # The host is not among the admins: the dashboard must refuse it (403 from the
 # allow-list), which shows both that it runs and that the list applies.
 check_dashboard() {
-  local host="monitor.${DOMAIN_NAME}" deadline=$1 code=''
-  local url="https://${host}:${DASHBOARD_PORT}/dashboard/" resolve="${host}:${DASHBOARD_PORT}:127.0.0.1"
-  until code=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
-    --resolve "${resolve}" "${url}") && [[ ${code} == 403 ]]; do
-    if ((SECONDS >= deadline)); then
-      log "dashboard answered HTTP ${code:-none}, expected 403"
-      return 1
-    fi
-    sleep 2
-  done
+  expect_answer "monitor.${DOMAIN_NAME}" "${DASHBOARD_PORT}" /dashboard/ 403 "$1"
 }
 
 main() {
