@@ -109,7 +109,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone']);
     expect(JSON.stringify(change?.Resource)).toContain(':hostedzone/Z0123456789ABCDEFGHIJ');
     expect(change?.Condition).toEqual({
-      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', '_acme-challenge.dev-?.code.example.com', '_acme-challenge.dev-??.code.example.com'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', '_acme-challenge.dev-?.code.example.com', '_acme-challenge.dev-??.code.example.com', '_acme-challenge.dev-???.code.example.com'] },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
     });
     expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
@@ -157,8 +157,10 @@ describe('the deployment (serverless.yml)', () => {
     expect((records?.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([
       'dev-?.code.example.com',
       'dev-??.code.example.com',
+      'dev-???.code.example.com',
       '\\052.dev-?.code.example.com',
       '\\052.dev-??.code.example.com',
+      '\\052.dev-???.code.example.com',
       'monitor.code.example.com',
       'i-?????????????????.code.example.com',
     ]);

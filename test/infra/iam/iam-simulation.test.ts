@@ -172,7 +172,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         // A wildcard reaches the condition key as \052 (Route 53's normalization): the domain's own wildcard is not the stack's.
         change([`\\052.${domain}`]),
         change([`\\052.monitor.${domain}`]),
-        change([`\\052.dev-100.${domain}`]),
+        change([`\\052.dev-1000.${domain}`]),
         change([`\\052.dev-1.evil.${domain}`]),
         change([`\\052.\\052.${domain}`]),
         change([`\\052.dev-1.${domain}`, `\\052.${domain}`]),
@@ -189,8 +189,8 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
 
       // Assess
       expect(records).toEqual([
-        `dev-1.${domain}`, `dev-42.${domain}`,
-        `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`,
+        `dev-1.${domain}`, `dev-42.${domain}`, `dev-999.${domain}`,
+        `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`, `\\052.dev-999.${domain}`,
         `monitor.${domain}`, expect.stringMatching(new RegExp(`^i-[0-9a-f]{17}\\.${domain.replace(/\./g, '\\.')}$`)),
       ]);
       expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(15).fill('ImplicitlyDenied')]);
@@ -304,7 +304,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change([challenge]),
         change([challenge], { actions: ['DELETE'] }),
         // One change for the apex and every seat's preview wildcard (each *.dev-N answers at _acme-challenge.dev-N).
-        change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`]),
+        change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`, `_acme-challenge.dev-999.${domain}`]),
         change([challenge, `_acme-challenge.dev-1.${domain}`], { actions: ['DELETE'] }),
         change([challenge], { actions: ['CREATE'] }),
         change([challenge], { types: ['A'] }),
@@ -314,7 +314,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change([challenge, `dev-1.${domain}`]),
         change(['_acme-challenge.example.org']),
         change([challenge], { zone: 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE' }),
-        change([`_acme-challenge.dev-100.${domain}`]),
+        change([`_acme-challenge.dev-1000.${domain}`]),
         change([`_acme-challenge.monitor.${domain}`]),
         change([`_acme-challenge.dev-1.evil.${domain}`]),
         change([`_acme-challenge.${domain.toUpperCase()}`]),

@@ -44,8 +44,8 @@ const rosterClaim = (d: DeploymentContext) => d.ssmParameterArn(d.runsPath.repla
 
 const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts');
 
-/** Who reads the roster (every function that seats or emails people), and who changes it. */
-const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier']);
+/** Who reads the roster (every function that seats or emails people, and the certificate function for the seats' previews), and who changes it. */
+const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier', 'certificate']);
 const CHANGES_ROSTER = new Set(['launcher']);
 /** Who keeps run markers and the cost guard's state under /<prefix>/runs. */
 const KEEPS_MARKERS = new Set(['launcher', 'stack-events', 'notifier', 'sweeper', 'slack-interactions']);
@@ -119,7 +119,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   GetParameterCommand: {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
-      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey];
+      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey, ...parametersOf(d, fn, { roster: true })];
       const parameters = parametersOf(d, fn, { markers: true, roster: true, claims: true });
       // /ide status shows the certificate's status.
       if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
