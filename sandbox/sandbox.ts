@@ -231,6 +231,8 @@ export function checkLauncherTemplate(templateBody: string, config: Config): voi
         instanceType,
         share: shareHost(instanceType, seats.length) as IdeShare,
         dataVolume: config.work.keep ? { keep: true, availabilityZone: sandboxZone(config), snapshotId: '', sizeGb: config.work.volumeGb } : NO_DATA_VOLUME,
+        // With them on, the template holds every resource it can: the check covers the preview records too.
+        previews: true,
       }).map(({ ParameterKey, ParameterValue }) => ({ key: ParameterKey ?? '', value: ParameterValue ?? '' })),
       LAUNCHER_CAPABILITIES,
       { stackName, stackId: `arn:aws:cloudformation:${config.region}:${SANDBOX.accountId}:stack/${stackName}/00000000-0000-4000-8000-000000000000`, region: config.region, accountId: SANDBOX.accountId },

@@ -14,6 +14,7 @@ const email = renderDeveloperEmail({
   url: 'https://dev-1.code.example.com',
   // A sample, not a real password: the preview must look like the real thing.
   password: 'Q7vxm2KpR9tLw4ZsB8nHc3Jd',
+  previews: true,
   endsAt: new Date(Date.now() + 8 * 3_600_000),
 });
 

@@ -26,6 +26,7 @@ describe('README, "Security model"', () => {
         ['their own IDE', 'yes'],
         [expect.stringMatching(/^another developer's IDE, directly/), 'no'],
         [expect.stringMatching(/^another developer's IDE, through Traefik/), 'only as from the internet'],
+        [expect.stringMatching(/^another developer's previews/), 'only as from the internet, and signed in to that developer\'s IDE'],
         ['the Traefik dashboard', 'no'],
         ['the instance role (IMDS credentials)', 'no'],
         ['Docker (the daemon)', 'no'],
@@ -35,7 +36,7 @@ describe('README, "Security model"', () => {
 
   it('names, for every row, tests that exist', () => {
     // Prepare
-    const testFiles = ['test/infra/boot-dry-run.test.ts', 'test/infra/traefik-config.test.ts', 'test/infra/team-stack-template.test.ts', 'test/shared/team/host-shares.test.ts', 'test/shared/core/config.test.ts'];
+    const testFiles = ['test/infra/boot-dry-run.test.ts', 'test/infra/traefik-config.test.ts', 'test/infra/team-stack-template.test.ts', 'test/shared/team/host-shares.test.ts', 'test/shared/core/config.test.ts', 'test/integration/code-server-previews.test.ts'];
     const tests = testFiles.map((file) => readFileSync(path.join(repoRoot, file), 'utf8')).join('\n');
 
     for (const [to = '', , , checkedBy = ''] of securityTable()) {

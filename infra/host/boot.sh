@@ -32,7 +32,7 @@ set -Eeuo pipefail
 
 : "${STACK_NAME:?}" "${RUN_ID:?}" "${DOMAIN_NAME:?}" "${SLOTS:?}"
 : "${EXPOSED_PORT:?}" "${DASHBOARD_PORT:?}" "${WAIT_HANDLE_URL:?}" "${ADMIN_CIDR?}"
-: "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER?}"
+: "${CERTIFICATE_PARAMETER:?}" "${DASHBOARD_USERS_PARAMETER?}" "${PREVIEWS:?}"
 : "${IDE_MEMORY_MIB:?}" "${IDE_CPUS:?}" "${IDE_PIDS:?}"
 : "${DATA_VOLUME_ID?}" "${DATA_SNAPSHOT_ID?}" "${SLOT_MEMBERS?}"
 
@@ -99,6 +99,7 @@ check_values() {
   [[ -z ${ADMIN_CIDR} || ${ADMIN_CIDR} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]]
   [[ -z ${DATA_VOLUME_ID} || ${DATA_VOLUME_ID} =~ ^vol-[0-9a-f]{8,17}$ ]]
   [[ -z ${DATA_SNAPSHOT_ID} || ${DATA_SNAPSHOT_ID} =~ ^snap-[0-9a-f]{8,17}$ ]]
+  [[ ${PREVIEWS} == on || ${PREVIEWS} == off ]]
   IFS=, read -r -a slots <<<"${SLOTS}"
   ((${#slots[@]} > 0))
   local slot member
@@ -196,6 +197,29 @@ dashboard_on() {
   [[ -n ${ADMIN_CIDR} ]]
 }
 
+# Previews: what dev-N runs on a port opens at https://<port>.dev-N.<domain>.
+# code-server serves them (--proxy-domain), behind the IDE's own login; the
+# launcher turns them on only when the certificate covers *.dev-N.<domain>.
+previews_on() {
+  [[ ${PREVIEWS} == on ]]
+}
+
+# The preview names of one slot as a Go regular expression (Traefik v3's
+# HostRegexp): digits only, then exactly dev-N.<domain>. Traefik does not
+# anchor it, so it carries its own anchors, or dev-1.<domain>.evil.example
+# would match too. check_values allows only [a-z0-9.-] in the domain.
+preview_host_pattern() {
+  printf '^[0-9]{1,5}\\.dev-%s\\.%s$' "$1" "${DOMAIN_NAME//./\\.}"
+}
+
+# The address the IDE's Ports panel shows for a port, with the HTTPS port when
+# it is not 443: code-server's own default would leave that out.
+preview_uri() {
+  local port=''
+  [[ ${EXPOSED_PORT} == 443 ]] || port=":${EXPOSED_PORT}"
+  printf 'https://{{port}}.dev-%s.%s%s' "$1" "${DOMAIN_NAME}" "${port}"
+}
+
 # The static file keeps entryPoints last, so the dashboard's entry point can
 # be appended to it, and the API after it, only when there is a dashboard.
 render_traefik_config() {
@@ -212,14 +236,19 @@ render_traefik_config() {
   fi
 }
 
-# Every route is known at boot: one router and one service per slot, and the
-# dashboard's behind the admins' allow-list and basic auth.
+# Every route is known at boot: one router and one service per slot (with
+# previews, a second router for the slot's preview names, to the same IDE), and
+# the dashboard's behind the admins' allow-list and basic auth.
 write_routes() {
   local slot
   printf 'http:\n  routers:\n'
   for slot in "${slots[@]}"; do
     printf "    dev-%s:\n      rule: 'Host(\`dev-%s.%s\`)'\n      entryPoints: [websecure]\n      middlewares: [hsts]\n      service: dev-%s\n      tls: {}\n" \
       "${slot}" "${slot}" "${DOMAIN_NAME}" "${slot}"
+    if previews_on; then
+      printf "    dev-%s-previews:\n      rule: 'HostRegexp(\`%s\`)'\n      entryPoints: [websecure]\n      middlewares: [hsts]\n      service: dev-%s\n      tls: {}\n" \
+        "${slot}" "$(preview_host_pattern "${slot}")" "${slot}"
+    fi
   done
   if dashboard_on; then
     printf "    dashboard:\n      rule: 'Host(\`monitor.%s\`)'\n      entryPoints: [dashboard]\n      middlewares: [admins-only, dashboard-auth]\n      service: api@internal\n      tls: {}\n" \
@@ -283,10 +312,14 @@ start_traefik() {
 start_ide() {
   local name="dev-$1"
   local home="${HOMES_DIR}/homes/$2" capability
-  local -a capabilities=()
+  local -a capabilities=() preview_env=() preview_flags=()
   for capability in AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETUID; do
     capabilities+=(--cap-add "${capability}")
   done
+  if previews_on; then
+    preview_env=(--env "VSCODE_PROXY_URI=$(preview_uri "$1")")
+    preview_flags=(--proxy-domain "${name}.${DOMAIN_NAME}")
+  fi
   # A home found here is this developer's own from an earlier run: kept as it is.
   install -d -m 0750 "${home}" "${home}/project"
   # uid 1000 is the coder user of the image.
@@ -296,12 +329,12 @@ start_ide() {
     --cap-drop ALL "${capabilities[@]}" \
     --memory "${IDE_MEMORY_MIB}m" --memory-swap "${IDE_MEMORY_MIB}m" \
     --cpus "${IDE_CPUS}" --pids-limit "${IDE_PIDS}" \
-    --env-file "${ENV_DIR}/${name}.env" \
+    --env-file "${ENV_DIR}/${name}.env" "${preview_env[@]}" \
     --volume "${home}:/home/coder" \
     --entrypoint /usr/bin/entrypoint.sh \
     "${CODE_SERVER_IMAGE}" \
     --bind-addr 0.0.0.0:8080 --auth password \
-    --disable-telemetry --disable-update-check /home/coder/project
+    --disable-telemetry --disable-update-check "${preview_flags[@]}" /home/coder/project
 }
 
 # Through Traefik on this host, with the real name and certificate: healthy
@@ -318,19 +351,32 @@ wait_healthy() {
   done
 }
 
-# The host is not among the admins: the dashboard must refuse it (403 from the
-# allow-list), which shows both that it runs and that the list applies.
-check_dashboard() {
-  local host="monitor.${DOMAIN_NAME}" deadline=$1 code=''
-  local url="https://${host}:${DASHBOARD_PORT}/dashboard/" resolve="${host}:${DASHBOARD_PORT}:127.0.0.1"
+# Asks https://<host>:<port><path> through Traefik on this host, with the real
+# certificate verified, until it answers `expected`; at the deadline, says what
+# answered instead.
+expect_answer() {
+  local host=$1 port=$2 path=$3 expected=$4 deadline=$5 code=''
   until code=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
-    --resolve "${resolve}" "${url}") && [[ ${code} == 403 ]]; do
+    --resolve "${host}:${port}:127.0.0.1" "https://${host}:${port}${path}") && [[ ${code} == "${expected}" ]]; do
     if ((SECONDS >= deadline)); then
-      log "dashboard answered HTTP ${code:-none}, expected 403"
+      log "https://${host}:${port}${path} answered HTTP ${code:-none}, expected ${expected}"
       return 1
     fi
     sleep 2
   done
+}
+
+# A preview name reaches the IDE's code-server, which refuses it without a
+# login (401): that shows the route, a certificate that covers the name, and
+# --proxy-domain at work, and reaches no app.
+check_preview() {
+  expect_answer "8080.dev-$1.${DOMAIN_NAME}" "${EXPOSED_PORT}" / 401 "$2"
+}
+
+# The host is not among the admins: the dashboard must refuse it (403 from the
+# allow-list), which shows both that it runs and that the list applies.
+check_dashboard() {
+  expect_answer "monitor.${DOMAIN_NAME}" "${DASHBOARD_PORT}" /dashboard/ 403 "$1"
 }
 
 main() {
@@ -403,6 +449,13 @@ main() {
     begin "wait-healthy-dev-${slot}"
     wait_healthy "${slot}" "${deadline}"
   done
+
+  if previews_on; then
+    for slot in "${slots[@]}"; do
+      begin "check-previews-dev-${slot}"
+      check_preview "${slot}" "${deadline}"
+    done
+  fi
 
   if dashboard_on; then
     begin check-dashboard

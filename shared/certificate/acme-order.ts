@@ -1,7 +1,7 @@
 import * as acme from 'acme-client';
 import type { CertificateKeyType } from '../core/config';
 import type { Logger } from '../core/logger';
-import { type CertificateBundle, wantedNames } from './certificate-bundle';
+import type { CertificateBundle } from './certificate-bundle';
 import { acmeHint, CertificateRenewalError, type HintContext, type RenewalStep } from './certificate-errors';
 import { type ChallengeRecords, challengeRecordName } from './dns-challenge';
 
@@ -19,7 +19,8 @@ export interface OrderOptions {
   directoryUrl: string;
   /** PEM private key of the ACME account (kept in SSM). */
   accountKey: string;
-  domainName: string;
+  /** The names to order, the first one the certificate's common name (at most 64 characters): see certificate-names.ts. */
+  names: readonly string[];
   keyType: CertificateKeyType;
   publish: ChallengePublisher;
   logger: Logger;
@@ -29,8 +30,8 @@ export interface OrderOptions {
 }
 
 /**
- * Obtains a certificate for `*.<domain>` and `<domain>` from the ACME directory with the
- * DNS-01 challenge, through acme-client. The challenge records are removed afterwards,
+ * Obtains a certificate for the names (`*.<domain>`, `<domain>` and each seat's
+ * `*.dev-N.<domain>`) from the ACME directory with the DNS-01 challenge, through acme-client. The challenge records are removed afterwards,
  * whether the CA accepted them or not. Each failure is a `CertificateRenewalError` naming
  * its step, with the CA's words and a hint.
  */
@@ -40,7 +41,7 @@ export async function orderCertificate(options: OrderOptions): Promise<Certifica
   const step = <T>(name: RenewalStep, work: () => Promise<T>) => withStep(name, options.hintContext, work);
 
   await step('acme-account', () => useAccount(client));
-  const names = wantedNames(options.domainName);
+  const { names } = options;
   const order = await step('acme-order', () => client.createOrder({ identifiers: names.map((value) => ({ type: 'dns', value })) }));
   const authorizations = await step('acme-order', () => client.getAuthorizations(order));
 
@@ -74,7 +75,7 @@ export async function orderCertificate(options: OrderOptions): Promise<Certifica
 
   return step('finalize', async () => {
     const certificateKey = options.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
-    const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, certificateKey);
+    const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: [...names] }, certificateKey);
     const finalized = await client.finalizeOrder(order, csr);
     const chain = acme.crypto.splitPemChain(await client.getCertificate(finalized));
     return { chain, privateKey: certificateKey.toString() };

@@ -71,14 +71,6 @@ function dnsNames(certificate: X509Certificate): string[] {
     .map((entry) => entry.slice(4).toLowerCase());
 }
 
-/** The names the deployment's certificate covers: every `dev-N` and `monitor` under the domain, and the domain. */
-export const wantedNames = (domainName: string): string[] => [`*.${domainName}`, domainName];
-
-/** Whether the certificate covers what the host serves: `*.<domain>` (or the apex too, if asked for). */
-export function coversDomain(facts: CertificateFacts, names: readonly string[]): boolean {
-  return names.every((name) => facts.names.includes(name.toLowerCase()));
-}
-
 const DAY_MS = 86_400_000;
 
 /** Whole days left before `notAfter`, rounded down (negative once expired). */

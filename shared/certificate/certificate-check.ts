@@ -6,6 +6,7 @@ import type { SlackMessage, SlackPoster } from '../slack/slack-api';
 import { orderCertificate } from './acme-order';
 import { type CertificateFacts, certificateFacts } from './certificate-bundle';
 import { decideCertificate, type OwnCertificateProblem } from './certificate-decision';
+import { wantedNames } from './certificate-names';
 import { CertificateRenewalError, type RenewalStep } from './certificate-errors';
 import { ownCertificateMessage, renewalFailedMessage } from './certificate-messages';
 import {
@@ -24,6 +25,8 @@ export interface CertificateDeps {
   ssm: SSMClient;
   route53: Route53Client;
   slack: SlackPoster;
+  /** The roster's seats: each gets its previews' name `*.dev-N.<domain>` in the certificate. */
+  readSeats: () => Promise<readonly number[]>;
   now: () => Date;
   /** Route 53's INSYNC wait and the CA's polling; the defaults suit AWS and Let's Encrypt. */
   timing?: { changeWait?: ChangeWait; acmePollMs?: number };
@@ -38,15 +41,16 @@ export type CertificateOutcome =
 
 /**
  * The daily run: reads the certificate (one SSM call), and, with `TLS_CERTIFICATE=acme`,
- * renews it from the ACME directory when fewer than `CERTIFICATE_RENEW_DAYS` remain, or
- * with `own` warns the channel in its last 14 days. A failed renewal leaves the stored
+ * renews it from the ACME directory when fewer than `CERTIFICATE_RENEW_DAYS` remain or when
+ * it lacks a roster seat's preview name, or with `own` warns the channel in its last 14 days. A failed renewal leaves the stored
  * certificate as it was and tells the channel what failed and what to do.
  */
 export async function checkCertificate(deps: CertificateDeps): Promise<CertificateOutcome> {
   const { team, certificate: settings } = deps.config;
   const { stored, status } = await readCertificateState(deps.ssm, team.certificateParameter, settings.statusParameter);
   const now = deps.now();
-  const decision = decideCertificate(settings, team.domainName, stored, now);
+  const seats = await deps.readSeats();
+  const decision = decideCertificate(settings, team.domainName, seats, stored, now);
 
   if (decision.action === 'keep') {
     await keepStatus(deps, status, statusOf(deps, decision.facts, status?.renewedAt));
@@ -66,7 +70,7 @@ export async function checkCertificate(deps: CertificateDeps): Promise<Certifica
   deps.logger.info('Renewing the certificate', { reason: decision.reason, domainName: team.domainName, acmeDirectoryUrl: settings.acmeDirectoryUrl });
   const current = stored.state === 'found' ? stored.facts : undefined;
   try {
-    const facts = await renew(deps);
+    const facts = await renew(deps, wantedNames(team.domainName, seats));
     await writeCertificateStatus(deps.ssm, settings.statusParameter, statusOf(deps, facts, now.toISOString()));
     deps.logger.info('Certificate renewed', { names: facts.names, notAfter: facts.notAfter.toISOString(), issuer: facts.issuer });
     return { action: 'renewed', names: facts.names, notAfter: facts.notAfter.toISOString(), reason: decision.reason };
@@ -80,7 +84,7 @@ export async function checkCertificate(deps: CertificateDeps): Promise<Certifica
   }
 }
 
-async function renew(deps: CertificateDeps): Promise<CertificateFacts> {
+async function renew(deps: CertificateDeps, names: readonly string[]): Promise<CertificateFacts> {
   const { team, certificate: settings } = deps.config;
   await checkHostedZone(deps.route53, team.hostedZoneId, team.domainName);
   const accountKey = await loadAccountKey(deps.ssm, settings.accountKeyParameter).catch((error: unknown) => {
@@ -89,7 +93,7 @@ async function renew(deps: CertificateDeps): Promise<CertificateFacts> {
   const bundle = await orderCertificate({
     directoryUrl: settings.acmeDirectoryUrl,
     accountKey,
-    domainName: team.domainName,
+    names,
     keyType: settings.keyType,
     publish: (records) => publishChallengeRecords(deps.route53, team.hostedZoneId, records, deps.timing?.changeWait ?? ROUTE53_CHANGE_WAIT),
     logger: deps.logger,

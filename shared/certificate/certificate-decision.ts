@@ -1,5 +1,6 @@
 import type { CertificateSettings } from '../core/config';
-import { type CertificateFacts, coversDomain, daysLeft, wantedNames } from './certificate-bundle';
+import { type CertificateFacts, daysLeft } from './certificate-bundle';
+import { missingNames, wantedNames } from './certificate-names';
 
 /** With `TLS_CERTIFICATE=own`, the channel is warned from this many days before the certificate expires. */
 export const OWN_CERTIFICATE_WARNING_DAYS = 14;
@@ -24,12 +25,15 @@ export type OwnCertificateProblem =
   | { kind: 'expiring'; facts: CertificateFacts; daysLeft: number };
 
 /**
- * Decides what the daily run does with the certificate it found. Pure: the settings, what
- * the parameter holds, and the clock.
+ * Decides what the daily run does with the certificate it found. Pure: the settings, the
+ * roster's seats (each gets its preview name), what the parameter holds, and the clock. A
+ * certificate that lacks a seat's name is renewed at once: that is how a roster that grew
+ * gets its previews.
  */
 export function decideCertificate(
   settings: Pick<CertificateSettings, 'mode' | 'renewDays' | 'keyType'>,
   domainName: string,
+  seats: readonly number[],
   stored: StoredCertificate,
   now: Date,
 ): CertificateDecision {
@@ -37,9 +41,10 @@ export function decideCertificate(
   if (stored.state === 'missing') return { action: 'renew', reason: 'there is no certificate yet' };
   if (stored.state === 'unusable') return { action: 'renew', reason: `the stored value is unusable: ${stored.problem}` };
   const { facts } = stored;
-  const wanted = wantedNames(domainName);
-  if (!coversDomain(facts, wanted)) {
-    return { action: 'renew', reason: `the certificate is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}` };
+  const missing = missingNames(facts.names, wantedNames(domainName, seats));
+  if (missing.length > 0) {
+    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
+    return { action: 'renew', reason: `the certificate does not cover ${missing.slice(0, 3).join(', ')}${more}` };
   }
   if (facts.keyType !== settings.keyType) {
     return { action: 'renew', reason: `its key is ${facts.keyType}, and CERTIFICATE_KEY_TYPE asks for ${settings.keyType}` };

@@ -1,6 +1,7 @@
 import type { SlackMessage } from '../slack/slack-api';
 import { context, escapeMrkdwn, section, slackTime } from '../slack/slack-format';
-import { type CertificateFacts, daysLeft, wantedNames } from './certificate-bundle';
+import { type CertificateFacts, daysLeft } from './certificate-bundle';
+import { baseNames, describeNames } from './certificate-names';
 import type { OwnCertificateProblem } from './certificate-decision';
 import { type CertificateRenewalError, STEP_NAMES } from './certificate-errors';
 import type { CertificateStatus } from './certificate-store';
@@ -14,7 +15,7 @@ function validity(facts: Pick<CertificateFacts, 'notAfter'>, now: Date): string 
 
 /** To the channel when a renewal failed: what failed, the CA's (or AWS's) words, what to do, and what is still in place. */
 export function renewalFailedMessage(domainName: string, error: CertificateRenewalError, current: CertificateFacts | undefined, now: Date): SlackMessage {
-  const names = wantedNames(domainName).join(', ');
+  const names = baseNames(domainName).join(', ');
   const text = `Could not renew the HTTPS certificate for ${names} (${STEP_NAMES[error.step]}).`;
   const blocks = [section(`:warning: ${text}\n> ${escapeMrkdwn(error.userMessage)}`)];
   if (error.hint) blocks.push(section(`*What to do:* ${escapeMrkdwn(error.hint)}`));
@@ -26,23 +27,23 @@ export function renewalFailedMessage(domainName: string, error: CertificateRenew
 
 /** To the channel with `TLS_CERTIFICATE=own`: the certificate kept by hand is missing, unusable or about to expire. */
 export function ownCertificateMessage(problem: OwnCertificateProblem, certificateParameter: string, domainName: string, now: Date): SlackMessage {
-  const replace = `Put a certificate for \`*.${domainName}\` with its chain and then its private key in the SSM SecureString \`${certificateParameter}\` (\`cat fullchain.pem privkey.pem\`), or set TLS_CERTIFICATE=acme and deploy again to have it renewed automatically.`;
+  const replace = `Put a certificate for \`*.${domainName}\` (and \`*.dev-N.${domainName}\` for each seat, for previews) with its chain and then its private key in the SSM SecureString \`${certificateParameter}\` (\`cat fullchain.pem privkey.pem\`), or set TLS_CERTIFICATE=acme and deploy again to have it renewed automatically.`;
   const text = problem.kind === 'missing'
     ? `There is no HTTPS certificate in ${certificateParameter}: runs cannot start until there is one.`
     : problem.kind === 'unusable'
       ? `The HTTPS certificate in ${certificateParameter} cannot be used: ${problem.problem}.`
       : problem.daysLeft < 0
-        ? `The HTTPS certificate for ${problem.facts.names.join(', ')} has expired.`
-        : `The HTTPS certificate for ${problem.facts.names.join(', ')} expires in ${days(problem.daysLeft)}.`;
+        ? `The HTTPS certificate for ${describeNames(problem.facts.names, domainName)} has expired.`
+        : `The HTTPS certificate for ${describeNames(problem.facts.names, domainName)} expires in ${days(problem.daysLeft)}.`;
   const when = problem.kind === 'expiring' ? `${validity(problem.facts, now)}; ` : '';
   return { text, blocks: [section(`:warning: ${escapeMrkdwn(text)}`), section(replace), context(`${when}TLS_CERTIFICATE=own: you keep this certificate yourself.`)] };
 }
 
 /** The line `/ide status` adds about the certificate the hosts serve. */
-export function certificateStatusLine(status: CertificateStatus, now: Date): string {
+export function certificateStatusLine(status: CertificateStatus, domainName: string, now: Date): string {
   const kept = status.mode === 'acme' ? 'renewed automatically' : 'kept by hand (TLS_CERTIFICATE=own)';
   const certificate = status.notAfter
-    ? `HTTPS certificate (${status.names.join(', ')}): ${validity({ notAfter: new Date(status.notAfter) }, now)}, ${kept}.`
+    ? `HTTPS certificate (${describeNames(status.names, domainName)}): ${validity({ notAfter: new Date(status.notAfter) }, now)}, ${kept}.`
     : `HTTPS certificate: none in place yet, ${kept}.`;
   const problem = status.problem ? `\n:warning: Since ${slackTime(new Date(status.problem.at))}: ${escapeMrkdwn(status.problem.message)}` : '';
   return `${certificate}${problem}`;

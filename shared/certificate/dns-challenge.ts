@@ -85,9 +85,15 @@ export async function publishChallengeRecords(route53: Route53Client, hostedZone
     throw new CertificateRenewalError(
       'dns-record',
       `Route 53 did not ${written ? 'bring the _acme-challenge record in sync' : 'take the _acme-challenge record'} in hosted zone ${hostedZoneId}: ${(error as Error).message}${leftover}`,
-      `Check that HOSTED_ZONE_ID holds ${[...records.keys()].join(', ')}, and that the certificate function's role may change its _acme-challenge TXT records.`,
+      `Check that HOSTED_ZONE_ID holds ${recordNames(records)}, and that the certificate function's role may change its _acme-challenge TXT records.`,
       { cause: error },
     );
   }
   return remove;
+}
+
+/** The record names for a message: a certificate with every seat's previews answers at up to a hundred. */
+function recordNames(records: ChallengeRecords): string {
+  const names = [...records.keys()];
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
 }

@@ -197,10 +197,12 @@ const schema = z.object({
     (text) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text) || /<[^\s@]+@[^\s@]+\.[^\s@]+>$/.test(text),
     { error: 'must be an email address, e.g. ide@example.com or "Team IDE <ide@example.com>"' },
   ),
-  DOMAIN_NAME: required('the domain the IDEs live under, e.g. code.example.com').refine(
-    (text) => /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i.test(text),
-    { error: 'must be a domain name like code.example.com, without https:// or a trailing dot' },
-  ),
+  DOMAIN_NAME: required('the domain the IDEs live under, e.g. code.example.com')
+    .refine((text) => /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i.test(text), {
+      error: 'must be a domain name like code.example.com, without https:// or a trailing dot',
+    })
+    // The IAM conditions on record names compare them as Route 53 normalizes them, in lower case.
+    .refine((text) => text === text.toLowerCase(), { error: 'must be written in lower case, as DNS names are compared: e.g. code.example.com' }),
   HOSTED_ZONE_ID: required('the Route 53 hosted zone id of the domain (Z…)').refine((text) => /^Z[A-Z0-9]{1,32}$/.test(text), {
     error: 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ',
   }),
@@ -297,7 +299,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     notifyGraceMinutes: settings.NOTIFY_GRACE_MINUTES,
     sesFromAddress: settings.SES_FROM_ADDRESS,
     team: {
-      domainName: settings.DOMAIN_NAME.toLowerCase(),
+      domainName: settings.DOMAIN_NAME,
       hostedZoneId: settings.HOSTED_ZONE_ID,
       vpcId: settings.VPC_ID,
       subnetId: settings.SUBNET_ID,

@@ -1,3 +1,5 @@
+import { appUrl, EXAMPLE_PORT } from '../previews/previews';
+
 /** What one developer's "your IDE is ready" email says. */
 export interface DeveloperEmailInput {
   /** The developer's Slack handle, for the greeting. */
@@ -7,6 +9,8 @@ export interface DeveloperEmailInput {
   requestedByName: string;
   url: string;
   password: string;
+  /** Whether the run serves previews (`https://<port>.dev-N.<domain>`); otherwise apps open through `/proxy/<port>/`. */
+  previews: boolean;
   /** When the run is deleted; undefined when it lives until someone stops it. */
   endsAt?: Date;
   /** True when the developer's home is saved at the stop and comes back at the next start (KEEP_WORK). */
@@ -21,6 +25,15 @@ export interface RenderedEmail {
 
 const SAVE_WORK = 'Push your work before the run stops: the host and its disks are deleted.';
 const HOME_KEPT = 'Your home (/home/coder: projects, settings, extensions) is saved when the run stops and comes back at the next start. Push what your team needs.';
+
+/** Where the developer's own web apps open: the example of port 3000 and the form for any port. */
+function appAddresses(input: DeveloperEmailInput): { example: string; form: string; who: string } {
+  return {
+    example: appUrl(input.url, EXAMPLE_PORT, input.previews),
+    form: appUrl(input.url, '<port>', input.previews),
+    who: input.previews ? 'behind the same login: only you can open it' : 'behind the same login',
+  };
+}
 
 /** `2026-11-28 17:00 UTC`: email clients cannot show a time in the reader's zone, so say which one it is. */
 export function formatUtc(date: Date): string {
@@ -41,6 +54,7 @@ export function renderDeveloperEmail(input: DeveloperEmailInput): RenderedEmail 
   const seat = `dev-${input.slot}`;
   const subject = `Your team IDE ${seat} is ready`;
   const lifetime = input.endsAt ? `It stops at ${formatUtc(input.endsAt)}.` : 'It runs until someone types /ide stop in Slack.';
+  const apps = appAddresses(input);
   const text = [
     `Hi ${input.developerName},`,
     '',
@@ -49,20 +63,23 @@ export function renderDeveloperEmail(input: DeveloperEmailInput): RenderedEmail 
     `Open:     ${input.url}`,
     `Password: ${input.password}`,
     '',
+    `A web app you run on port ${EXAMPLE_PORT} opens at ${apps.example}`,
+    `(any port: ${apps.form}), ${apps.who}.`,
+    '',
     input.homeKept ? HOME_KEPT : SAVE_WORK,
     '',
     'The password is new for this run and only for you: do not forward this email.',
     '-- team-ide',
     '',
   ].join('\n');
-  return { subject, html: renderHtml(input, seat, subject, lifetime), text };
+  return { subject, html: renderHtml(input, seat, subject, lifetime, apps), text };
 }
 
 const FONT = 'font-family:Arial,Helvetica,sans-serif;';
 const MONO = "font-family:Consolas,'Courier New',monospace;";
 const INK = 'color:#172b4d;';
 
-function renderHtml(input: DeveloperEmailInput, seat: string, subject: string, lifetime: string): string {
+function renderHtml(input: DeveloperEmailInput, seat: string, subject: string, lifetime: string, apps: ReturnType<typeof appAddresses>): string {
   const e = escapeHtml;
   const detailRow = (label: string, value: string) =>
     `<tr><td style="${FONT}font-size:14px;line-height:20px;color:#5e6c84;padding:6px 16px 6px 0;vertical-align:top;white-space:nowrap;">${label}</td>` +
@@ -90,6 +107,7 @@ function renderHtml(input: DeveloperEmailInput, seat: string, subject: string, l
 <table role="presentation" cellpadding="0" cellspacing="0" border="0">
 ${detailRow('Address', `<a href="${e(input.url)}" style="${FONT}color:#0052cc;text-decoration:underline;">${e(input.url)}</a>`)}
 ${detailRow('Password', `<span style="${MONO}font-size:16px;letter-spacing:1px;background-color:#f4f5f7;padding:2px 6px;">${e(input.password)}</span>`)}
+${detailRow('Your apps', `<span style="${FONT}">Port ${EXAMPLE_PORT}: <a href="${e(apps.example)}" style="${FONT}color:#0052cc;text-decoration:underline;">${e(apps.example)}</a><br>Any port: ${e(apps.form)}, ${e(apps.who)}.</span>`)}
 ${input.endsAt ? detailRow('Stops at', `<span style="${FONT}">${e(formatUtc(input.endsAt))}</span>`) : ''}
 </table>
 </td></tr>

@@ -7,6 +7,7 @@ import { renderDeveloperEmail } from './email';
 import { type Logger, newErrorId } from '../core/logger';
 import type { NotifierJob } from './notifier-job';
 import type { Roster, RosterMember } from '../team/roster';
+import { PREVIEWS_PARAMETER } from '../previews/previews';
 import { notifyFailedMessage, readyMessage, type SeatReport } from '../runs/run-messages';
 import { claimRunMarker, type RunKey } from '../runs/run-markers';
 import { postRunNews } from '../runs/run-news';
@@ -96,6 +97,8 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
 async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): Promise<SeatReport[]> {
   const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
   const checked = await Promise.all(run.slots.map((slot) => checkSeat(deps, roster, stack, slot)));
+  // The launcher decided it when it started the run; the host serves the previews exactly when it is on.
+  const previews = stack.parameters[PREVIEWS_PARAMETER] === 'on';
   const reports: SeatReport[] = [];
   // One at a time: SES caps the sending rate per account (one email a second in the sandbox).
   for (const seat of checked) {
@@ -103,7 +106,7 @@ async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): P
       reports.push(seat);
       continue;
     }
-    const problem = await sendEmail(deps, run, seat);
+    const problem = await sendEmail(deps, run, seat, previews);
     reports.push({ slot: seat.member.slot, userId: seat.member.userId, url: seat.url, emailed: !problem, ...(problem ? { problem } : {}) });
   }
   return reports;
@@ -138,7 +141,7 @@ async function checkSeat(deps: NotifierDeps, roster: Roster, stack: TeamStack, s
 }
 
 /** Sends one developer's email; returns what to tell the lead when SES refuses it. */
-async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat): Promise<string | undefined> {
+async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat, previews: boolean): Promise<string | undefined> {
   const endsAt = run.endsAt ? new Date(run.endsAt) : undefined;
   const email = renderDeveloperEmail({
     developerName: seat.member.name,
@@ -146,6 +149,7 @@ async function sendEmail(deps: NotifierDeps, run: RunTags, seat: ReadySeat): Pro
     requestedByName: run.requestedByName,
     url: seat.url,
     password: seat.password,
+    previews,
     ...(endsAt && !Number.isNaN(endsAt.getTime()) ? { endsAt } : {}),
     homeKept: run.work !== undefined && run.work.kind !== 'off',
   });

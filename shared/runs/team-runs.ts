@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { certificateStatusLine } from '../certificate/certificate-messages';
-import { readCertificateStatus } from '../certificate/certificate-store';
+import { type CertificateStatus, readCertificateStatus } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { StackStateError } from '../core/errors';
@@ -21,6 +21,8 @@ import {
 } from '../slack/slack-messages';
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
+import { previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../previews/preview-messages';
+import { decidePreviews, PREVIEWS_PARAMETER, type PreviewDecision } from '../previews/previews';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import type { Roster } from '../team/roster';
 import type { StartPlan } from '../team/start-plan';
@@ -79,10 +81,12 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
   const slots = plan.seats.map((member) => member.slot);
   const work = volume?.origin ?? { kind: 'off' as const };
+  const rosterSeats = (await loadRoster(deps)).map((member) => member.slot);
+  const previews = decidePreviews(await certificateStatus(deps), deps.config.team.domainName, slots, rosterSeats);
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
     templateBody: deps.templateBody,
-    parameters: teamStackParameters(deps.config.team, { runId, seats: plan.seats, instanceType: plan.instanceType, share: plan.share, dataVolume: volume?.plan ?? NO_DATA_VOLUME }),
+    parameters: teamStackParameters(deps.config.team, { runId, seats: plan.seats, instanceType: plan.instanceType, share: plan.share, dataVolume: volume?.plan ?? NO_DATA_VOLUME, previews: previews.on }),
     tags: runTagsToStackTags({
       runId,
       requestedBy: requester.userId,
@@ -96,7 +100,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
     clientRequestToken: runId,
     serviceRoleArn: deps.config.team.serviceRoleArn,
   });
-  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType, work: work.kind });
+  deps.logger.info('Team stack creation started', { stackId, runId, seats: slots.length, instanceType: plan.instanceType, work: work.kind, previews: previews.on ? 'on' : previews.reason });
   if (volume) {
     // stack-events records the run too, at its first status change: a failure here loses nothing.
     await recordRun(deps.ssm, deps.config.stackNamePrefix, { stackId, runId, startedAt: deps.now() }).catch((error: unknown) => {
@@ -157,19 +161,35 @@ function discardAnswer(deps: TeamRunDeps, stack: TeamStack): SlackMessage {
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const roster = await loadRoster(deps);
   const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   const saved = deps.config.work.keep ? savedWorkStatusLine(savedWorkCost(await readSavedWork(deps), deps.config.region), existing !== undefined) : undefined;
-  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...(await withCertificateStatus(deps, withLine(message, saved))) });
+  const status = await certificateStatus(deps);
+  const lines = [previewStatusLine(previewsOf(deps, roster, existing, status), deps.config.team, existing?.run?.slots[0] ?? roster[0]?.slot ?? 1)];
+  if (status) lines.push(certificateStatusLine(status, deps.config.team.domainName, deps.now()));
+  const withSaved = withLine(message, saved);
+  await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...withSaved, blocks: [...(withSaved.blocks ?? []), ...lines.map(context)] });
 }
 
-/** Adds the certificate's expiry (and a failed renewal) as the last line; a status that cannot be read leaves the answer as it was. */
-async function withCertificateStatus(deps: TeamRunDeps, message: SlackMessage): Promise<SlackMessage> {
-  const status = await readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
+/** The team's roster: from SSM through the launcher's cached reader, else the ROSTER setting. */
+const loadRoster = (deps: TeamRunDeps): Promise<Roster> => (deps.loadRoster ?? (async () => deps.config.roster))();
+
+/** What the certificate function last reported; a status that cannot be read counts as none (previews off, no certificate line). */
+async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus | undefined> {
+  return readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
     deps.logger.warn('Could not read the certificate status', { statusParameter: deps.config.certificate.statusParameter, error: error as Error });
     return undefined;
   });
-  return status ? { ...message, blocks: [...(message.blocks ?? []), context(certificateStatusLine(status, deps.now()))] } : message;
+}
+
+/** Previews of the run as the launcher decided them when it started it; with no run, what the roster's seats would get now. */
+function previewsOf(deps: TeamRunDeps, roster: Roster, stack: TeamStack | undefined, status: CertificateStatus | undefined): PreviewDecision {
+  const { domainName } = deps.config.team;
+  const seats = roster.map((member) => member.slot);
+  if (!stack?.run) return decidePreviews(status, domainName, seats, seats);
+  if (stack.parameters[PREVIEWS_PARAMETER] === 'on') return { on: true };
+  const now = decidePreviews(status, domainName, stack.run.slots, seats);
+  return now.on ? { on: false, reason: STARTED_WITHOUT_PREVIEWS } : now;
 }
 
 function withLine(message: SlackMessage, line: string | undefined): SlackMessage {

@@ -1,4 +1,5 @@
-import { type CertificateBundle, certificateFacts, coversDomain, daysLeft, parseBundle, wantedNames } from '../certificate/certificate-bundle';
+import { type CertificateBundle, certificateFacts, daysLeft, parseBundle } from '../certificate/certificate-bundle';
+import { baseNames, missingNames } from '../certificate/certificate-names';
 import { OWN_CERTIFICATE_WARNING_DAYS } from '../certificate/certificate-decision';
 import type { CertificateStatus } from '../certificate/certificate-store';
 import type { CertificateSettings } from '../core/config';
@@ -15,8 +16,8 @@ export function readOwnCertificate(chainPem: string, keyPem: string, domain: str
   const parsed = parseBundle(`${chainPem.trim()}\n${keyPem.trim()}\n`);
   if ('problem' in parsed) return fail(CHECK, `the files are no usable certificate: ${parsed.problem}.`, 'give the full chain (leaf first) as --certificate-file and its key as --private-key-file.');
   const facts = certificateFacts(parsed.bundle);
-  const wanted = wantedNames(domain);
-  if (!coversDomain(facts, wanted)) {
+  const wanted = baseNames(domain);
+  if (missingNames(facts.names, wanted).length > 0) {
     return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, `give a certificate for ${wanted.join(' and ')}, or leave both flags out: the deploy then gets one from Let's Encrypt.`);
   }
   const left = daysLeft(facts, now);
@@ -41,8 +42,8 @@ export function checkStoredCertificate(value: string | undefined, status: Certif
   const parsed = parseBundle(value);
   if ('problem' in parsed) return fail(CHECK, `the stored value is unusable: ${parsed.problem}.`, fix);
   const facts = certificateFacts(parsed.bundle);
-  const wanted = wantedNames(domain);
-  if (!coversDomain(facts, wanted)) return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, fix);
+  const wanted = baseNames(domain);
+  if (missingNames(facts.names, wanted).length > 0) return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, fix);
   const left = daysLeft(facts, now);
   const until = `(until ${facts.notAfter.toISOString().slice(0, 10)}, from ${facts.issuer})`;
   if (left < 0) return fail(CHECK, `*.${domain} expired ${-left} days ago ${until}.`, fix);

@@ -150,13 +150,14 @@ export interface RunSeat {
 /** The team template's parameters for one run. */
 export function teamStackParameters(
   settings: TeamStackSettings,
-  run: { runId: string; seats: readonly RunSeat[]; instanceType: InstanceType; share: IdeShare; dataVolume: DataVolumePlan },
+  run: { runId: string; seats: readonly RunSeat[]; instanceType: InstanceType; share: IdeShare; dataVolume: DataVolumePlan; previews: boolean },
 ): Parameter[] {
   const values: Record<string, string> = {
     Slots: run.seats.map((seat) => seat.slot).join(','),
     // Homes belong to members, not to slots: a slot freed and given to someone else gets them their own home.
     SlotMembers: run.seats.map((seat) => seat.userId).join(','),
     RunId: run.runId,
+    Previews: run.previews ? 'on' : 'off',
     InstanceType: run.instanceType,
     IdeMemoryMiB: String(run.share.memoryMiB),
     IdeCpuLimit: String(run.share.cpus),

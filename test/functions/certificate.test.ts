@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/certificate';
 import { formatBundle } from '../../shared/certificate/certificate-bundle';
+import { wantedNames } from '../../shared/certificate/certificate-names';
 import { loadConfig } from '../../shared/core/config';
 import { validEnv } from '../fixtures';
 import { recordingLogger, recordingPoster } from '../helpers/run-fixtures';
@@ -13,7 +14,8 @@ const ssm = mockClient(SSMClient);
 const route53 = mockClient(Route53Client);
 const CERTIFICATE = '/team-ide/test/tls-certificate';
 const STATUS = '/team-ide/test/tls-certificate-status';
-const names = ['*.code.example.com', 'code.example.com'];
+/** What the fixture roster's seats (1, 2, 3 and 5) need: the domain, its wildcard, and each seat's previews. */
+const names = wantedNames('code.example.com', [1, 2, 3, 5]);
 
 function bundleExpiringIn(days: number): string {
   const { certificate, privateKey } = selfSignedCertificate({ names, days });
@@ -21,7 +23,7 @@ function bundleExpiringIn(days: number): string {
 }
 
 /** The certificate function with SSM answering `parameters` (name → value) to GetParameters. */
-function setup(options: { parameters?: Record<string, string>; env?: Record<string, string> } = {}) {
+function setup(options: { parameters?: Record<string, string>; env?: Record<string, string>; seats?: number[] } = {}) {
   const parameters = options.parameters ?? {};
   ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
     Parameters: input.Names.filter((name) => parameters[name] !== undefined).map((Name) => ({ Name, Value: parameters[Name], Type: 'SecureString' })),
@@ -30,12 +32,14 @@ function setup(options: { parameters?: Record<string, string>; env?: Record<stri
   ssm.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Standard' });
   const slack = recordingPoster();
   const logger = recordingLogger();
+  const config = loadConfig(validEnv(options.env));
   const handler = makeHandler({
-    config: loadConfig(validEnv(options.env)),
+    config,
     logger,
     ssm: new SSMClient({ region: 'eu-west-1' }),
     route53: new Route53Client({ region: 'eu-west-1' }),
     slack,
+    readSeats: async () => options.seats ?? config.roster.map((member) => member.slot),
     now: () => new Date(),
   });
   return { slack, logger, run: () => handler({}) };
@@ -68,6 +72,19 @@ describe('certificate function', () => {
     expect(route53.calls()).toHaveLength(0);
     expect(slack.posts).toEqual([]);
     expect(JSON.parse(status)).toEqual({ mode: 'acme', names, notAfter: outcome.action === 'kept' ? outcome.notAfter : '', issuer: '*.code.example.com' });
+  });
+
+  it('renews a certificate with 60 days left as soon as the roster holds a seat it does not name', async () => {
+    // Prepare
+    route53.on(GetHostedZoneCommand).rejects(new NoSuchHostedZone({ message: 'No hosted zone found with ID: Z0123456789ABCDEFGHIJ', $metadata: {} }));
+    const { logger, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(60) }, seats: [1, 2, 3, 5, 7] });
+
+    // Act
+    const outcome = await run();
+
+    // Assess: it went for a new certificate (and stopped at the zone, which this test has none of).
+    expect(outcome).toMatchObject({ action: 'failed', step: 'hosted-zone' });
+    expect(logger.entries).toContainEqual({ level: 'info', message: 'Renewing the certificate', fields: expect.objectContaining({ reason: 'the certificate does not cover *.dev-7.code.example.com' }) });
   });
 
   it('reports a hosted zone that does not exist to the channel, and writes no certificate', async () => {
@@ -107,7 +124,7 @@ describe('certificate function', () => {
       expect(outcome).toEqual({ action: 'warned', problem: 'expiring' });
       expect(route53.calls()).toHaveLength(0);
       expect(slack.posts.map((post) => post.channel)).toEqual(['C0000CERT']);
-      expect(slack.posts[0]?.message.text).toBe('The HTTPS certificate for *.code.example.com, code.example.com expires in 9 days.');
+      expect(slack.posts[0]?.message.text).toBe('The HTTPS certificate for *.code.example.com, code.example.com and *.dev-N.code.example.com for dev-1 to dev-3, dev-5 expires in 9 days.');
       expect(slack.text()).toContain('cat fullchain.pem privkey.pem');
       expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Name)).toEqual([STATUS]);
     });

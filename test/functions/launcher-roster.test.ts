@@ -107,7 +107,7 @@ describe('launcher: the roster', () => {
     await createTeamStack(setup.clients.cloudFormation, {
       stackName: teamStackName(config.stackNamePrefix),
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: 'run-1', seats: [config.roster[1]!], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }),
+      parameters: teamStackParameters(config.team, { runId: 'run-1', seats: [config.roster[1]!], instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME, previews: false }),
       tags: runTagsToStackTags({ runId: 'run-1', requestedBy: 'U0000LEAD', requestedByName: 'lead', channel: 'C0000TEAM', slots: [3], hours: 2, endsAt: '2026-11-28T12:00:00Z' }),
       clientRequestToken: 'run-1',
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

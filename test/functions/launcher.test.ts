@@ -52,6 +52,10 @@ function setup(options: { markers?: Record<string, string>; now?: string; env?: 
   return { slack, store, logger, run: (job: LauncherJob | Record<string, unknown>) => handler(job) };
 }
 
+const CERTIFICATE_STATUS = '/team-ide/test/tls-certificate-status';
+/** What the certificate function reports for a certificate with the given names. */
+const certificateStatus = (names: string[], mode = 'acme') => JSON.stringify({ mode, names, notAfter: '2027-01-20T09:00:00.000Z', issuer: 'R11' });
+
 const notFound = new CloudFormationServiceException({ name: 'ValidationError', message: 'Stack with id team-ide-test-ides does not exist', $fault: 'client', $metadata: {} });
 
 describe('launcher', () => {
@@ -91,6 +95,8 @@ describe('launcher', () => {
         HostedZoneId: 'Z0123456789ABCDEFGHIJ',
         InstanceProfileName: 'team-ide-test-host',
         CertificateParameterName: '/team-ide/test/tls-certificate',
+        // Nothing is known of the certificate: no previews.
+        Previews: 'off',
       });
       expect(input?.Tags).toEqual([
         { Key: 'team-ide:run-id', Value: '6f1c2d3e-0000-4000-8000-000000000001' },
@@ -105,6 +111,25 @@ describe('launcher', () => {
       expect(slack.responses).toHaveLength(1);
       expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel', text: '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 3 minutes.' });
       expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('dev-1 <@U0000AAA1>, dev-5 <@U0000EEE5>');
+    });
+
+    it.each([
+      ['covers every seat of the run', ['*.code.example.com', 'code.example.com', '*.dev-1.code.example.com', '*.dev-5.code.example.com'], 'on'],
+      ['lacks one seat of the run', ['*.code.example.com', 'code.example.com', '*.dev-1.code.example.com'], 'off'],
+      ['covers only *.<domain>', ['*.code.example.com', 'code.example.com'], 'off'],
+    ])('turns previews on only when the certificate %s', async (_case, names, previews) => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      cloudFormation.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+      const { run, logger } = setup({ markers: { [CERTIFICATE_STATUS]: certificateStatus(names) } });
+
+      // Act
+      await run({ action: 'start', requester, request });
+
+      // Assess
+      const parameters = cloudFormation.commandCalls(CreateStackCommand)[0]?.args[0].input.Parameters ?? [];
+      expect(parameters.find((parameter) => parameter.ParameterKey === 'Previews')?.ParameterValue).toBe(previews);
+      expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'Team stack creation started', fields: expect.objectContaining({ previews: previews === 'on' ? 'on' : expect.stringContaining('does not cover') }) }));
     });
 
     it.each([
@@ -388,6 +413,46 @@ describe('launcher', () => {
       const shown = JSON.stringify(slack.responses[0]?.blocks);
       expect(shown).toContain('HTTPS certificate (*.code.example.com, code.example.com): valid until <!date^1800435600^{date_short_pretty} {time}|2027-01-20T09:00:00Z> (53 days left), renewed automatically.');
       expect(shown).toContain('CAA record for example.com prevents issuance');
+      // The roster's seats (1, 2, 3, 5) have no preview names in it.
+      expect(shown).toContain('Previews are off: the certificate does not cover `*.dev-N.code.example.com` for dev-1 to dev-3, dev-5 yet');
+      expect(shown).toContain('`https://dev-N.code.example.com/proxy/<port>/` instead');
+    });
+
+    it('gives the preview address form of a run started with previews, and an example of its first seat', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE', { Parameters: [{ ParameterKey: 'Previews', ParameterValue: 'on' }] })] });
+      const { slack, run } = setup();
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('Previews: an app a developer runs on a port opens at `https://<port>.dev-N.code.example.com` (dev-1\'s port 3000: https://3000.dev-1.code.example.com), behind that developer\'s own login: nobody else can open it.');
+    });
+
+    it('says why a run started without previews has none, though the certificate covers them now', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE', { Parameters: [{ ParameterKey: 'Previews', ParameterValue: 'off' }] })] });
+      const names = ['*.code.example.com', 'code.example.com', ...[1, 2, 5].map((slot) => `*.dev-${slot}.code.example.com`)];
+      const { slack, run } = setup({ markers: { [CERTIFICATE_STATUS]: certificateStatus(names) } });
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('Previews are off: the certificate did not cover their names when this run started; the next `/ide start` has them.');
+    });
+
+    it('says previews are off with a certificate brought by hand that does not cover them, and what to add', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [runStack('CREATE_COMPLETE', { Parameters: [{ ParameterKey: 'Previews', ParameterValue: 'off' }] })] });
+      const { slack, run } = setup({ markers: { [CERTIFICATE_STATUS]: certificateStatus(['*.code.example.com'], 'own') } });
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess
+      expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('Previews are off: your certificate (TLS_CERTIFICATE=own) does not cover `*.dev-N.code.example.com` for dev-1 to dev-2, dev-5: add those names to it');
     });
 
     it('answers without the certificate line when its status cannot be read', async () => {

@@ -80,6 +80,30 @@ describe('notifier', () => {
     }
   });
 
+  it('gives each developer their own preview address when the run was started with previews, and the path through the IDE otherwise', async () => {
+    // Prepare
+    const { notify } = setup();
+    cloudFormation.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [runStack('CREATE_COMPLETE', { Parameters: [{ ParameterKey: 'Previews', ParameterValue: 'on' }] })] });
+
+    // Act
+    await notify();
+
+    // Assess
+    expect(sentEmails().map((email) => /opens at (\S+)/.exec(email.Message?.Body?.Text?.Data ?? '')?.[1])).toEqual([
+      'https://3000.dev-1.code.example.com',
+      'https://3000.dev-2.code.example.com',
+      'https://3000.dev-5.code.example.com',
+    ]);
+  });
+
+  it('without previews, gives the path through the IDE', async () => {
+    const { notify } = setup();
+
+    await notify();
+
+    expect(sentEmails()[0]?.Message?.Body?.Text?.Data).toContain('A web app you run on port 3000 opens at https://dev-1.code.example.com/proxy/3000/');
+  });
+
   it('tells the channel the run is ready, with mentions and links only: no address, never a password', async () => {
     const { slack, published, notify } = setup();
 

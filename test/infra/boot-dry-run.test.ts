@@ -233,8 +233,12 @@ describe('boot dry run for slots 1,2,5', () => {
         'password',
         '--disable-telemetry',
         '--disable-update-check',
+        '--proxy-domain',
+        `${name}.code.example.com`,
         '/home/coder/project',
       ]);
+      // The Ports panel's links: code-server's own default would be //{{port}}.dev-N… on whatever port the page uses.
+      expect(optionValues(args.slice(0, image), '--env')).toEqual([`VSCODE_PROXY_URI=https://{{port}}.${name}.code.example.com`]);
       const home = path.join(result.hostRoot, 'srv', 'team-ide', 'homes', member);
       expect(callsOf(result, 'chown')).toContainEqual({ command: 'chown', args: ['1000:1000', home, `${home}/project`] });
     }
@@ -270,16 +274,21 @@ describe('boot dry run for slots 1,2,5', () => {
     expect(everyArgument).not.toMatch(/PASSWORD=/);
   });
 
-  it('checks each IDE’s /healthz through Traefik, and no dashboard', () => {
+  it('checks each IDE’s /healthz through Traefik, then that its preview names reach its login, and no dashboard', () => {
     // Prepare
     const checks = callsOf(result, 'curl').filter((call) => !call.args.includes('PUT'));
+    const steps = [...result.stdout.matchAll(/step (\S+)/g)].map((match) => match[1]);
 
     // Assess
     expect(checks.map((call) => [optionValue(call.args, '--resolve'), call.args.at(-1)])).toEqual([
       ['dev-1.code.example.com:443:127.0.0.1', 'https://dev-1.code.example.com:443/healthz'],
       ['dev-2.code.example.com:443:127.0.0.1', 'https://dev-2.code.example.com:443/healthz'],
       ['dev-5.code.example.com:443:127.0.0.1', 'https://dev-5.code.example.com:443/healthz'],
+      ['8080.dev-1.code.example.com:443:127.0.0.1', 'https://8080.dev-1.code.example.com:443/'],
+      ['8080.dev-2.code.example.com:443:127.0.0.1', 'https://8080.dev-2.code.example.com:443/'],
+      ['8080.dev-5.code.example.com:443:127.0.0.1', 'https://8080.dev-5.code.example.com:443/'],
     ]);
+    expect(steps.filter((step) => step?.startsWith('check-previews-'))).toEqual(['check-previews-dev-1', 'check-previews-dev-2', 'check-previews-dev-5']);
     for (const check of checks) {
       expect(check.args).toContain('--max-time');
       expect(check.args).not.toContain('--insecure');
@@ -363,9 +372,47 @@ describe('boot dry run with ExposedPort 8443', () => {
       const rendered = parse(await readHostFile(result, 'etc/team-ide/traefik/traefik.yaml'));
       expect(rendered.entryPoints.websecure.address).toBe(`${TRAEFIK_IP}:8443`);
       expect(rendered.entryPoints.dashboard.address).toBe(`${TRAEFIK_IP}:9443`);
-      expect(callsOf(result, 'curl').map((call) => call.args.at(-1))).toContain(
+      expect(callsOf(result, 'curl').map((call) => call.args.at(-1))).toEqual(expect.arrayContaining([
         'https://dev-3.code.example.com:8443/healthz',
-      );
+        'https://8080.dev-3.code.example.com:8443/',
+      ]));
+      expect(optionValues(dockerRun(result.calls, 'dev-3')?.args ?? [], '--env')).toEqual(['VSCODE_PROXY_URI=https://{{port}}.dev-3.code.example.com:8443']);
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
+
+describe('boot dry run with previews off', () => {
+  it('gives code-server no proxy domain, routes no preview name and checks none', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: SLOTS, previews: 'off' });
+
+    try {
+      // Assess
+      expect(result.exitCode, result.stderr).toBe(0);
+      for (const slot of SLOTS) {
+        const args = dockerRun(result.calls, `dev-${slot}`)?.args ?? [];
+        expect(args).not.toContain('--proxy-domain');
+        expect(optionValues(args, '--env')).toEqual([]);
+      }
+      expect(callsOf(result, 'curl').map((call) => call.args.at(-1)).filter((url) => /\/\/\d+\.dev-/.test(url ?? ''))).toEqual([]);
+      expect(await readHostFile(result, 'etc/team-ide/traefik/dynamic/routes.yaml')).not.toContain('HostRegexp');
+      expect(result.stdout).not.toContain('check-previews');
+    } finally {
+      await result.cleanup();
+    }
+  });
+
+  it('refuses a value of Previews it does not know before touching anything', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['1'], previews: 'yes' as 'on' });
+
+    try {
+      // Assess
+      expect(result.exitCode).not.toBe(0);
+      expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
+      expect(callsOf(result, 'docker')).toEqual([]);
     } finally {
       await result.cleanup();
     }
@@ -460,6 +507,7 @@ describe('boot dry run failures', () => {
     { fail: 'aws-ssm', step: 'fetch-certificate', started: [] as string[] },
     { fail: 'aws-secrets', step: 'fetch-password-dev-1', started: [] as string[] },
     { fail: 'healthz:dev-5.code.example.com', step: 'wait-healthy-dev-5', started: ['traefik', 'dev-1', 'dev-2', 'dev-5'] },
+    { fail: 'previews:8080.dev-2.code.example.com', step: 'check-previews-dev-2', started: ['traefik', 'dev-1', 'dev-2', 'dev-5'] },
   ])('signals FAILURE naming $step when $fail fails', async ({ fail, step, started }) => {
     // Act
     const result = await runBootDryRun({ slots: SLOTS, fail, healthTimeoutSeconds: 0, secretTimeoutSeconds: 0 });

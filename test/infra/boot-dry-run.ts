@@ -50,6 +50,10 @@ export interface DryRunOptions {
   dashboardPort?: number;
   /** The admins' range; empty or absent: no dashboard. */
   adminCidr?: string;
+  /** The launcher's decision on previews; default on, as with a certificate that covers them. */
+  previews?: 'on' | 'off';
+  /** Default SAMPLE.domainName. */
+  domainName?: string;
   /** Each IDE's share; default: what the launcher gives 3 IDEs on a t3.large. */
   share?: IdeShare;
   /** Makes one kind of stub call fail (see command-stub.sh). */
@@ -141,7 +145,7 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     'AWS::StackName': SAMPLE.stackName,
     'AWS::Region': SAMPLE.region,
     RunId: SAMPLE.runId,
-    DomainName: SAMPLE.domainName,
+    DomainName: options.domainName ?? SAMPLE.domainName,
     SlotList: options.slots.join(','),
     SlotMembers: (options.members ?? []).join(','),
     ExposedPort: String(options.exposedPort ?? 443),
@@ -151,6 +155,7 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
     IdeCpuLimit: String(share.cpus),
     IdePidsLimit: String(share.pids),
     CertificateParameterName: SAMPLE.certificateParameter,
+    Previews: options.previews ?? 'on',
     DashboardUsersParameterName: SAMPLE.dashboardUsersParameter,
     WaitHandle: SAMPLE.waitHandleUrl,
     DataVolumeId: options.dataVolume ? SAMPLE.dataVolumeId : '',

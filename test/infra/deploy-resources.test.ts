@@ -112,7 +112,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(routes.sort()).toEqual(['POST /slack/commands', 'POST /slack/interactions']);
   });
 
-  it('lets the certificate function change only the _acme-challenge TXT record, and keep its certificate, status and account key', () => {
+  it('lets the certificate function change only the _acme-challenge TXT records of the domain and its seats, and keep its certificate, status and account key', () => {
     const statements = statementsOf('CertificateRole');
     const route53 = statements.filter((statement) => actions(statement).some((action) => action.startsWith('route53:')));
     const change = route53.find((statement) => actions(statement).includes('route53:ChangeResourceRecordSets'));
@@ -121,7 +121,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone']);
     expect(JSON.stringify(change?.Resource)).toContain(':hostedzone/Z0123456789ABCDEFGHIJ');
     expect(change?.Condition).toEqual({
-      'ForAllValues:StringEqualsIgnoreCase': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', '_acme-challenge.dev-?.code.example.com', '_acme-challenge.dev-??.code.example.com', '_acme-challenge.dev-???.code.example.com'] },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
     });
     expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
@@ -159,6 +159,23 @@ describe('the deployment (serverless.yml)', () => {
 
     expect(invoke.map((statement) => JSON.stringify(statement.Resource))).toEqual([expect.stringContaining(':function:team-ide-ci-notifier')]);
     expect(sweeper.flatMap(actions)).toEqual(expect.arrayContaining(['cloudformation:DescribeStackEvents', 'ssm:DeleteParameters', 'ssm:GetParametersByPath']));
+  });
+
+  it('lets CloudFormation write the seats’ preview wildcards by the name Route 53 gives them (\\052 for *), and no other wildcard', () => {
+    // Prepare
+    const records = statementsOf('TeamStackServiceRole').find((statement) => (statement as { Sid?: string }).Sid === 'WriteTheStacksRecords');
+
+    // Assess: one backslash, as the policy document holds it; IAM's StringLike takes it literally.
+    expect((records?.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([
+      'dev-?.code.example.com',
+      'dev-??.code.example.com',
+      'dev-???.code.example.com',
+      '\\052.dev-?.code.example.com',
+      '\\052.dev-??.code.example.com',
+      '\\052.dev-???.code.example.com',
+      'monitor.code.example.com',
+      'i-?????????????????.code.example.com',
+    ]);
   });
 
   it('lets the host read only its two boot parameters and the runs\' passwords', () => {

@@ -14,7 +14,7 @@ if (!available && !inCi) {
 }
 
 async function shellFiles(): Promise<string[]> {
-  const dirs = ['infra/host', 'test/infra/stubs'];
+  const dirs = ['infra/host', 'test/infra/stubs', 'scripts'];
   const lists = await Promise.all(
     dirs.map(async (dir) =>
       (await readdir(path.join(repoRoot, dir))).filter((name) => name.endsWith('.sh')).map((name) => `${dir}/${name}`),
@@ -34,7 +34,7 @@ describe('shellcheck', () => {
     expect(available, 'CI must install shellcheck: apt-get install -y shellcheck').toBe(true);
   });
 
-  it.skipIf(!available)('passes every shell file the host runs, and the stubs', async () => {
+  it.skipIf(!available)('passes every shell file the host runs, the stubs and the scripts', async () => {
     // Prepare
     const files = await shellFiles();
 
@@ -42,7 +42,7 @@ describe('shellcheck', () => {
     const { status, output } = shellcheck(files);
 
     // Assess
-    expect(files).toEqual(expect.arrayContaining(['infra/host/boot.sh', 'test/infra/stubs/command-stub.sh']));
+    expect(files).toEqual(expect.arrayContaining(['infra/host/boot.sh', 'test/infra/stubs/command-stub.sh', 'scripts/install-code-server.sh']));
     expect(output).toBe('');
     expect(status).toBe(0);
   });

@@ -13,7 +13,7 @@ import { seatsFor, validEnv } from '../fixtures';
 const SAMPLE_SLOTS = ['1', '2', '5'];
 
 function launcherParameterKeys(): string[] {
-  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME }).map((parameter) => String(parameter.ParameterKey));
+  return teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME, previews: false }).map((parameter) => String(parameter.ParameterKey));
 }
 
 function parsedTemplate(): JsonObject {
@@ -166,7 +166,7 @@ describe('team stack template', () => {
     expect(problems).toEqual([]);
   });
 
-  it('expands to one secret and one record per slot, and one data volume', () => {
+  it('expands to one secret, one record and one preview record per slot, and one data volume', () => {
     // Act
     const resources = Object.keys(expandedTemplate().Resources as JsonObject);
 
@@ -179,6 +179,9 @@ describe('team stack template', () => {
         'DevRecord1',
         'DevRecord2',
         'DevRecord5',
+        'PreviewRecord1',
+        'PreviewRecord2',
+        'PreviewRecord5',
         'MonitorRecord',
         'InstanceRecord',
         'SecurityGroup',
@@ -270,6 +273,7 @@ describe('team stack template', () => {
       IdeCpuLimit: '7.5',
       IdePidsLimit: '32768',
       CertificateParameterName: 'c'.repeat(256),
+      Previews: 'off',
       DashboardUsersParameterName: 'u'.repeat(256),
       WaitHandle: 'w'.repeat(1024),
       DataVolumeId: 'vol-0123456789abcdef0',
@@ -411,10 +415,32 @@ describe('team stack template', () => {
       ...pointsAtInstance,
       Name: { 'Fn::Sub': '${Instance}.${DomainName}.' },
     });
-    for (const logicalId of ['DevRecord1', 'MonitorRecord', 'InstanceRecord']) {
+    for (const logicalId of ['DevRecord1', 'PreviewRecord1', 'MonitorRecord', 'InstanceRecord']) {
       expect(resource(template, logicalId).DependsOn).toBeUndefined();
     }
     expect(resource(template, 'MonitorRecord').Condition).toBe('HasDashboard');
+  });
+
+  it('with Previews on, adds a wildcard record *.dev-N per slot, to the instance, and tells the host', () => {
+    // Prepare
+    const template = expandedTemplate();
+    const { header } = userDataParts();
+
+    // Assess
+    expect(resource(template, 'PreviewRecord5')).toEqual({
+      Type: 'AWS::Route53::RecordSet',
+      Condition: 'HasPreviews',
+      Properties: {
+        HostedZoneId: { Ref: 'HostedZoneId' },
+        Name: { 'Fn::Sub': '*.dev-5.${DomainName}.' },
+        Type: 'A',
+        TTL: '60',
+        ResourceRecords: [{ 'Fn::GetAtt': ['Instance', 'PublicIp'] }],
+      },
+    });
+    expect((template.Conditions as JsonObject).HasPreviews).toEqual({ 'Fn::Equals': [{ Ref: 'Previews' }, 'on'] });
+    expect((template.Parameters as Record<string, JsonObject>).Previews).toMatchObject({ Type: 'String', Default: 'off', AllowedValues: ['on', 'off'] });
+    expect(header).toContain("PREVIEWS='${Previews}'");
   });
 
   it('hands the share and the admins’ range to the host, and the dashboard rules and conditions follow AdminCidr', () => {

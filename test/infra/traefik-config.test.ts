@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { RE2JS } from 're2js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import traefikStatic from '../../infra/host/traefik.yaml';
@@ -42,6 +43,23 @@ function merged(files: Record<string, JsonObject>): { routers: Record<string, Ro
   }
   return result;
 }
+
+/**
+ * Whether a router's rule takes a request for `host`, as Traefik v3 decides it: the host
+ * lower-cased and without its port (Traefik's canonical host); `Host` compares it whole,
+ * `HostRegexp` runs Go's regexp (RE2, which re2js implements) with `MatchString`, which is
+ * not anchored: a pattern must carry its own ^ and $. Our rules are one matcher each.
+ */
+function ruleMatches(rule: string, host: string): boolean {
+  const canonical = host.toLowerCase().replace(/:\d+$/, '');
+  const [, matcher, value] = /^(Host|HostRegexp)\(`([^`]*)`\)$/.exec(rule) ?? [];
+  if (matcher === 'Host') return canonical === (value as string).toLowerCase();
+  if (matcher === 'HostRegexp') return RE2JS.compile(value as string).test(canonical);
+  throw new Error(`rule ${rule} is not one Host or HostRegexp matcher: extend ruleMatches`);
+}
+
+/** The routers whose rule takes the host, by name. */
+const routersFor = (routers: Record<string, Router>, host: string) => Object.entries(routers).filter(([, router]) => ruleMatches(router.rule, host)).map(([name]) => name);
 
 describe('Traefik static configuration', () => {
   let plain: DryRunResult;
@@ -135,24 +153,54 @@ describe('Traefik file provider configuration', () => {
     }
   });
 
-  it('routes exactly the slots of the run, each name to its own IDE, over TLS with HSTS', async () => {
+  it('routes exactly the slots of the run, each name and its preview names to its own IDE, over TLS with HSTS', async () => {
     // Act
     const { routers, services, duplicates } = merged(await dynamicFiles(plain));
 
     // Assess
     expect(duplicates).toEqual([]);
-    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-2', 'dev-5']);
+    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-1-previews', 'dev-2', 'dev-2-previews', 'dev-5', 'dev-5-previews']);
     expect(Object.keys(services)).toEqual(['dev-1', 'dev-2', 'dev-5']);
     for (const slot of SLOTS) {
-      expect(routers[`dev-${slot}`]).toEqual({
-        rule: `Host(\`dev-${slot}.code.example.com\`)`,
-        entryPoints: ['websecure'],
-        middlewares: ['hsts'],
-        service: `dev-${slot}`,
-        tls: {},
-      });
+      const ide = { entryPoints: ['websecure'], middlewares: ['hsts'], service: `dev-${slot}`, tls: {} };
+      expect(routers[`dev-${slot}`]).toEqual({ rule: `Host(\`dev-${slot}.code.example.com\`)`, ...ide });
+      expect(routers[`dev-${slot}-previews`]).toEqual({ rule: `HostRegexp(\`^[0-9]{1,5}\\.dev-${slot}\\.code\\.example\\.com$\`)`, ...ide });
       expect(services[`dev-${slot}`]).toEqual({ loadBalancer: { servers: [{ url: `http://dev-${slot}:8080` }] } });
     }
+  });
+
+  it('takes each name to exactly one IDE: dev-1’s preview rule matches no other seat’s names and no other domain', async () => {
+    // Prepare
+    const { routers } = merged(await dynamicFiles(plain));
+    const preview = routers['dev-1-previews']?.rule ?? '';
+    const expected: Record<string, string[]> = {
+      'dev-1.code.example.com': ['dev-1'],
+      '3000.dev-1.code.example.com': ['dev-1-previews'],
+      '8080.DEV-1.Code.Example.com:443': ['dev-1-previews'],
+      '65535.dev-1.code.example.com': ['dev-1-previews'],
+      '3000.dev-2.code.example.com': ['dev-2-previews'],
+      '5173.dev-5.code.example.com': ['dev-5-previews'],
+      // Not a seat of this run, and not names of ours.
+      '3000.dev-3.code.example.com': [],
+      '3000.dev-10.code.example.com': [],
+      'dev-1.code.example.com.evil.example': [],
+      '3000.dev-1.code.example.com.evil.example': [],
+      'evil.3000.dev-1.code.example.com': [],
+      'a3000.dev-1.code.example.com': [],
+      '123456.dev-1.code.example.com': [],
+      '3000.dev-1xcode.example.com': [],
+      '3000.dev-1.code-example.com': [],
+      '.dev-1.code.example.com': [],
+      'monitor.code.example.com': [],
+    };
+
+    // Act
+    const actual = Object.fromEntries(Object.keys(expected).map((host) => [host, routersFor(routers, host)]));
+
+    // Assess
+    expect(actual).toEqual(expected);
+    // The anchors are what keep other domains out: Traefik's regexp match is a search.
+    expect(ruleMatches(preview.replace('^', '').replace('$`', '`'), '3000.dev-1.code.example.com.evil.example')).toBe(true);
   });
 
   it('sends HSTS for a year and reads the certificate from the directory the boot mounts', () => {
@@ -170,7 +218,7 @@ describe('Traefik file provider configuration', () => {
 
     // Assess
     expect(duplicates).toEqual([]);
-    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-2', 'dev-5', 'dashboard']);
+    expect(Object.keys(routers)).toEqual(['dev-1', 'dev-1-previews', 'dev-2', 'dev-2-previews', 'dev-5', 'dev-5-previews', 'dashboard']);
     expect(routers.dashboard).toEqual({
       rule: 'Host(`monitor.code.example.com`)',
       entryPoints: ['dashboard'],

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ENDPOINT_VARIABLES } from '../../shared/core/config';
 import { parseBundle } from '../../shared/certificate/certificate-bundle';
+import { wantedNames } from '../../shared/certificate/certificate-names';
 import type { CertificateOutcome } from '../../shared/certificate/certificate-check';
 import type { PublishedRecordSet } from '../../sandbox/backend/route53';
 import type { SandboxBackend } from '../../sandbox/backend/server';
@@ -32,6 +33,8 @@ const ZONE = { id: 'Z0PEBBLEEXAMPLECOM', name: 'example.com' };
 const OTHER_ZONE = { id: 'Z0PEBBLEEXAMPLEORG', name: 'example.org' };
 const REFUSED_ZONE = { id: 'Z0PEBBLEEXAMPLENET', name: 'example.net' };
 const CHANNEL = 'C0CERTS01';
+/** The fixture roster's seats are 1, 2, 3 and 5: each gets its previews' wildcard. */
+const NAMES = wantedNames('code.example.com', [1, 2, 3, 5]);
 const BOT_TOKEN = 'xoxb-certificate-test';
 
 let pebble: RunningPebble;
@@ -129,12 +132,14 @@ describe('the certificate function against Pebble', () => {
 
       it('obtains a certificate that Pebble issued after looking up the DNS-01 TXT record', async () => {
         // Assess
-        expect(first).toEqual({ action: 'renewed', names: ['*.code.example.com', 'code.example.com'], notAfter: expect.any(String), reason: 'there is no certificate yet' });
+        expect(first).toEqual({ action: 'renewed', names: NAMES, notAfter: expect.any(String), reason: 'there is no certificate yet' });
         const questions = await pebble.dnsQuestions('_acme-challenge.code.example.com');
         expect(questions).toContainEqual({ name: '_acme-challenge.code.example.com.', type: 16 });
+        // Each seat's *.dev-N is validated at its own name.
+        expect(await pebble.dnsQuestions('_acme-challenge.dev-5.code.example.com')).toContainEqual({ name: '_acme-challenge.dev-5.code.example.com.', type: 16 });
       });
 
-      it('stores a chain that verifies up to Pebble’s root, for the wildcard and the apex, with its P-256 key', async () => {
+      it('stores a chain that verifies up to Pebble’s root, for the wildcard, the apex and the seats’ previews, with its P-256 key', async () => {
         // Prepare
         const bundle = storedBundle(certificateParameter);
         const [leaf, ...intermediates] = bundle.chain.map((pem) => new X509Certificate(pem));
@@ -146,7 +151,7 @@ describe('the certificate function against Pebble', () => {
           expect(chain[index]?.verify((chain[index + 1] as X509Certificate).publicKey), `certificate ${index} is signed by the next`).toBe(true);
         }
         expect(root.verify(root.publicKey)).toBe(true);
-        expect(leaf?.subjectAltName).toBe('DNS:*.code.example.com, DNS:code.example.com');
+        expect(leaf?.subjectAltName).toBe(NAMES.map((name) => `DNS:${name}`).join(', '));
         expect(leaf?.checkPrivateKey(createPrivateKey(bundle.privateKey))).toBe(true);
         expect(leaf?.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
         const days = (new Date(leaf?.validTo ?? 0).getTime() - Date.now()) / 86_400_000;
@@ -161,7 +166,7 @@ describe('the certificate function against Pebble', () => {
       it('keeps the ACME account key and the status /ide status reads', () => {
         expect(backend.parameterStore.peek('/team-ide/test/acme-account-key')?.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
         const status = JSON.parse(backend.parameterStore.peek(`${certificateParameter}-status`)?.value ?? '{}') as Record<string, unknown>;
-        expect(status).toEqual({ mode: 'acme', names: ['*.code.example.com', 'code.example.com'], notAfter: first.action === 'renewed' ? first.notAfter : '', issuer: expect.stringContaining('Pebble'), renewedAt: expect.any(String) });
+        expect(status).toEqual({ mode: 'acme', names: NAMES, notAfter: first.action === 'renewed' ? first.notAfter : '', issuer: expect.stringContaining('Pebble'), renewedAt: expect.any(String) });
       });
 
       it('renews nothing on the next run, with the same account', async () => {
@@ -173,16 +178,26 @@ describe('the certificate function against Pebble', () => {
         const second = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });
 
         // Assess
-        expect(second).toEqual({ action: 'kept', names: ['*.code.example.com', 'code.example.com'], notAfter: first.action === 'renewed' ? first.notAfter : '' });
+        expect(second).toEqual({ action: 'kept', names: NAMES, notAfter: first.action === 'renewed' ? first.notAfter : '' });
         expect(backend.parameterStore.peek(certificateParameter)).toEqual(before);
         expect(backend.parameterStore.peek('/team-ide/test/acme-account-key')).toEqual(accountKey);
       }, 60_000);
+
+      it('obtains a new certificate at once when a seat joins the roster, with its previews', async () => {
+        // Act
+        const third = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, ROSTER: `${validEnv().ROSTER},7:U0000GGG7:grace:grace@example.com` });
+
+        // Assess
+        expect(third).toMatchObject({ action: 'renewed', reason: 'the certificate does not cover *.dev-7.code.example.com' });
+        expect(new X509Certificate(storedBundle(certificateParameter).chain[0] as string).subjectAltName).toContain('DNS:*.dev-7.code.example.com');
+        expect(challengeRecords()).toEqual([]);
+      }, 120_000);
     });
 
     it('renews a certificate 10 days from its expiry', async () => {
       // Prepare
       const certificateParameter = newCertificateParameter();
-      backend.parameterStore.put(certificateParameter, await certificateExpiringIn(10, ['*.code.example.com', 'code.example.com']));
+      backend.parameterStore.put(certificateParameter, await certificateExpiringIn(10, NAMES));
 
       // Act
       const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter });

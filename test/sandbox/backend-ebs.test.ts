@@ -49,7 +49,7 @@ describe('the sandbox\'s EBS', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume }),
+      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume, previews: false }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: '',

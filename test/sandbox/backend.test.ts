@@ -71,7 +71,7 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
     createTeamStack(cloudFormation, {
       stackName: STACK_NAME,
       templateBody: teamTemplateBody,
-      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: NO_DATA_VOLUME }),
+      parameters: teamStackParameters(config.team, { runId: token, seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: NO_DATA_VOLUME, previews: true }),
       tags: [{ Key: 'team-ide:run-id', Value: token }],
       clientRequestToken: token,
       serviceRoleArn: 'arn:aws:iam::000000000000:role/team-ide-test-stack',

@@ -22,7 +22,7 @@ describe.skipIf(!pebbleInstalled())('the sandbox with SANDBOX_ACME=pebble', () =
     await sandbox?.stop();
   }, 30_000);
 
-  it('starts with a certificate from Pebble for the wildcard and the apex, which /ide status shows', async () => {
+  it('starts with a certificate from Pebble for the wildcard, the apex and each seat\'s previews, which /ide status shows', async () => {
     // Prepare
     const { urls, sender, certificate, backend } = sandbox!;
 
@@ -31,8 +31,33 @@ describe.skipIf(!pebbleInstalled())('the sandbox with SANDBOX_ACME=pebble', () =
     const answer = await waitFor('the status answer', async () => backend.slack.list().find((message) => message.responseUrlId === status.responseUrlId && /No team IDEs/.test(message.rendered)), 15_000);
 
     // Assess
-    expect(certificate).toEqual({ subject: 'CN=*.code.example.com', names: 'DNS:*.code.example.com, DNS:code.example.com', issuer: expect.stringMatching(/^CN=Pebble Intermediate CA/), notAfter: expect.any(String) });
+    const seats = sandbox!.config.roster.map((member) => member.slot);
+    expect(certificate).toEqual({
+      subject: 'CN=*.code.example.com',
+      names: ['*.code.example.com', 'code.example.com', ...seats.map((slot) => `*.dev-${slot}.code.example.com`)].map((name) => `DNS:${name}`).join(', '),
+      issuer: expect.stringMatching(/^CN=Pebble Intermediate CA/),
+      notAfter: expect.any(String),
+    });
     expect(output.join('\n')).toContain('UPSERT TXT _acme-challenge.code.example.com.');
-    expect(answer.rendered).toContain('HTTPS certificate (*.code.example.com, code.example.com): valid until');
+    expect(output.join('\n')).toContain('UPSERT TXT _acme-challenge.dev-1.code.example.com.');
+    expect(answer.rendered).toContain('HTTPS certificate (*.code.example.com, code.example.com and *.dev-N.code.example.com for dev-1 to dev-5): valid until');
+    expect(answer.rendered).toContain('Previews: an app a developer runs on a port opens at `https://<port>.dev-N.code.example.com`');
   }, 30_000);
+
+  it('starts a run with previews, and emails each developer their preview address', async () => {
+    // Prepare
+    const { urls, sender } = sandbox!;
+
+    // Act
+    await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 2', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId });
+    const delivered = await waitFor('2 emails in the inbox', async () => {
+      const { emails } = (await (await fetch(`${urls.inbox}/store`)).json()) as { emails: { body: { text?: string } }[] };
+      return emails.length >= 2 ? emails : undefined;
+    }, 20_000);
+
+    // Assess: the launcher turned previews on (the notifier writes what the stack's Previews parameter says).
+    for (const [index, email] of delivered.entries()) {
+      expect(email.body.text).toContain(`A web app you run on port 3000 opens at https://3000.dev-${index + 1}.code.example.com\n`);
+    }
+  }, 40_000);
 });

@@ -78,6 +78,8 @@ describe('the sandbox, end to end', () => {
       const password = /^Password: (\S+)$/m.exec(text)?.[1] ?? '';
       const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: outputs[`DevPasswordSecret${member.slot}`] }));
       expect(text).toContain(`Open:     https://dev-${member.slot}.${config.team.domainName}\n`);
+      // No certificate function has run in this sandbox: no previews, the path through the IDE instead.
+      expect(text).toContain(`A web app you run on port 3000 opens at https://dev-${member.slot}.${config.team.domainName}/proxy/3000/\n`);
       expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
       expect(password).toBe(SecretString);
       expect(delivered[index]!.body.html).toContain(password);
@@ -101,6 +103,7 @@ describe('the sandbox, end to end', () => {
     expect(backend.secretsManager.list()).toEqual([]);
     expect(statusAnswer.responseType).toBe('ephemeral');
     expect(statusAnswer.rendered).toMatch(/^No team IDEs are running/);
+    expect(statusAnswer.rendered).toContain('Previews are off: the certificate function has not reported a certificate yet');
 
     // Every function said at its cold start that it talks to the sandbox; no log line holds a password or a Slack secret.
     for (const service of ['slack-command', 'launcher', 'stack-events', 'notifier']) {

@@ -28,7 +28,7 @@ const DATA_VOLUME = { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 's
 
 /** The launcher's parameters for a run, with single values replaced. */
 function launcherParameters(slots: number[], overrides: Record<string, string> = {}): GivenParameter[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: DATA_VOLUME });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor(slots), instanceType: 't3.large', share: shareHost('t3.large', slots.length)!, dataVolume: DATA_VOLUME, previews: true });
   return parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: overrides[ParameterKey] ?? ParameterValue }));
 }
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 /** The team stack as the launcher creates it: every resource whose condition holds with the launcher's parameters. */
 function launchedStackTypes(): string[] {
-  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1, 2, 5]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 } });
+  const parameters = teamStackParameters(loadConfig(validEnv()).team, { runId: 'run-1', seats: seatsFor([1, 2, 5]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: { keep: true, availabilityZone: 'eu-west-1a', snapshotId: 'snap-0123456789abcdef0', sizeGb: 20 }, previews: true });
   const plan = checkTemplate(
     teamTemplateBody,
     parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),
@@ -155,7 +155,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
     });
 
-    it('changes only the dev-N, monitor and instance A records under DOMAIN_NAME, in its zone', async () => {
+    it('changes only the dev-N, *.dev-N, monitor and instance A records under DOMAIN_NAME, in its zone', async () => {
       // Prepare
       const { stack } = d;
       const change = (names: string[], types = ['A'], zone = stack.hostedZoneArn): IamRequest => ({
@@ -164,10 +164,18 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names, 'route53:ChangeResourceRecordSetsRecordTypes': types, 'route53:ChangeResourceRecordSetsActions': ['CREATE'] },
       });
       const domain = stack.domainName;
+      const records = stackRecordNames(d);
 
       // Act
       const results = await outcomes(d.roleArn('TeamStackServiceRole'), policiesOf('TeamStackServiceRole'), [
-        change(stackRecordNames(d)),
+        change(records),
+        // A wildcard reaches the condition key as \052 (Route 53's normalization): the domain's own wildcard is not the stack's.
+        change([`\\052.${domain}`]),
+        change([`\\052.monitor.${domain}`]),
+        change([`\\052.dev-1000.${domain}`]),
+        change([`\\052.dev-1.evil.${domain}`]),
+        change([`\\052.\\052.${domain}`]),
+        change([`\\052.dev-1.${domain}`, `\\052.${domain}`]),
         change([domain]),
         change([`www.${domain}`]),
         change([`dev-1.${domain}`, `www.${domain}`]),
@@ -180,7 +188,12 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       ], d);
 
       // Assess
-      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(9).fill('ImplicitlyDenied')]);
+      expect(records).toEqual([
+        `dev-1.${domain}`, `dev-42.${domain}`, `dev-999.${domain}`,
+        `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`, `\\052.dev-999.${domain}`,
+        `monitor.${domain}`, expect.stringMatching(new RegExp(`^i-[0-9a-f]{17}\\.${domain.replace(/\./g, '\\.')}$`)),
+      ]);
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(15).fill('ImplicitlyDenied')]);
     });
   });
 
@@ -355,7 +368,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
   });
 
   describe('the certificate function\'s role', () => {
-    it('changes only the _acme-challenge TXT record of DOMAIN_NAME, with UPSERT and DELETE, in its zone', async () => {
+    it('changes only the _acme-challenge TXT records of DOMAIN_NAME and its dev-N, with UPSERT and DELETE, in its zone', async () => {
       // Prepare
       const { stack } = d;
       const domain = stack.domainName;
@@ -374,19 +387,25 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       const results = await outcomes(d.roleArn('CertificateRole'), policiesOf('CertificateRole'), [
         change([challenge]),
         change([challenge], { actions: ['DELETE'] }),
+        // One change for the apex and every seat's preview wildcard (each *.dev-N answers at _acme-challenge.dev-N).
+        change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`, `_acme-challenge.dev-999.${domain}`]),
+        change([challenge, `_acme-challenge.dev-1.${domain}`], { actions: ['DELETE'] }),
         change([challenge], { actions: ['CREATE'] }),
         change([challenge], { types: ['A'] }),
         change([challenge], { types: ['CNAME'] }),
         change([`dev-1.${domain}`], { types: ['A'] }),
         change([domain]),
-        change([`_acme-challenge.dev-1.${domain}`]),
         change([challenge, `dev-1.${domain}`]),
         change(['_acme-challenge.example.org']),
         change([challenge], { zone: 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE' }),
+        change([`_acme-challenge.dev-1000.${domain}`]),
+        change([`_acme-challenge.monitor.${domain}`]),
+        change([`_acme-challenge.dev-1.evil.${domain}`]),
+        change([`_acme-challenge.${domain.toUpperCase()}`]),
       ], d);
 
       // Assess
-      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', ...Array(9).fill('ImplicitlyDenied')]);
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed', ...Array(12).fill('ImplicitlyDenied')]);
     });
 
     it('writes only its certificate, status and account key, and reads no other secret', async () => {

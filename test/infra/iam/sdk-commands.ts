@@ -48,8 +48,8 @@ const functionBase = (fn: DeployedFunction) => path.basename(fn.sourceFile, '.ts
 /** A fact of saved work, as shared/snapshots/work-records.ts names it. */
 const workFact = (d: DeploymentContext) => d.ssmParameterArn(`${d.workPath}/51af3dc0-da77-11e4-872e-1234567db123/run`);
 
-/** Who reads the roster (every function that seats or emails people), and who changes it. */
-const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier']);
+/** Who reads the roster (every function that seats or emails people, and the certificate function for the seats' previews), and who changes it. */
+const READS_ROSTER = new Set(['slack-command', 'launcher', 'notifier', 'certificate']);
 const CHANGES_ROSTER = new Set(['launcher']);
 /**
  * Under /<prefix>/runs: who writes run markers, who reads (and gives back) the cost guard's
@@ -147,7 +147,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   GetParameterCommand: {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
-      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey];
+      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey, ...parametersOf(d, fn, { roster: true })];
       const parameters = parametersOf(d, fn, { markers: READS_LIFETIME, roster: true, claims: true });
       // /ide status shows the certificate's status.
       if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];

@@ -10,7 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TAG } from '../../../shared/stack/team-stack';
+import { teamTemplateBody } from '../../../infra/team-template';
+import { checkTemplate } from '../../../sandbox/backend/cloudformation/template';
+import { loadConfig } from '../../../shared/core/config';
+import { NO_DATA_VOLUME, TAG, teamStackParameters } from '../../../shared/stack/team-stack';
+import { shareHost } from '../../../shared/team/host-shares';
+import { seatsFor, validEnv } from '../../fixtures';
 import { REPO_ROOT } from '../packaged-deployment';
 import type { DeploymentContext } from './deployment-context';
 import type { IamRequest } from './simulate';
@@ -119,9 +124,31 @@ function existingGroup(d: DeploymentContext): Record<string, string | string[]> 
   return { ...d.stack.stackTag, 'ec2:Vpc': d.stack.vpcArn, 'ec2:SecurityGroupID': d.stack.securityGroupArn.split('/')[1] as string };
 }
 
-/** The records the template creates, as Route 53 normalizes their names. */
+/**
+ * A record name as Route 53 gives it to the `route53:ChangeResourceRecordSetsNormalizedRecordNames`
+ * condition key (Route 53 Developer Guide, "Using IAM policy conditions for fine-grained access
+ * control"): lower case, no trailing dot, and every character but a-z, 0-9, `-`, `_` and the
+ * dots between labels as `\` and its three-digit octal code (`*` is `\052`).
+ */
+export function normalizedRecordName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '').replace(/[^a-z0-9_.-]/g, (character) => `\\${(character.codePointAt(0) ?? 0).toString(8).padStart(3, '0')}`);
+}
+
+/**
+ * The records the template creates, as Route 53 normalizes their names: planned from the
+ * template itself for slots 1, 42 and 999, with previews and the dashboard on, so every kind of
+ * record is there (dev-N, *.dev-N, monitor, the instance's name).
+ */
 export function stackRecordNames(d: DeploymentContext): string[] {
-  return [`dev-1.${d.stack.domainName}`, `dev-42.${d.stack.domainName}`, `monitor.${d.stack.domainName}`, `i-0123456789abcdef0.${d.stack.domainName}`];
+  const config = loadConfig(validEnv({ DOMAIN_NAME: d.stack.domainName, ADMIN_CIDR: '203.0.113.7/32' }));
+  const parameters = teamStackParameters(config.team, { runId: 'run-1', seats: seatsFor([1, 42, 999]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: NO_DATA_VOLUME, previews: true });
+  const plan = checkTemplate(
+    teamTemplateBody,
+    parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),
+    ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'],
+    { stackName: d.teamStackName, stackId: d.stack.arn, region: d.region, accountId: d.accountId },
+  );
+  return plan.resources.filter((resource) => resource.type === 'AWS::Route53::RecordSet').map((resource) => normalizedRecordName(String(resource.properties.Name)));
 }
 
 /**

@@ -8,8 +8,8 @@
 # lsblk prints its `lsblk` file, blkid the filesystem type in `blkid-type` (no
 # file: a blank device, exit 2). $STUB_FAIL makes one kind of call fail:
 # docker-pull, aws-ssm, aws-secrets, secrets-late (each secret is found only at
-# the second read), device-late (the data volume shows at the second lsblk) or
-# healthz:<host>.
+# the second read), device-late (the data volume shows at the second lsblk),
+# healthz:<host> or previews:<host> (a preview name that reaches no IDE).
 set -euo pipefail
 
 readonly US=$'\x1f' RS=$'\x1e'
@@ -108,8 +108,16 @@ curl)
     exit 22
   fi
   if option --write-out "$@" >/dev/null; then
-    # The dashboard refuses the host, which is not among the admins.
-    printf '403'
+    if [[ ${fail} == previews:* && ${url} == *"//${fail#previews:}:"* ]]; then
+      # Traefik's answer to a name no router takes.
+      printf '404'
+    elif [[ ${url} =~ ^https://[0-9]+\.dev- ]]; then
+      # code-server's answer to a preview without its login.
+      printf '401'
+    else
+      # The dashboard refuses the host, which is not among the admins.
+      printf '403'
+    fi
   fi
   ;;
 *) ;;

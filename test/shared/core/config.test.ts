@@ -50,6 +50,7 @@ describe('loadConfig', () => {
     ['ADMIN_CIDR', '172.16.0.0/12', 'ADMIN_CIDR must not include 172.17.0.0/16'],
     ['DEFAULT_SIZE', 'huge', 'DEFAULT_SIZE must be one of small, medium, large, xlarge'],
     ['DOMAIN_NAME', 'https://code.example.com', 'DOMAIN_NAME must be a domain name'],
+    ['DOMAIN_NAME', 'Code.Example.com', 'DOMAIN_NAME must be written in lower case'],
     ['HOSTED_ZONE_ID', 'zone', 'HOSTED_ZONE_ID must be a Route 53 hosted zone id'],
     ['VPC_ID', 'vpc-1', 'VPC_ID must be a VPC id'],
     ['SUBNET_ID', 'subnet-xyz', 'SUBNET_ID must be a subnet id'],

@@ -7,6 +7,7 @@ const input = {
   requestedByName: 'lead',
   url: 'https://dev-1.code.example.com',
   password: 'Q7vxm2KpR9tLw4ZsB8nHc3Jd',
+  previews: true,
   endsAt: new Date('2026-11-28T17:00:00.000Z'),
 };
 
@@ -32,6 +33,26 @@ describe('renderDeveloperEmail', () => {
       expect(part).toContain('Your home (/home/coder: projects, settings, extensions) is saved when the run stops and comes back at the next start.');
       expect(part).not.toContain('disks are deleted');
     }
+  });
+
+  it('gives the preview address of port 3000 and the form for any port, and says only the developer can open them', () => {
+    const email = renderDeveloperEmail(input);
+
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain('https://3000.dev-1.code.example.com');
+      expect(part).toContain('behind the same login: only you can open it');
+    }
+    expect(email.text).toContain('(any port: https://<port>.dev-1.code.example.com)');
+    expect(email.html).toContain('Any port: https://&lt;port&gt;.dev-1.code.example.com');
+    expect(email.html).toContain('<a href="https://3000.dev-1.code.example.com"');
+  });
+
+  it('without previews, gives the path through the IDE instead, with the port of the IDE kept', () => {
+    const email = renderDeveloperEmail({ ...input, url: 'https://dev-1.code.example.com:8443', previews: false });
+
+    expect(email.text).toContain('A web app you run on port 3000 opens at https://dev-1.code.example.com:8443/proxy/3000/');
+    expect(email.text).toContain('(any port: https://dev-1.code.example.com:8443/proxy/<port>/), behind the same login.');
+    expect(email.text).not.toContain('3000.dev-1');
   });
 
   it('says the run lasts until someone stops it when it has no lifetime', () => {
