@@ -7,11 +7,12 @@ import { coldStart } from '../shared/core/cold-start';
 import type { Config } from '../shared/core/config';
 import { answerForError } from '../shared/slack/error-answer';
 import { ACTION } from '../shared/runs/lifetime-messages';
-import { type ButtonReply, pressDiscard, pressExtend, pressStop, type RunButtonDeps } from '../shared/runs/run-buttons';
+import { type ButtonReply, pressDiscard, pressExtend, pressStop } from '../shared/runs/run-buttons';
 import { DISCARD_ACTION } from '../shared/snapshots/work-messages';
+import { type IdleButtonDeps, pressKeepRunning } from '../shared/idle/idle-buttons';
 import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
 
-export interface SlackInteractionsDeps extends RunButtonDeps {
+export interface SlackInteractionsDeps extends IdleButtonDeps {
   config: Config;
   loadSigningSecret: () => Promise<string>;
   /** What bolt's `respond()` posts to the response_url with; tests hand in a recording one. */
@@ -20,7 +21,8 @@ export interface SlackInteractionsDeps extends RunButtonDeps {
 
 /**
  * POST /slack/interactions: the "Extend" and "Stop now" buttons of the warning the sweeper
- * posts before a run's end, and the confirmation of `/ide stop --discard`. Bolt checks the signature as for slash commands (401 otherwise).
+ * posts before a run's end, "Keep running" and "Stop now" of its warning when nobody uses the run, and the
+ * confirmation of `/ide stop --discard`. Bolt checks the signature as for slash commands (401 otherwise).
  * The listener acknowledges, acts (a few quick AWS calls: bolt answers Slack only once it
  * returns, within Slack's 3 seconds), and answers through the payload's response_url:
  * replacing the warning when the run's state changed, to the presser alone when not.
@@ -43,6 +45,10 @@ export function makeHandler(deps: SlackInteractionsDeps): AwsHandler {
       await ack();
       await answer(deps, respond, 'stop', body, () => pressStop(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
     });
+    app.action<BlockAction<ButtonAction>>(ACTION.keep, async ({ ack, body, action, respond }) => {
+      await ack();
+      await answer(deps, respond, 'keep', body, () => pressKeepRunning(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
+    });
     app.action<BlockAction<ButtonAction>>(DISCARD_ACTION, async ({ ack, body, action, respond }) => {
       await ack();
       await answer(deps, respond, 'discard', body, () => pressDiscard(deps, { teamId: teamOf(body), userId: body.user.id, value: action.value }));
@@ -56,7 +62,7 @@ function teamOf(body: BlockAction): string | undefined {
   return body.team?.id ?? body.user.team_id;
 }
 
-async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop' | 'discard', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {
+async function answer(deps: SlackInteractionsDeps, respond: RespondFn, button: 'extend' | 'stop' | 'keep' | 'discard', body: BlockAction, press: () => Promise<ButtonReply>): Promise<void> {
   // Ids only: the payload also holds the whole message and the response_url.
   const logContext = { button, userId: body.user.id, channelId: body.channel?.id };
   let reply: ButtonReply;

@@ -54,6 +54,7 @@ export interface Config {
   team: TeamStackSettings;
   certificate: CertificateSettings;
   work: WorkSettings;
+  idle: IdleSettings;
 }
 
 /** Whether developers' homes survive a stop, and how much of that is kept (README, "Your work between runs"). */
@@ -67,6 +68,22 @@ export interface WorkSettings {
 }
 
 export type Backend = 'aws' | 'sandbox';
+
+/**
+ * The idle stop (shared/idle): a run nobody uses is warned, then stopped. Lengths in
+ * milliseconds, so the sandbox can run the same clock faster (SANDBOX_IDLE_MINUTE_SECONDS).
+ */
+export interface IdleSettings {
+  /** How long every seat must go unused before the warning (IDLE_MINUTES); 0: no idle stop. */
+  afterMs: number;
+  /** How long after the warning a run still unused stops (WARNING_MINUTES, as before a run's end). */
+  warningMs: number;
+  /** How long without a report from the host before the run counts as unknown, never idle. */
+  silentMs: number;
+}
+
+/** A host that has not reported for this many minutes is not reporting (the issue's five minutes). */
+export const HOST_SILENT_MINUTES = 5;
 
 /**
  * The AWS services the functions call, as the SDK names their endpoint variables
@@ -193,6 +210,13 @@ const schema = z.object({
     error: 'must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
   }),
   NOTIFY_GRACE_MINUTES: wholeNumber(5, 1, 60),
+  // 0 turns it off; otherwise Codespaces' range.
+  IDLE_MINUTES: optional('30').refine((text) => /^\d+$/.test(text) && (Number(text) === 0 || (Number(text) >= 5 && Number(text) <= 240)), {
+    error: 'must be 0 (no idle stop) or a whole number of minutes from 5 to 240',
+  }).transform(Number),
+  SANDBOX_IDLE_MINUTE_SECONDS: z.string().trim().optional().refine((text) => text === undefined || (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 60), {
+    error: 'must be a whole number of seconds from 1 to 60',
+  }),
   SES_FROM_ADDRESS: required('a sender address verified in SES, e.g. ide@example.com').refine(
     (text) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text) || /<[^\s@]+@[^\s@]+\.[^\s@]+>$/.test(text),
     { error: 'must be an email address, e.g. ide@example.com or "Team IDE <ide@example.com>"' },
@@ -273,6 +297,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push('EXPOSED_PORT and DASHBOARD_PORT must differ from each other and from 80 (the HTTP redirect)');
   }
   problems.push(...backendProblems(settings.IDE_BACKEND as Backend, given, { slackApiUrl: settings.SLACK_API_URL, acmeDirectoryUrl: settings.ACME_DIRECTORY_URL, queueUrl: settings.FAILED_JOBS_QUEUE_URL }));
+  if (settings.SANDBOX_IDLE_MINUTE_SECONDS !== undefined && settings.IDE_BACKEND !== 'sandbox') {
+    problems.push('SANDBOX_IDLE_MINUTE_SECONDS is set, which makes the idle stop count fast minutes: unset it, or set IDE_BACKEND=sandbox for the local sandbox');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region: settings.AWS_REGION,
@@ -328,7 +355,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       snapshotsKept: settings.SNAPSHOTS_KEPT,
       volumeGb: settings.DATA_VOLUME_GB,
     },
+    idle: idleSettings(settings.IDLE_MINUTES, settings.WARNING_MINUTES, settings.SANDBOX_IDLE_MINUTE_SECONDS),
   };
+}
+
+/** The idle clock; in the sandbox a minute of it may last only a few seconds. */
+function idleSettings(idleMinutes: number, warningMinutes: number, sandboxMinuteSeconds: string | undefined): IdleSettings {
+  const minuteMs = sandboxMinuteSeconds === undefined ? 60_000 : Number(sandboxMinuteSeconds) * 1000;
+  return { afterMs: idleMinutes * minuteMs, warningMs: warningMinutes * minuteMs, silentMs: HOST_SILENT_MINUTES * minuteMs };
 }
 
 /** Slack's own API hosts (slack-gov.com is GovSlack's). */

@@ -1,4 +1,4 @@
-import type { ActionsBlock } from '@slack/types';
+import type { ActionsBlock, Button } from '@slack/types';
 import { formatDuration } from './run-lifetime';
 import type { SlackMessage } from '../slack/slack-api';
 import { context, mention, section, slackTime } from '../slack/slack-format';
@@ -10,8 +10,8 @@ import type { RunTags } from '../stack/team-stack';
  * password.
  */
 
-/** The `action_id`s of the warning's buttons, as functions/slack-interactions.ts listens for them. */
-export const ACTION = { extend: 'extend_run', stop: 'stop_run' } as const;
+/** The `action_id`s of the warnings' buttons (before the end, and when idle), as functions/slack-interactions.ts listens for them. */
+export const ACTION = { extend: 'extend_run', stop: 'stop_run', keep: 'keep_running' } as const;
 
 /** What a button carries back: the run and the end it was shown for, so a stale press is recognised. */
 export interface ButtonTarget {
@@ -34,6 +34,27 @@ export function decodeButtonValue(value: string | undefined): ButtonTarget | und
   }
 }
 
+/** Whether stopping this run saves every home (KEEP_WORK): what the warnings and their Stop button say. */
+export const keepsHomesOf = (run: RunTags): boolean => run.work !== undefined && run.work.kind !== 'off';
+
+/** "Stop now", with Slack's confirmation: the same button on the warning before the end and on the idle warning. */
+export function stopNowButton(value: string, keepsHomes: boolean): Button {
+  return {
+    type: 'button',
+    action_id: ACTION.stop,
+    text: { type: 'plain_text', text: 'Stop now' },
+    style: 'danger',
+    value,
+    confirm: {
+      title: { type: 'plain_text', text: 'Stop the team IDEs?' },
+      text: { type: 'plain_text', text: keepsHomes ? 'The host is deleted; every home is saved for the next start.' : 'The host and its disks are deleted: unpushed work is lost.' },
+      confirm: { type: 'plain_text', text: 'Stop now' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+    },
+  };
+}
+
 export interface WarningInput {
   run: RunTags;
   endsAt: Date;
@@ -48,7 +69,7 @@ export function warningMessage(input: WarningInput): SlackMessage {
   const { run, endsAt, now } = input;
   const text = `The team IDEs ${mention(run.requestedBy)} started stop in ${formatDuration(endsAt.getTime() - now.getTime())}, at ${slackTime(endsAt)}.`;
   const value = encodeButtonValue({ runId: run.runId, endsAt: endsAt.toISOString() });
-  const keepsHomes = run.work !== undefined && run.work.kind !== 'off';
+  const keepsHomes = keepsHomesOf(run);
   const buttons: ActionsBlock = {
     type: 'actions',
     block_id: 'run_lifetime',
@@ -56,20 +77,7 @@ export function warningMessage(input: WarningInput): SlackMessage {
       ...(input.extendHours === undefined
         ? []
         : [{ type: 'button' as const, action_id: ACTION.extend, text: { type: 'plain_text' as const, text: `Extend ${input.extendHours} h` }, style: 'primary' as const, value }]),
-      {
-        type: 'button',
-        action_id: ACTION.stop,
-        text: { type: 'plain_text', text: 'Stop now' },
-        style: 'danger',
-        value,
-        confirm: {
-          title: { type: 'plain_text', text: 'Stop the team IDEs?' },
-          text: { type: 'plain_text', text: keepsHomes ? 'The host is deleted; every home is saved for the next start.' : 'The host and its disks are deleted: unpushed work is lost.' },
-          confirm: { type: 'plain_text', text: 'Stop now' },
-          deny: { type: 'plain_text', text: 'Cancel' },
-          style: 'danger',
-        },
-      },
+      stopNowButton(value, keepsHomes),
     ],
   };
   const limit = input.extendHours === undefined ? ` It cannot be extended: a run lives at most ${input.maxHours} h.` : '';

@@ -101,7 +101,8 @@ export async function pressStop(deps: RunButtonDeps, press: ButtonPress): Promis
   return { mode: 'replace', message: stopAnnouncement(press.userId, found.stack, stopWorkOf(found.stack)) };
 }
 
-function authorizePresser(deps: RunButtonDeps, press: ButtonPress): void {
+/** Only the workspace's people allowed to start and stop runs may press a run's buttons. */
+export function authorizePresser(deps: Pick<RunButtonDeps, 'config'>, press: ButtonPress): void {
   authorizeWorkspace(deps.config, press.teamId);
   authorizeUser(deps.config, press.userId);
 }
@@ -127,13 +128,25 @@ export async function pressDiscard(deps: RunButtonDeps, press: ButtonPress): Pro
 /** The statuses in which a run's work can still be discarded: its volume is not deleted yet. */
 const DISCARDABLE_STATUSES: readonly string[] = [...SWEPT_STATUSES, 'DELETE_IN_PROGRESS'];
 
-/** The run the button was made for, if it is still the one starting or running and nobody is stopping it. */
-async function findPressedRun(deps: RunButtonDeps, press: ButtonPress): Promise<{ stack: TeamStack; run: RunTags; runKey: RunKey; target: ButtonTarget } | undefined> {
-  const target = decodeButtonValue(press.value);
-  if (!target) return undefined;
+/** A run a button was pressed for, as it is now. */
+export interface PressedRun {
+  stack: TeamStack;
+  run: RunTags;
+  runKey: RunKey;
+}
+
+/** The run with this id, if it is still the one starting or running and nobody is stopping it. */
+export async function findRunningRun(deps: Pick<RunButtonDeps, 'config' | 'cloudFormation' | 'ssm'>, runId: string): Promise<PressedRun | undefined> {
   const stack = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
   const runKey = stack && runKeyOf(deps.config.stackNamePrefix, stack.stackId);
-  if (!stack?.run || !runKey || stack.run.runId !== target.runId || !SWEPT_STATUSES.includes(stack.status)) return undefined;
+  if (!stack?.run || !runKey || stack.run.runId !== runId || !SWEPT_STATUSES.includes(stack.status)) return undefined;
   if (await readRunMarker(deps.ssm, runKey, 'stopping')) return undefined;
-  return { stack, run: stack.run, runKey, target };
+  return { stack, run: stack.run, runKey };
+}
+
+/** The run the button was made for, with the end it was shown for. */
+async function findPressedRun(deps: RunButtonDeps, press: ButtonPress): Promise<(PressedRun & { target: ButtonTarget }) | undefined> {
+  const target = decodeButtonValue(press.value);
+  const found = target && (await findRunningRun(deps, target.runId));
+  return found ? { ...found, target } : undefined;
 }

@@ -36,7 +36,13 @@ export type RunMarker =
   | `warned-${string}`
   | `end-${string}`
   // Not a claim but the run's current end, moved by "Extend"; cleaned up with the markers.
-  | 'ends-at';
+  | 'ends-at'
+  // The idle stop (shared/idle/idle-markers.ts): the warning out now (a claim, given back once
+  // settled), what became of each warning, the last "Keep running", the silent host said once.
+  | 'idle-warning'
+  | `idle-settled-${string}`
+  | 'idle-kept'
+  | 'host-silent-reported';
 
 /** The run whose markers are meant: the stack name prefix and the uuid part of its stack id. */
 export interface RunKey {

@@ -15,12 +15,13 @@ import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey, writeRunM
 import { postRunNews } from './run-news';
 import { ensureNotified, type RepairDeps, type RepairOutcome, repairStuckRun } from './run-repair';
 import { stopRunOnce } from './run-stop';
+import { type IdleOutcome, sweepIdleRun } from '../idle/idle-sweep';
 import { describeTeamStack, type TeamStack } from '../stack/stack-gateway';
 import { type RunTags, teamStackName } from '../stack/team-stack';
 
 /** What the sweeper needs; tests and the sandbox hand in mocked clients, a recording poster and a clock. */
 export interface SweepDeps extends RepairDeps {
-  config: RepairDeps['config'] & Pick<Config, 'warningMinutes' | 'extendHours' | 'maxHours'>;
+  config: RepairDeps['config'] & Pick<Config, 'warningMinutes' | 'extendHours' | 'maxHours' | 'idle'>;
 }
 
 /** What one tick did, for the logs and for whoever invokes the sweeper by hand (the sandbox). */
@@ -28,10 +29,14 @@ export type SweepOutcome =
   | { action: 'idle' }
   | { action: 'ignored'; status: string }
   | { action: 'repaired'; status: string; repair: RepairOutcome }
-  | { action: 'waiting'; endsAt: string; repair?: RepairOutcome }
-  | { action: 'warned'; endsAt: string }
+  | { action: 'waiting'; endsAt: string; repair?: RepairOutcome; idle?: IdleOutcome }
+  | { action: 'warned'; endsAt: string; idle?: IdleOutcome }
   | { action: 'stopped'; endsAt: string }
+  | { action: 'stopped-idle'; endsAt: string }
   | { action: 'already-stopping'; endsAt: string };
+
+/** What the idle stop did that the sweeper's outcome reports: not its quiet states. */
+const QUIET_IDLE: readonly (IdleOutcome | undefined)[] = [undefined, 'off', 'unsupported'];
 
 interface SweptRun {
   stack: TeamStack;
@@ -69,9 +74,26 @@ export async function sweepTeamRun(deps: SweepDeps): Promise<SweepOutcome> {
   const decision = sweepDecision({ endsAt: swept.endsAt, now, warningMinutes: deps.config.warningMinutes });
   if (decision === 'stop') return stop(deps, swept);
   const repair = stack.status === 'CREATE_COMPLETE' ? await ensureNotified(deps, { stack, run: stack.run, runKey }) : undefined;
+  const idle = stack.status === 'CREATE_COMPLETE' ? await sweepIdle(deps, swept) : undefined;
+  if (idle === 'stopped' || idle === 'already-stopping') return { action: idle === 'stopped' ? 'stopped-idle' : 'already-stopping', endsAt: swept.endsAt.toISOString() };
+  const idleField = QUIET_IDLE.includes(idle) ? {} : { idle };
   // A run still starting is not warned (nobody works on it yet), but it is stopped at its end.
-  if (decision === 'warn' && stack.status === 'CREATE_COMPLETE') return warn(deps, swept);
-  return { action: 'waiting', endsAt: swept.endsAt.toISOString(), ...(repair ? { repair } : {}) };
+  if (decision === 'warn' && stack.status === 'CREATE_COMPLETE') return { ...(await warn(deps, swept)), ...idleField };
+  return { action: 'waiting', endsAt: swept.endsAt.toISOString(), ...(repair ? { repair } : {}), ...idleField };
+}
+
+/**
+ * The idle stop (shared/idle/idle-sweep.ts). Its failure (Slack or SSM unreachable) is
+ * logged and does not hold up the end of the run, the guard that always applies: the next
+ * tick tries again.
+ */
+async function sweepIdle(deps: SweepDeps, swept: SweptRun): Promise<IdleOutcome | undefined> {
+  try {
+    return await sweepIdleRun(deps, swept);
+  } catch (error) {
+    deps.logger.error('Idle check failed', { ...logFields(swept), error: error as Error });
+    return undefined;
+  }
 }
 
 async function warn(deps: SweepDeps, swept: SweptRun): Promise<SweepOutcome> {

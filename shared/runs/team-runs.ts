@@ -16,9 +16,11 @@ import {
   nothingRunningMessage,
   startAnnouncement,
   statusMessage,
+  type StatusLifetime,
   stopAnnouncement,
   stopWorkOf,
 } from '../slack/slack-messages';
+import { idleStatus } from '../idle/idle-sweep';
 import { readRunEnd, runKeyOf, SWEPT_STATUSES } from './run-lifetime';
 import { stopRunOnce } from './run-stop';
 import { previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../previews/preview-messages';
@@ -198,12 +200,16 @@ function withLine(message: SlackMessage, line: string | undefined): SlackMessage
 
 const plainMessage = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
 
-/** The current end (an extension included) and the cost so far, for a run that is starting or running. */
-async function lifetimeFacts(deps: TeamRunDeps, stack: TeamStack) {
+/** The current end (an extension included), the cost so far and, once it is up, who uses it, for a run that is starting or running. */
+async function lifetimeFacts(deps: TeamRunDeps, stack: TeamStack): Promise<StatusLifetime | undefined> {
   const runKey = runKeyOf(deps.config.stackNamePrefix, stack.stackId);
   if (!stack.run || !runKey || !SWEPT_STATUSES.includes(stack.status)) return undefined;
   const now = deps.now();
   const endsAt = await readRunEnd(deps.ssm, runKey, stack, deps.config.maxHours);
   const cost = estimateCost({ instanceType: stack.parameters.InstanceType ?? '', region: deps.config.region, since: stack.createdAt, now });
-  return { endsAt, now, ...(cost ? { cost } : {}) };
+  const idle = stack.status === 'CREATE_COMPLETE' ? await idleStatus(deps, { stack, run: stack.run, runKey, now }).catch((error: unknown) => {
+    deps.logger.warn('Could not read who uses the run', { stackId: stack.stackId, error: error as Error });
+    return undefined;
+  }) : undefined;
+  return { endsAt, now, ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) };
 }

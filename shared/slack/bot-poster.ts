@@ -10,17 +10,19 @@ import { loadSlackBotToken } from './slack-secrets';
  */
 export function createBotPoster(options: { loadBotToken: () => Promise<string>; apiUrl: string; fetch?: typeof fetch }): SlackPoster {
   let poster: Promise<SlackPoster> | undefined;
+  const ready = (): Promise<SlackPoster> => {
+    poster ??= options
+      .loadBotToken()
+      .then((botToken) => createSlackPoster({ botToken, apiUrl: options.apiUrl, ...(options.fetch ? { fetch: options.fetch } : {}) }))
+      .catch((error: unknown) => {
+        poster = undefined;
+        throw error;
+      });
+    return poster;
+  };
   return {
-    async postMessage(channel, message) {
-      poster ??= options
-        .loadBotToken()
-        .then((botToken) => createSlackPoster({ botToken, apiUrl: options.apiUrl, ...(options.fetch ? { fetch: options.fetch } : {}) }))
-        .catch((error: unknown) => {
-          poster = undefined;
-          throw error;
-        });
-      await (await poster).postMessage(channel, message);
-    },
+    postMessage: async (channel, message) => (await ready()).postMessage(channel, message),
+    updateMessage: async (posted, message) => (await ready()).updateMessage(posted, message),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger';
-import { SlackApiError, type SlackMessage, type SlackPoster } from './slack-api';
+import { type PostedMessage, SlackApiError, type SlackMessage, type SlackPoster } from './slack-api';
 import { context, mention, section, SLACK_LIMITS } from './slack-format';
 
 /**
@@ -20,22 +20,23 @@ export interface NewsAudience {
 
 export type Delivery = 'channel' | 'lead';
 
+/** Where the message went, and where to find it again (to edit it). */
+export type DeliveredMessage = PostedMessage & { delivery: Delivery };
+
 /**
  * Posts in the channel; where the bot may not post, sends the same message to the lead
  * directly (chat.postMessage to a user id opens the conversation with the bot's chat:write),
  * with a line saying how to invite the bot, so a run started in a private channel is still
  * answered. Any other Slack error is thrown to the caller.
  */
-export async function postInChannelOrToLead(slack: SlackPoster, audience: NewsAudience, message: SlackMessage, logger: Logger): Promise<Delivery> {
+export async function postInChannelOrToLead(slack: SlackPoster, audience: NewsAudience, message: SlackMessage, logger: Logger): Promise<DeliveredMessage> {
   try {
-    await slack.postMessage(audience.channel, message);
-    return 'channel';
+    return { ...(await slack.postMessage(audience.channel, message)), delivery: 'channel' };
   } catch (error) {
     if (!(error instanceof SlackApiError) || !NOT_A_MEMBER.has(error.slackError)) throw error;
     logger.warn('The bot may not post in the channel: telling the lead directly', { channel: audience.channel, lead: audience.lead, slackError: error.slackError });
   }
-  await slack.postMessage(audience.lead, withInvitation(message, audience));
-  return 'lead';
+  return { ...(await slack.postMessage(audience.lead, withInvitation(message, audience))), delivery: 'lead' };
 }
 
 function withInvitation(message: SlackMessage, audience: NewsAudience): SlackMessage {

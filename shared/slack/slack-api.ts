@@ -11,9 +11,20 @@ export interface SlackResponder {
   respond(responseUrl: string, message: SlackMessage & { visibility: 'ephemeral' | 'in_channel' }): Promise<void>;
 }
 
-/** Posts in a channel with the bot token, for news that comes later than a response_url lives. */
+/** Where a posted message is: Slack's channel id (a `D…` id for a direct message) and its timestamp. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * Posts in a channel with the bot token, for news that comes later than a response_url lives,
+ * and edits such a post later (chat.update: the idle warning, once someone is back).
+ */
 export interface SlackPoster {
-  postMessage(channel: string, message: SlackMessage): Promise<void>;
+  postMessage(channel: string, message: SlackMessage): Promise<PostedMessage>;
+  /** `posted` is what postMessage returned: chat.update takes a channel id, never a user id. */
+  updateMessage(posted: PostedMessage, message: SlackMessage): Promise<void>;
 }
 
 /**
@@ -58,15 +69,24 @@ export function createSlackResponder(options: { fetch?: typeof fetch } = {}): Sl
 
 export function createSlackPoster(options: { botToken: string; apiUrl: string; fetch?: typeof fetch }): SlackPoster {
   const send = options.fetch ?? fetch;
+  const call = async (method: string, payload: Record<string, unknown>) => {
+    const response = await send(`${options.apiUrl}/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${options.botToken}` },
+      body: JSON.stringify(payload),
+    });
+    const body = (await response.json().catch(() => ({ ok: false, error: `http_${response.status}` }))) as { ok?: boolean; error?: string; channel?: unknown; ts?: unknown };
+    if (!body.ok) throw new SlackApiError(method, body.error ?? `http_${response.status}`);
+    return body;
+  };
   return {
     async postMessage(channel, message) {
-      const response = await send(`${options.apiUrl}/chat.postMessage`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${options.botToken}` },
-        body: JSON.stringify({ channel, ...message, unfurl_links: false }),
-      });
-      const body = (await response.json().catch(() => ({ ok: false, error: `http_${response.status}` }))) as { ok?: boolean; error?: string };
-      if (!body.ok) throw new SlackApiError('chat.postMessage', body.error ?? `http_${response.status}`);
+      const body = await call('chat.postMessage', { channel, ...message, unfurl_links: false });
+      return { channel: typeof body.channel === 'string' ? body.channel : channel, ts: typeof body.ts === 'string' ? body.ts : '' };
+    },
+    async updateMessage(posted, message) {
+      // Both text and blocks: chat.update keeps the old blocks when given neither, and drops them for a text alone.
+      await call('chat.update', { channel: posted.channel, ts: posted.ts, text: message.text, blocks: message.blocks ?? [] });
     },
   };
 }

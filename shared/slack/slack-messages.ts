@@ -137,11 +137,13 @@ export function alreadyStoppingMessage(): SlackMessage {
   return plain('The team IDEs are already stopping. I\'ll say in the channel when they are gone.');
 }
 
-/** What `/ide status` adds for a run that is starting or running: its current end and its cost so far. */
+/** What `/ide status` adds for a run that is starting or running: its current end, its cost so far, and whether it is in use. */
 export interface StatusLifetime {
   endsAt: Date;
   now: Date;
   cost?: CostEstimate;
+  /** Each seat's state as the host last reported it (shared/idle), and when the run stops for idleness. */
+  idle?: { seatNotes: ReadonlyMap<number, string>; line?: string };
 }
 
 /** `Cost so far: about $0.42 …`, labelled an estimate, with how it was reckoned. */
@@ -159,11 +161,13 @@ export function statusMessage(stack: TeamStack, roster: Roster, lifetime?: Statu
       : stack.run.endsAt ? `, ends ${slackTime(new Date(stack.run.endsAt))}` : '';
     blocks.push(section(`Started by ${mention(stack.run.requestedBy)} ${slackTime(stack.createdAt)}${ends}.`));
     if (lifetime?.cost) blocks.push(section(costLine(lifetime.cost)));
+    if (lifetime?.idle?.line) blocks.push(section(lifetime.idle.line));
     const seats = stack.run.slots.map((slot) => {
       const member = roster.find((candidate) => candidate.slot === slot);
       const holder = member ? mention(member.userId) : '(no longer on the roster)';
       const url = stack.outputs[OUTPUT.devUrl(slot)];
-      return `• dev-${slot} ${holder}${url ? ` — ${url}` : ''}`;
+      const state = lifetime?.idle?.seatNotes.get(slot);
+      return `• dev-${slot} ${holder}${url ? ` — ${url}` : ''}${state ? ` (${state})` : ''}`;
     });
     blocks.push(...listSections('*Seats:*', seats, { maxChars: 20_000, more: 'the stack\'s outputs in the CloudFormation console list every link.' }));
   }

@@ -14,7 +14,7 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/core/logger';
-import { SlackApiError, type SlackMessage, type SlackPoster } from '../../shared/slack/slack-api';
+import { type PostedMessage, SlackApiError, type SlackMessage, type SlackPoster } from '../../shared/slack/slack-api';
 import { checkSlackMessage } from './slack-limits';
 
 /** The stack every CloudFormation test event is about (STACK_NAME_PREFIX team-ide-test). */
@@ -57,23 +57,43 @@ export function passwordSecretArn(slot: number): string {
 export interface Post {
   channel: string;
   message: SlackMessage;
+  /** The post's timestamp, as chat.postMessage answers it. */
+  ts: string;
+}
+
+export interface Update {
+  posted: PostedMessage;
+  message: SlackMessage;
 }
 
 /**
- * A SlackPoster that keeps what it posted, checked against Slack's limits. `failWith` makes
- * every post throw; a post to one of `privateChannels` fails as Slack answers for a private
- * channel the bot was not invited to.
+ * A SlackPoster that keeps what it posted and edited, checked against Slack's limits.
+ * `failWith` makes every post throw; a post to one of `privateChannels` fails as Slack answers
+ * for a private channel the bot was not invited to. A direct message (to a user id) lands in
+ * a `D…` channel, as in Slack, and chat.update refuses a user id or a message it never posted.
  */
-export function recordingPoster(options: { failWith?: Error; privateChannels?: string[] } = {}): SlackPoster & { posts: Post[]; text: () => string } {
+export function recordingPoster(options: { failWith?: Error; privateChannels?: string[] } = {}): SlackPoster & { posts: Post[]; updates: Update[]; text: () => string } {
   const posts: Post[] = [];
+  const updates: Update[] = [];
   return {
     posts,
-    text: () => JSON.stringify(posts),
+    updates,
+    text: () => JSON.stringify({ posts, updates }),
     async postMessage(channel, message) {
       checkSlackMessage(message, `chat.postMessage to ${channel}`);
       if (options.failWith) throw options.failWith;
       if (options.privateChannels?.includes(channel)) throw new SlackApiError('chat.postMessage', 'channel_not_found');
-      posts.push({ channel, message });
+      const ts = `1764320000.${String(posts.length + 1).padStart(6, '0')}`;
+      posts.push({ channel, message, ts });
+      return { channel: /^[UW]/.test(channel) ? `D${channel.slice(1)}` : channel, ts };
+    },
+    async updateMessage(posted, message) {
+      checkSlackMessage(message, `chat.update of ${posted.channel} ${posted.ts}`);
+      if (options.failWith) throw options.failWith;
+      if (/^[UW]/.test(posted.channel)) throw new SlackApiError('chat.update', 'channel_not_found');
+      const original = posts.find((post) => post.ts === posted.ts && (post.channel === posted.channel || `D${post.channel.slice(1)}` === posted.channel));
+      if (!original) throw new SlackApiError('chat.update', 'message_not_found');
+      updates.push({ posted, message });
     },
   };
 }
