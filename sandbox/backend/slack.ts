@@ -1,13 +1,15 @@
 /**
- * The sandbox's Slack: the two ways the functions talk to Slack (chat.postMessage with the
- * bot token, and a slash command's response_url), keeping every message for the CLI and
- * the tests, and printing each as one readable line; and the Web API methods setup, the
+ * The sandbox's Slack: the ways the functions talk to Slack (chat.postMessage and
+ * chat.update with the bot token, and a slash command's response_url), keeping every message
+ * for the CLI and the tests, and printing each as one readable line; and the Web API methods setup, the
  * doctor and `/ide roster add` call (auth.test, users.info, apps.manifest.*), answering as
  * Slack does: the token's scopes in `x-oauth-scopes`, no email without users:read.email,
  * manifests with anything but https URLs refused. It refuses what Slack refuses: a message
  * over Block Kit's limits (`invalid_blocks`), a post in a private channel the bot was not
  * invited to (`channel_not_found`, SANDBOX_PRIVATE_CHANNELS); a user id as the channel is a
- * direct message from the bot.
+ * direct message from the bot, answered with the conversation's own `D…` id, which chat.update
+ * needs (a user id there is `channel_not_found`, as Slack documents); chat.update edits only a
+ * message the bot posted, by its channel and ts (`message_not_found` otherwise).
  */
 import { randomBytes } from 'node:crypto';
 import { blockKitProblems } from './slack-limits';
@@ -20,6 +22,10 @@ export interface SandboxSlackMessage {
   via: 'chat.postMessage' | 'response_url';
   /** The channel of a chat.postMessage; a user id for a direct message. */
   channel?: string;
+  /** Slack's timestamp of a chat.postMessage, its id within the channel. */
+  ts?: string;
+  /** When chat.update last changed it. */
+  editedAt?: string;
   /** The id in `/slack/respond/<id>`: one per slash command. */
   responseUrlId?: string;
   /** `ephemeral` or `in_channel`, for response_url messages. */
@@ -112,6 +118,8 @@ export class SandboxSlack {
     switch (method) {
       case 'chat.postMessage':
         return this.postMessage(token, body);
+      case 'chat.update':
+        return this.update(token, body);
       case 'auth.test':
         return this.withBot(token, (bot) => ok({ url: `https://${this.workspace.teamName}.slack.com/`, team: this.workspace.teamName, user: 'team-ide', team_id: this.workspace.teamId, user_id: bot.botUserId, bot_id: bot.botId, is_enterprise_install: false }));
       case 'users.info':
@@ -136,7 +144,33 @@ export class SandboxSlack {
     const message = this.keep({ via: 'chat.postMessage', channel: body.channel }, body);
     // Slack's ts: seconds.microseconds, unique per channel.
     const ts = `${Math.floor(Date.parse(message.at) / 1000)}.${String(message.seq).padStart(6, '0')}`;
-    return { status: 200, body: { ok: true, channel: body.channel, ts, message: { type: 'message', text: message.text, ts } } };
+    message.ts = ts;
+    return { status: 200, body: { ok: true, channel: conversationOf(body.channel), ts, message: { type: 'message', text: message.text, ts } } };
+  }
+
+  /** chat.update: the bot edits one of its own posts, found by the conversation's id and the post's ts. */
+  private update(token: string | undefined, body: Record<string, unknown>): SlackAnswer {
+    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
+    if (token !== this.options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    const { channel, ts } = body;
+    // A direct message is edited by its D… id: a user id names no conversation here.
+    if (typeof channel !== 'string' || channel === '' || /^[UW]/.test(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+    if (this.options.privateChannels.includes(channel)) return this.refuse(channel, 'channel_not_found');
+    const message = this.messages.find((candidate) => candidate.via === 'chat.postMessage' && candidate.ts === ts && candidate.channel !== undefined && conversationOf(candidate.channel) === channel);
+    if (!message) return { status: 200, body: { ok: false, error: 'message_not_found' } };
+    if (typeof body.text !== 'string' && !Array.isArray(body.blocks)) return { status: 200, body: { ok: false, error: 'no_text' } };
+    const problems = blockKitProblems(body);
+    if (problems.length > 0) return this.refuse(channel, 'invalid_blocks', problems);
+    // Slack keeps the old blocks only when given neither blocks nor text (refused above: no_text); a text alone replaces them.
+    const text = typeof body.text === 'string' ? body.text : message.text;
+    const blocks = Array.isArray(body.blocks) ? (body.blocks as unknown[]) : undefined;
+    message.text = text;
+    if (blocks && blocks.length > 0) message.blocks = blocks;
+    else delete message.blocks;
+    message.rendered = renderMessage(text, message.blocks, this.options.nameOf);
+    message.editedAt = new Date().toISOString();
+    this.options.log(`edited in ${/^D/.test(channel) ? 'a DM' : `#${channel}`}: ${message.rendered.replace(/\n+/g, ' | ')}`);
+    return { status: 200, body: { ok: true, channel, ts, text, message: { type: 'message', text, ts } } };
   }
 
   /** Runs `answer` for a known bot token; every answer carries the token's scopes, as Slack's do. */
@@ -253,6 +287,9 @@ export class SandboxSlack {
 }
 
 const ok = (fields: Record<string, unknown>): SlackAnswer => ({ status: 200, body: { ok: true, ...fields } });
+
+/** The conversation a chat.postMessage to `channel` lands in: a user id opens the bot's direct message with them, `D…`. */
+const conversationOf = (channel: string): string => (/^[UW]/.test(channel) ? `D${channel.slice(1)}` : channel);
 
 function scopesOf(manifest: Record<string, unknown>): string[] {
   const scopes = (manifest.oauth_config as { scopes?: { bot?: unknown } } | undefined)?.scopes?.bot;

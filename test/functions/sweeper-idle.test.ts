@@ -8,7 +8,9 @@ import { pressKeepRunning } from '../../shared/idle/idle-buttons';
 import type { SeatStatus } from '../../shared/idle/seat-report';
 import { pressStop } from '../../shared/runs/run-buttons';
 import type { SlackMessage } from '../../shared/slack/slack-api';
-import { runStack } from '../helpers/run-fixtures';
+import { loadConfig } from '../../shared/core/config';
+import { validEnv } from '../fixtures';
+import { type Post, runStack } from '../helpers/run-fixtures';
 import { at, MARKERS, resetSweeperMocks, sweeperHarness, type SweeperHarnessOptions } from '../helpers/sweeper-harness';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -65,11 +67,13 @@ function setup(options: SweeperHarnessOptions = {}) {
     host.seats[slot] = { status, lastHeartbeat: clock.now.getTime() };
   };
   const press = (userId: string, button: Button) => ({ teamId: 'T0000TEAM', userId, value: button.value });
-  return { ...harness, host, minute, minutesUntil, seat, press };
+  /** What slack-interactions hands the buttons: the same clients and clock, its whole config. */
+  const buttonDeps = { ...harness.deps, config: loadConfig(validEnv(options.env)) };
+  return { ...harness, host, minute, minutesUntil, seat, press, buttonDeps };
 }
 
 const buttonsOf = (message: SlackMessage | undefined): Button[] => ((message?.blocks?.find((block) => block.type === 'actions') as ActionsBlock | undefined)?.elements ?? []) as Button[];
-const idleWarnings = (posts: { message: SlackMessage }[]) => posts.filter((post) => buttonsOf(post.message).some((button) => button.action_id === 'keep_running'));
+const idleWarnings = (posts: Post[]) => posts.filter((post) => buttonsOf(post.message).some((button) => button.action_id === 'keep_running'));
 
 describe('sweeper: the idle stop', () => {
   beforeEach(() => {
@@ -157,15 +161,15 @@ describe('sweeper: the idle stop', () => {
 
   it('resets the idle clock once when "Keep running" is pressed twice', async () => {
     // Prepare: warned at 09:33.
-    const { minutesUntil, slack, clock, deps, press, store } = setup();
+    const { minutesUntil, slack, clock, buttonDeps, press, store } = setup();
     await minutesUntil('09:33:00');
     const keep = buttonsOf(idleWarnings(slack.posts)[0]?.message)[0] as Button;
 
     // Act: alice presses at 09:35, bob at 09:36, then nobody uses the run.
     clock.now = at('09:35:00');
-    const first = await pressKeepRunning(deps, press('U0000AAA1', keep));
+    const first = await pressKeepRunning(buttonDeps, press('U0000AAA1', keep));
     clock.now = at('09:36:00');
-    const second = await pressKeepRunning(deps, press('U0000LEAD', keep));
+    const second = await pressKeepRunning(buttonDeps, press('U0000LEAD', keep));
     const after = await minutesUntil('11:00:00');
 
     // Assess: one reset, from alice's press: the next warning at 10:05, the stop at 10:20.
@@ -180,13 +184,13 @@ describe('sweeper: the idle stop', () => {
   });
 
   it('lets "Keep running" win over a stop that comes after it, and a stop win over a late press', async () => {
-    const { minutesUntil, slack, clock, deps, press } = setup();
+    const { minutesUntil, slack, clock, buttonDeps, press } = setup();
     await minutesUntil('09:48:00');
     const keep = buttonsOf(idleWarnings(slack.posts)[0]?.message)[0] as Button;
 
     // The run stopped at 09:48: a press a moment later finds it gone.
     clock.now = at('09:48:10');
-    const late = await pressKeepRunning(deps, press('U0000AAA1', keep));
+    const late = await pressKeepRunning(buttonDeps, press('U0000AAA1', keep));
 
     expect(late.mode).toBe('replace');
     expect(late.message.text).toMatch(/already stopped/);
@@ -194,11 +198,11 @@ describe('sweeper: the idle stop', () => {
   });
 
   it('stops the run from the idle warning\'s "Stop now", as /ide stop does', async () => {
-    const { minutesUntil, slack, deps, press } = setup();
+    const { minutesUntil, slack, buttonDeps, press } = setup();
     await minutesUntil('09:33:00');
     const stopNow = buttonsOf(idleWarnings(slack.posts)[0]?.message)[1] as Button;
 
-    const reply = await pressStop(deps, press('U0000AAA1', stopNow));
+    const reply = await pressStop(buttonDeps, press('U0000AAA1', stopNow));
 
     expect(reply.mode).toBe('replace');
     expect(reply.message.text).toContain('<@U0000AAA1> is stopping the team IDEs');

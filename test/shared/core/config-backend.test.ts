@@ -37,6 +37,13 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
     ]);
   });
 
+  it('runs the idle clock fast in the sandbox only, when SANDBOX_IDLE_MINUTE_SECONDS says so', () => {
+    const sandbox = loadConfig(sandboxEnv({ IDLE_MINUTES: '5', WARNING_MINUTES: '2', SANDBOX_IDLE_MINUTE_SECONDS: '1' }));
+
+    expect(sandbox.idle).toEqual({ afterMs: 5_000, warningMs: 2_000, silentMs: 5_000 });
+    expect(configProblems(sandboxEnv({ SANDBOX_IDLE_MINUTE_SECONDS: '61' }))).toEqual(['SANDBOX_IDLE_MINUTE_SECONDS must be a whole number of seconds from 1 to 60']);
+  });
+
   it('takes the sandbox with every endpoint pointed at it', () => {
     expect(loadConfig(sandboxEnv()).backend).toBe('sandbox');
   });

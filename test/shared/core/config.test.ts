@@ -71,6 +71,10 @@ describe('loadConfig', () => {
     ['CERTIFICATE_KEY_TYPE', 'ed25519', 'CERTIFICATE_KEY_TYPE must be ecdsa (P-256, the default) or rsa'],
     ['CERTIFICATE_CHANNEL', '#general', 'CERTIFICATE_CHANNEL must be a Slack channel id like C0123ABCD'],
     ['ACME_ACCOUNT_KEY_PARAMETER', '', 'ACME_ACCOUNT_KEY_PARAMETER is missing'],
+    ['IDLE_MINUTES', '4', 'IDLE_MINUTES must be 0 (no idle stop) or a whole number of minutes from 5 to 240'],
+    ['IDLE_MINUTES', '241', 'IDLE_MINUTES must be 0 (no idle stop) or a whole number of minutes from 5 to 240'],
+    ['IDLE_MINUTES', '30m', 'IDLE_MINUTES must be 0 (no idle stop) or a whole number of minutes from 5 to 240'],
+    ['SANDBOX_IDLE_MINUTE_SECONDS', '2', 'SANDBOX_IDLE_MINUTE_SECONDS is set, which makes the idle stop count fast minutes: unset it, or set IDE_BACKEND=sandbox'],
   ])('refuses %s=%j', (name, value, problem) => {
     expect(configProblems(validEnv({ [name]: value })).join('\n')).toContain(problem);
   });
@@ -101,6 +105,12 @@ describe('loadConfig', () => {
     expect(configProblems(validEnv({ FAILED_JOBS_QUEUE_URL: 'team-ide-test-failed-jobs' }))).toEqual([
       'FAILED_JOBS_QUEUE_URL must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
     ]);
+  });
+
+  it('stops a run nobody uses after 30 minutes and a warning of WARNING_MINUTES, unless IDLE_MINUTES says otherwise', () => {
+    expect(loadConfig(validEnv()).idle).toEqual({ afterMs: 30 * 60_000, warningMs: 15 * 60_000, silentMs: 5 * 60_000 });
+    expect(loadConfig(validEnv({ IDLE_MINUTES: '0' })).idle.afterMs).toBe(0);
+    expect(loadConfig(validEnv({ IDLE_MINUTES: '240', WARNING_MINUTES: '5' })).idle).toMatchObject({ afterMs: 240 * 60_000, warningMs: 5 * 60_000 });
   });
 
   it('refuses a default lifetime longer than the maximum', () => {

@@ -24,6 +24,18 @@ describe('createBotPoster', () => {
     expect(api.calls[0]).toMatchObject({ authorization: 'Bearer xoxb-test', body: { channel: 'C0000TEAM', text: 'one' } });
   });
 
+  it('edits a post with the same token, read once', async () => {
+    const api = slackApi();
+    const loadBotToken = vi.fn(async () => 'xoxb-test');
+    const poster = createBotPoster({ loadBotToken, apiUrl: 'https://slack.example.test/api', fetch: api.fetch });
+
+    const posted = await poster.postMessage('C0000TEAM', { text: 'one' });
+    await poster.updateMessage({ channel: 'C0000TEAM', ts: posted.ts }, { text: 'two' });
+
+    expect(loadBotToken).toHaveBeenCalledTimes(1);
+    expect(api.calls[1]).toMatchObject({ url: 'https://slack.example.test/api/chat.update', authorization: 'Bearer xoxb-test', body: { channel: 'C0000TEAM', ts: '1.2', text: 'two' } });
+  });
+
   it('reads the token again after a failed read', async () => {
     const api = slackApi();
     const loadBotToken = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('ThrottlingException')).mockResolvedValue('xoxb-test');

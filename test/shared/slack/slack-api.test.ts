@@ -18,6 +18,30 @@ describe('createSlackPoster', () => {
     expect(JSON.parse(String(init?.body))).toMatchObject({ channel: 'C0000TEAM', text: 'hello' });
   });
 
+  it('answers where the post went: Slack\'s channel id and the message\'s ts', async () => {
+    const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch: fakeFetch(200, { ok: true, channel: 'D0000LEAD', ts: '1764320000.000100' }) });
+
+    expect(await poster.postMessage('U0000LEAD', { text: 'hello' })).toEqual({ channel: 'D0000LEAD', ts: '1764320000.000100' });
+  });
+
+  it('edits a post with chat.update, giving the text and the blocks so no old block stays', async () => {
+    const fetch = fakeFetch(200, { ok: true, channel: 'C0000TEAM', ts: '1764320000.000100' });
+    const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch });
+
+    await poster.updateMessage({ channel: 'C0000TEAM', ts: '1764320000.000100' }, { text: 'back' });
+
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('http://127.0.0.1:9/api/chat.update');
+    expect(init?.headers).toMatchObject({ Authorization: 'Bearer xoxb-fake' });
+    expect(JSON.parse(String(init?.body))).toEqual({ channel: 'C0000TEAM', ts: '1764320000.000100', text: 'back', blocks: [] });
+  });
+
+  it('throws Slack\'s error code when chat.update refuses', async () => {
+    const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch: fakeFetch(200, { ok: false, error: 'message_not_found' }) });
+
+    await expect(poster.updateMessage({ channel: 'C0000TEAM', ts: '1.2' }, { text: 'back' })).rejects.toThrow(new SlackApiError('chat.update', 'message_not_found'));
+  });
+
   it('throws Slack\'s error code when Slack answers ok: false', async () => {
     const poster = createSlackPoster({ botToken: 'xoxb-fake', apiUrl: 'http://127.0.0.1:9/api', fetch: fakeFetch(200, { ok: false, error: 'not_in_channel' }) });
 
