@@ -33,6 +33,8 @@ import {
   readSandboxAcme,
   readSandboxEnv,
   readSnapshotMs,
+  readSandboxSeats,
+  readSeatReportMs,
   readStackDelayMs,
   readSweepSeconds,
   SANDBOX,
@@ -86,6 +88,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const sweepSeconds = readSweepSeconds(settingsEnv);
   const faults = readFaults(settingsEnv);
   const privateChannels = readPrivateChannels(settingsEnv);
+  const hosts = { initial: readSandboxSeats(settingsEnv), reportMs: readSeatReportMs(settingsEnv) };
   const sender = defaultSender(settingsEnv);
   const acme = readSandboxAcme(settingsEnv);
   await assertPortsFree(ports);
@@ -136,6 +139,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(runSeconds !== undefined ? { runSeconds } : {}),
       faults,
       privateChannels,
+      hosts,
       failedJobsQueueName: new URL(config.failedJobsQueueUrl).pathname.split('/').pop() ?? '',
       // Lambda waits 1 and then 2 minutes before its retries; the sandbox, seconds.
       lambda: { offlineUrl: urls.lambda, functions: service.asyncSettings, retryDelaysMs: [1000, 2000] },

@@ -130,6 +130,21 @@ export function readRunSeconds(env: Record<string, string | undefined>): number 
  */
 export const readSweepSeconds = (env: Record<string, string | undefined>) => wholeNumber(env, 'SANDBOX_SWEEP_SECONDS', 10, 1, 3600, 'a number of seconds');
 
+/** SANDBOX_SEATS: what every seat of a run answers until `POST /sandbox/seats` marks it: never opened (idle) or connected (alive). */
+export function readSandboxSeats(env: Record<string, string | undefined>): 'idle' | 'alive' {
+  const value = env.SANDBOX_SEATS?.trim() || 'idle';
+  if (value !== 'idle' && value !== 'alive') throw new SandboxSetupError(`SANDBOX_SEATS must be idle or alive, not "${value}"`);
+  return value;
+}
+
+/**
+ * How often the hosts report their seats: each minute of the idle clock, which
+ * SANDBOX_IDLE_MINUTE_SECONDS shortens for the functions too (shared/core/config.ts).
+ */
+export function readSeatReportMs(env: Record<string, string | undefined>): number {
+  return env.SANDBOX_IDLE_MINUTE_SECONDS?.trim() ? wholeNumber(env, 'SANDBOX_IDLE_MINUTE_SECONDS', 60, 1, 60, 'a number of seconds') * 1000 : 60_000;
+}
+
 /** SANDBOX_ACME=pebble runs Pebble (Let's Encrypt's test CA) and lets the certificate function obtain a certificate from it at start. */
 export function readSandboxAcme(env: Record<string, string | undefined>): 'pebble' | undefined {
   const value = env.SANDBOX_ACME?.trim();

@@ -27,6 +27,7 @@ import {
 } from './aws-protocols';
 import { CLOUDFORMATION_NAMESPACE, SandboxCloudFormation } from './cloudformation/service';
 import { SandboxEc2 } from './ec2';
+import { SandboxHosts, type SeatsRequest } from './hosts';
 import { type FaultSwitch, Faults } from './faults';
 import { type AsyncSettings, SandboxLambda } from './lambda';
 import { type PublishedRecordSet, SandboxRoute53 } from './route53';
@@ -76,6 +77,8 @@ export interface BackendOptions {
   faults?: readonly FaultSwitch[];
   /** SANDBOX_PRIVATE_CHANNELS: private channels the bot was not invited to. */
   privateChannels?: readonly string[];
+  /** The hosts' seat reports: how often (default a minute) and what an unmarked seat answers (default idle). */
+  hosts?: { reportMs: number; initial: 'idle' | 'alive' };
   /** The name in FAILED_JOBS_QUEUE_URL; the queue answers at `<backend url>/<account>/<name>`. */
   failedJobsQueueName?: string;
   /** Lambda Invoke in front of serverless-offline: its URL, and each function's asynchronous settings. */
@@ -94,6 +97,8 @@ export interface SandboxBackend {
   account: SandboxAccount;
   failedJobs: SandboxQueue;
   faults: Faults;
+  /** The hosts' seat reports (hosts.ts); `POST /sandbox/seats` marks seats alive or idle. */
+  hosts: SandboxHosts;
   close(): Promise<void>;
 }
 
@@ -145,6 +150,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     delayMs: options.stackDelayMs,
     secrets: secretsManager,
     ebs,
+    parameters: parameterStore,
     publish: (event) => {
       lastActivityAt = Date.now();
       return options.publish(event);
@@ -161,6 +167,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     ...(options.workspace ? { workspace: options.workspace } : {}),
   });
   const faults = new Faults(options.faults ?? [], (line) => options.log('faults', line));
+  const hosts = new SandboxHosts({ cloudFormation, parameters: parameterStore, reportMs: options.hosts?.reportMs ?? 60_000, initial: options.hosts?.initial ?? 'idle', log: (line) => options.log('hosts', line) });
   const failedJobs = new SandboxQueue(`/${options.accountId}/${options.failedJobsQueueName ?? 'failed-jobs'}`, (line) => options.log('sqs', line));
   const lambda = options.lambda
     ? new SandboxLambda({
@@ -180,6 +187,11 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     if (request.method === 'GET' && url.pathname === '/slack/messages') {
       const answer: SlackMessagesAnswer = { messages: slack.list(Number(url.searchParams.get('after') ?? 0)) };
       return json(200, answer);
+    }
+    if (url.pathname === '/sandbox/seats' && (request.method === 'GET' || request.method === 'POST')) {
+      if (request.method === 'GET') return json(200, hosts.describe());
+      const seats = parseSeatsRequest(await readBody(request));
+      return typeof seats === 'string' ? json(400, { error: seats }) : json(200, hosts.change(seats));
     }
     if (request.method === 'GET' && url.pathname === '/sandbox/activity') {
       const answer: BackendActivity = { idleMs: Date.now() - lastActivityAt, stacksInProgress: cloudFormation.stacksInProgress(), invocationsPending: lambda?.pending() ?? 0 };
@@ -267,7 +279,9 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     account,
     failedJobs,
     faults,
+    hosts,
     close: async () => {
+      hosts.close();
       cloudFormation.close();
       route53.close();
       lambda?.close();
@@ -289,6 +303,23 @@ function answerOrError(answer: () => WireResponse, toError: (error: AwsServiceEr
 
 function json(status: number, body: unknown): WireResponse {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+}
+
+/** `POST /sandbox/seats`: `{"status":"alive"|"idle"|"unreachable","slots":[1]}` or `{"reporting":false}`; a string says what is wrong. */
+function parseSeatsRequest(body: string): SeatsRequest | string {
+  const usage = 'send {"status":"alive"|"idle"|"unreachable","slots":[1,2]} (slots optional: every seat) or {"reporting":true|false}';
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return `not JSON: ${usage}`;
+  }
+  const { status, slots, reporting } = parsed ?? {};
+  if (status !== undefined && status !== 'alive' && status !== 'idle' && status !== 'unreachable') return `unknown status ${JSON.stringify(status)}: ${usage}`;
+  if (slots !== undefined && (!Array.isArray(slots) || !slots.every((slot) => Number.isInteger(slot) && slot >= 1 && slot <= 999))) return `slots must be seat numbers: ${usage}`;
+  if (reporting !== undefined && typeof reporting !== 'boolean') return `reporting must be true or false: ${usage}`;
+  if (status === undefined && reporting === undefined) return usage;
+  return { ...(status ? { status } : {}), ...(slots ? { slots: slots as number[] } : {}), ...(reporting !== undefined ? { reporting } : {}) } as SeatsRequest;
 }
 
 /** Slack's Web API takes JSON or a form; response_urls take JSON. */

@@ -17,6 +17,8 @@ interface StoredParameter {
   modifiedAt: Date;
   /** The KMS key of a SecureString: AWS's default `alias/aws/ssm` unless PutParameter named another. */
   keyId?: string;
+  /** Set when the parameter is created (CloudFormation's AWS::SSM::Parameter); kept across overwrites. */
+  tags?: Record<string, string>;
 }
 
 type Tier = 'Standard' | 'Advanced';
@@ -43,7 +45,26 @@ export class SandboxParameterStore {
     const previous = this.parameters.get(name);
     const version = (previous?.version ?? 0) + 1;
     const key = type === 'SecureString' ? { keyId: keyId ?? previous?.keyId ?? 'alias/aws/ssm' } : {};
-    this.parameters.set(name, { name, type, value, version, tier: tier ?? previous?.tier ?? 'Standard', modifiedAt: new Date(), ...key });
+    const tags = previous?.tags ? { tags: previous.tags } : {};
+    this.parameters.set(name, { name, type, value, version, tier: tier ?? previous?.tier ?? 'Standard', modifiedAt: new Date(), ...key, ...tags });
+  }
+
+  /** Creates a tagged parameter, as CloudFormation's AWS::SSM::Parameter does; refuses an existing name. */
+  create(name: string, value: string, type: string, tags: Record<string, string>): void {
+    if (this.parameters.has(name)) throw new AwsServiceError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    this.tierFor(undefined, 'Standard', value);
+    this.put(name, value, type, 'Standard');
+    (this.parameters.get(name) as StoredParameter).tags = { ...tags };
+  }
+
+  /** A parameter's tags (ListTagsForResource), for the checks IAM would make on them. */
+  tagsOf(name: string): Record<string, string> | undefined {
+    return this.parameters.get(name)?.tags;
+  }
+
+  /** Deletes a parameter, as CloudFormation does with its stack; a missing one is already gone. */
+  remove(name: string): void {
+    this.parameters.delete(name);
   }
 
   /** Makes PutParameter on `name` fail as IAM would refuse it: to show what a role without the right sees. */
@@ -52,9 +73,9 @@ export class SandboxParameterStore {
   }
 
   /** The stored value and tier, for tests and the sandbox's own checks. */
-  peek(name: string): { value: string; tier: Tier; version: number } | undefined {
+  peek(name: string): { value: string; tier: Tier; version: number; modifiedAt: Date } | undefined {
     const parameter = this.parameters.get(name);
-    return parameter ? { value: parameter.value, tier: parameter.tier, version: parameter.version } : undefined;
+    return parameter ? { value: parameter.value, tier: parameter.tier, version: parameter.version, modifiedAt: parameter.modifiedAt } : undefined;
   }
 
   /** The names held now, for tests and the sandbox's own checks. */

@@ -14,6 +14,7 @@ import { TAG } from '../../../shared/stack/team-stack';
 import { AwsServiceError, queryStringList, queryStructList } from '../aws-protocols';
 import type { SandboxEbs } from '../ebs';
 import type { SandboxSecretsManager } from '../secrets-manager';
+import type { SandboxParameterStore } from '../ssm';
 import {
   checkCapabilities,
   checkRules,
@@ -38,6 +39,8 @@ export interface SandboxCloudFormationOptions {
   delayMs: number;
   secrets: SandboxSecretsManager;
   ebs: SandboxEbs;
+  /** Where a stack's AWS::SSM::Parameter resources live (the host's seat report). */
+  parameters: SandboxParameterStore;
   /** Where status changes go, as the EventBridge rule delivers them to stack-events. */
   publish: (event: StackStatusChangeEvent) => Promise<void>;
   /** One readable line per stack status change. */
@@ -243,10 +246,11 @@ export class SandboxCloudFormation {
     this.setStackStatus(stack, 'CREATE_COMPLETE');
   }
 
-  /** Creates what the sandbox keeps of a resource (secrets and volumes); returns why it failed, if it did. */
+  /** Creates what the sandbox keeps of a resource (secrets, volumes, SSM parameters); returns why it failed, if it did. */
   private createResource(resource: PlannedResource): string | undefined {
     if (resource.type === 'AWS::EC2::Volume') return this.createVolume(resource);
     if (resource.type === 'AWS::EC2::Instance') return this.attachVolumes(resource);
+    if (resource.type === 'AWS::SSM::Parameter') return this.createParameter(resource);
     if (resource.type !== 'AWS::SecretsManager::Secret') return undefined;
     const { Name, SecretString, GenerateSecretString } = resource.properties;
     try {
@@ -278,6 +282,31 @@ export class SandboxCloudFormation {
     const zone = this.options.ebs.subnetZone(String(subnetId ?? resource.properties.SubnetId ?? ''));
     const elsewhere = volumes.find(({ VolumeId }) => this.options.ebs.zoneOf(String(VolumeId)) !== zone);
     return elsewhere ? `Volume '${String(elsewhere.VolumeId)}' is not in the same availability zone as instance '${resource.physicalId}' (Service: Ec2, Status Code: 400, Error Code: InvalidVolume.ZoneMismatch)` : undefined;
+  }
+
+  /** AWS::SSM::Parameter: CloudFormation makes String and StringList parameters only, never a SecureString. */
+  private createParameter(resource: PlannedResource): string | undefined {
+    const { Value, Type, Tags } = resource.properties;
+    if (Type !== 'String' && Type !== 'StringList') return `Properties validation failed for resource ${resource.logicalId} with message: #/Type: ${String(Type)} is not a valid enum value`;
+    try {
+      this.options.parameters.create(resource.physicalId, String(Value), Type, Object.fromEntries(Object.entries((Tags ?? {}) as Record<string, unknown>).map(([key, value]) => [key, String(value)])));
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /**
+   * The runs that are up, as a host sees its own: the stack, its run id and seats, and the
+   * instance it runs on. For the stand-in of the hosts' seat reports (hosts.ts).
+   */
+  runningHosts(): { stackName: string; stackId: string; runId: string; slots: number[]; instanceId: string }[] {
+    return this.stacks.flatMap((stack) => {
+      const instance = stack.created.find((resource) => resource.type === 'AWS::EC2::Instance');
+      const { RunId, Slots } = stack.parameters;
+      if (stack.status !== 'CREATE_COMPLETE' || !instance || typeof RunId !== 'string' || !Array.isArray(Slots)) return [];
+      return [{ stackName: stack.stackName, stackId: stack.stackId, runId: RunId, slots: Slots.map(Number), instanceId: instance.physicalId }];
+    });
   }
 
   /** The resource that fails when the run seats `failSlot`: the wait condition the host signals, with boot.sh's failure message. */
@@ -338,6 +367,7 @@ export class SandboxCloudFormation {
   /** Returns why the resource could not be deleted, if it could not. */
   private deleteResource(resource: PlannedResource): string | undefined {
     if (resource.type === 'AWS::SecretsManager::Secret') this.options.secrets.delete(resource.physicalId);
+    if (resource.type === 'AWS::SSM::Parameter') this.options.parameters.remove(resource.physicalId);
     if (resource.type === 'AWS::EC2::Volume') {
       if (resource.deletionPolicy === 'Snapshot') return this.options.ebs.snapshotAndDeleteVolume(resource.physicalId);
       if (resource.deletionPolicy !== 'Retain') this.options.ebs.deleteVolume(resource.physicalId);

@@ -310,6 +310,8 @@ function nameResource(resource: PhysicalResource, name: string, context: StackCo
     resource.attributes.Id = resource.ref;
   } else if (resource.type === 'AWS::Route53::RecordSet') {
     resource.ref = name.replace(/\.$/, '');
+  } else if (resource.type === 'AWS::SSM::Parameter') {
+    resource.ref = name;
   }
 }
 
