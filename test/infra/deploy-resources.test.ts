@@ -77,9 +77,11 @@ describe('the deployment (serverless.yml)', () => {
       // DeleteStack needs no iam:PassRole: CloudFormation deletes with the role the stack was created with.
       expect(statements.flatMap(actions)).not.toContain('iam:PassRole');
       expect(resourcesOf(statements, 'ssm:PutParameter')[0]).toEqual(expect.stringContaining('parameter/team-ide-ci/runs/*'));
-      expect(resourcesOf(statements, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
       expect(statements.flatMap(actions)).not.toContain('cloudformation:CreateStack');
     }
+    expect(resourcesOf(interactions, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*')]);
+    // The idle stop reads the host's seat reports, and writes none of them.
+    expect(resourcesOf(sweeper, 'ssm:GetParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci-ides/*/seats')]);
     // The sweeper replays stack-events' failed jobs: a replayed stop records the run's saved work as stack-events would.
     expect(resourcesOf(sweeper, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);
     expect(resourcesOf(interactions, 'ssm:PutParameter')).toEqual([expect.stringContaining('parameter/team-ide-ci/runs/*'), expect.stringContaining('parameter/team-ide-ci/work/*')]);

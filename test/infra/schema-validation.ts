@@ -42,6 +42,9 @@ function collectFormats(value: unknown, into: Set<string>): void {
 
 const cache = new Map<string, ValidateFunction>();
 
+/** `\p{L}` and friends mean Unicode classes only with the u flag; every other pattern compiles as before. */
+const schemaRegExp = Object.assign((pattern: string, flags: string) => new RegExp(pattern, /\\[pP]\{/.test(pattern) ? `${flags}u` : flags), { code: 'new RegExp' });
+
 /** Some CloudFormation schemas end patterns with Python's `\Z`, which JavaScript spells `$`. */
 function translatePythonAnchors(node: unknown): void {
   if (Array.isArray(node)) {
@@ -68,8 +71,9 @@ export function compileSchemaFile(file: string): ValidateFunction {
   delete schema.$schema;
   delete schema.$id;
   translatePythonAnchors(schema);
-  // unicodeRegExp off: the CloudFormation schemas carry Python-style escapes (\-) that the u flag rejects.
-  const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, logger: false, unicodeRegExp: false });
+  // unicodeRegExp off: the CloudFormation schemas carry Python-style escapes (\-) that the u flag rejects;
+  // a pattern with Unicode classes (\p{L}) gets the u flag, which it needs to mean what Python reads.
+  const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, logger: false, unicodeRegExp: false, code: { regExp: schemaRegExp } });
   addFormats(ajv);
   const formats = new Set<string>();
   collectFormats(schema, formats);

@@ -189,6 +189,7 @@ describe('team stack template', () => {
         'InstanceProfile',
         'WaitHandle',
         'Instance',
+        'SeatReport',
         'WaitCondition',
         'DataVolume',
       ].sort(),
@@ -312,14 +313,16 @@ describe('team stack template', () => {
     expect(resource(expandedTemplate(), 'DevPassword5').DeletionPolicy).toBeUndefined();
   });
 
-  it('scopes the instance role to the two parameters and this run’s secrets', () => {
+  it('scopes the instance role to the two parameters, this run’s secrets and this run’s seat report', () => {
     // Prepare
     const role = properties(expandedTemplate(), 'Role');
     const statements = role.Policies[0].PolicyDocument.Statement as Record<string, any>[];
-    const [parameters, secrets] = statements;
+    const [parameters, secrets, seatReport] = statements;
 
     // Assess
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
+    expect(seatReport).toEqual({ Sid: 'SeatReport', Effect: 'Allow', Action: 'ssm:PutParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/${RunId}/seats' } });
+    expect(properties(expandedTemplate(), 'SeatReport')).toMatchObject({ Name: { 'Fn::Sub': '/${AWS::StackName}/${RunId}/seats' }, Type: 'String', Value: '{"seats":[]}' });
     expect(parameters?.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
     expect(JSON.stringify(parameters?.Resource)).not.toContain('*');
     for (const name of ['CertificateParameterName', 'DashboardUsersParameterName']) {

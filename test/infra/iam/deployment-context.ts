@@ -51,6 +51,8 @@ export interface DeploymentContext {
     imageArn: string;
     keyPairArn: string;
     secretArn: string;
+    /** The host's seat report (infra/team-stack.yaml, SeatReport) of run-1. */
+    seatReportArn: string;
     hostedZoneArn: string;
     changeArn: string;
     domainName: string;
@@ -94,6 +96,7 @@ export function deploymentContext(region: string): DeploymentContext {
       imageArn: arn('ec2', 'image/ami-0123456789abcdef0', ''),
       keyPairArn: ec2('key-pair/team-ide-debug'),
       secretArn: arn('secretsmanager', `secret:${stackName}/run-1/dev-1-AbCdEf`),
+      seatReportArn: arn('ssm', `parameter/${stackName}/run-1/seats`),
       hostedZoneArn: `arn:${PARTITION}:route53:::hostedzone/${settings.HOSTED_ZONE_ID}`,
       changeArn: `arn:${PARTITION}:route53:::change/C0123456789ABCDEFGHIJ`,
       domainName: settings.DOMAIN_NAME as string,

@@ -479,5 +479,64 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       // Assess
       expect(results.map((line) => line.split(': ').at(-1))).toEqual([...Array(3).fill('Allowed'), ...Array(7).fill('ImplicitlyDenied')]);
     });
+
+    it('writes only its own run\'s seat report: the one tagged with the instance it runs on', async () => {
+      // Prepare: this host is i-0123456789abcdef0; a report is tagged with the instance of its run.
+      const self = d.stack.instanceArn;
+      const other = self.replace('i-0123456789abcdef0', 'i-0fedcba9876543210');
+      const report = (runId: string) => d.ssmParameterArn(`/${d.teamStackName}/${runId}/seats`);
+      const put = (resource: string, tag: string | undefined, source = self): IamRequest => ({
+        action: 'ssm:PutParameter',
+        resource,
+        context: { 'ec2:SourceInstanceARN': source, ...(tag ? { 'aws:ResourceTag/team-ide:host': tag } : {}) },
+      });
+
+      // Act
+      const results = await outcomes(d.roleArn('HostRole'), policiesOf('HostRole'), [
+        put(report('run-1'), self),
+        // Another run's report, tagged with its own host.
+        put(report('run-2'), other),
+        // The credentials of another host, writing this run's report.
+        put(report('run-1'), self, other),
+        // A new parameter: nothing is tagged yet.
+        put(report('run-9'), undefined),
+        // Another run's markers and the run's end, even tagged.
+        put(d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/ends-at`), self),
+        put(d.ssmParameterArn(`${d.runsPath}/51af3dc0-da77-11e4-872e-1234567db123/idle-kept`), self),
+        put(d.ssmParameterArn(`/team-ide-prod-ides/run-1/seats`), self),
+        { action: 'ssm:DeleteParameter', resource: report('run-1'), context: { 'ec2:SourceInstanceARN': self, 'aws:ResourceTag/team-ide:host': self } },
+        { action: 'ssm:AddTagsToResource', resource: report('run-2'), context: { 'ec2:SourceInstanceARN': self, 'aws:ResourceTag/team-ide:host': other, 'aws:RequestTag/team-ide:host': self, 'aws:TagKeys': ['team-ide:host'] } },
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(8).fill('ImplicitlyDenied')]);
+    });
+  });
+
+  describe('the in-stack host role (the template deployed alone)', () => {
+    it('writes only its own run\'s seat report', async () => {
+      // Prepare: the template's own Role, as CloudFormation resolves it for stack team-ide-demo, run 1764320000.
+      const parameters = teamStackParameters(loadConfig(validEnv({ INSTANCE_PROFILE_NAME: '' })).team, { runId: '1764320000', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)!, previews: false });
+      const plan = checkTemplate(teamTemplateBody, parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })), ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'], {
+        stackName: 'team-ide-demo',
+        stackId: `arn:aws:cloudformation:${region}:${d.accountId}:stack/team-ide-demo/51af3dc0-da77-11e4-872e-1234567db123`,
+        region,
+        accountId: d.accountId,
+      });
+      const role = plan.resources.find((resource) => resource.type === 'AWS::IAM::Role');
+      const policies = (role?.properties.Policies as { PolicyName: string; PolicyDocument: NamedPolicy['policy'] }[]).map((policy) => ({ name: policy.PolicyName, policy: policy.PolicyDocument }));
+      const roleArn = `arn:aws:iam::${d.accountId}:role/team-ide-demo-Role-ABCDEF`;
+
+      // Act
+      const results = await outcomes(roleArn, policies, [
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide-demo/1764320000/seats') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide-demo/1764319999/seats') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide-other/1764320000/seats') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide-demo/1764320000/other') },
+      ], d);
+
+      // Assess
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(3).fill('ImplicitlyDenied')]);
+    });
   });
 });

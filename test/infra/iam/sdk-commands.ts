@@ -63,6 +63,8 @@ const LISTS_MARKERS = new Set(['stack-events', 'sweeper']);
 /** Who writes the saved-work records under /<prefix>/work, and who lists (and deletes) them. */
 const WRITES_WORK_RECORDS = new Set(['launcher', 'stack-events', 'sweeper', 'slack-interactions']);
 const LISTS_WORK_RECORDS = new Set(['launcher', 'stack-events', 'sweeper']);
+/** Who reads the host's seat report: the idle stop, and /ide status. */
+const READS_SEAT_REPORT = new Set(['launcher', 'sweeper']);
 
 /** The SSM parameters a function names in a command: its markers, the roster, the roster's claims, the work records. */
 function parametersOf(d: DeploymentContext, fn: DeployedFunction, kinds: { markers?: ReadonlySet<string>; roster?: boolean; claims?: boolean; work?: boolean }): string[] {
@@ -148,7 +150,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
       if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey, ...parametersOf(d, fn, { roster: true })];
-      const parameters = parametersOf(d, fn, { markers: READS_LIFETIME, roster: true, claims: true });
+      const parameters = [...parametersOf(d, fn, { markers: READS_LIFETIME, roster: true, claims: true }), ...(READS_SEAT_REPORT.has(functionBase(fn)) ? [d.stack.seatReportArn] : [])];
       // /ide status shows the certificate's status.
       if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
       return parameters;

@@ -233,6 +233,8 @@ export function requestsFor(type: string, action: string, d: DeploymentContext, 
   }
   if (type === 'AWS::EC2::SecurityGroup' && action.startsWith('ec2:') && !wildcardOnly) return [{ resource: stack.securityGroupArn, context: existingGroup(d) }];
   if (action.startsWith('secretsmanager:') && !wildcardOnly) return [{ resource: stack.secretArn, context: { ...requestTags(d) } }];
+  // The seat report, created with the tag naming the instance beside the stack's own tags.
+  if (type === 'AWS::SSM::Parameter' && !wildcardOnly) return [{ resource: stack.seatReportArn, context: { ...requestTags(d), 'aws:RequestTag/team-ide:host': stack.instanceArn } }];
   if (wildcardOnly) return [{ resource: '*' }];
   throw new Error(`no request described for ${action} of ${type}: add how CloudFormation calls it to requestsFor (test/infra/iam/team-stack-permissions.ts)`);
 }
