@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import templateSource from './team-stack.yaml';
 import bootScript from './host/boot.sh';
 import images from './host/images.sh';
+import seatReport from './host/seat-report.sh';
 import traefikStatic from './host/traefik.yaml';
 import traefikDynamic from './host/dynamic.yaml';
 
@@ -34,6 +35,8 @@ export interface TeamTemplateParts {
   traefikDynamic: string;
   /** infra/host/images.sh: the pinned image tags boot.sh sources */
   images: string;
+  /** infra/host/seat-report.sh: which IDEs are in use, every minute, for the idle stop */
+  seatReport: string;
 }
 
 /** Thrown when the parts cannot make a valid template. */
@@ -82,6 +85,7 @@ export function renderHostScript(parts: Omit<TeamTemplateParts, 'template'>): st
     compressedFile(`${HOST_FILES_DIR}/traefik.yaml`, parts.traefikStatic, '0644'),
     compressedFile(`${HOST_FILES_DIR}/dynamic.yaml`, parts.traefikDynamic, '0644'),
     compressedFile(`${HOST_FILES_DIR}/images.sh`, parts.images, '0644'),
+    compressedFile(`${HOST_FILES_DIR}/seat-report.sh`, parts.seatReport, '0755'),
     compressedFile(`${HOST_FILES_DIR}/boot.sh`, parts.bootScript, '0755'),
     `exec /bin/bash "\${HOST_ROOT:-}${HOST_FILES_DIR}/boot.sh"\n`,
   ].join('');
@@ -119,4 +123,5 @@ export const teamTemplateBody: string = assembleTeamTemplate({
   traefikStatic,
   traefikDynamic,
   images,
+  seatReport,
 });

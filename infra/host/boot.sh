@@ -25,6 +25,9 @@
 # before Docker starts; the homes of developers absent from this run stay
 # untouched.
 #
+# In use or idle: a timer runs seat-report.sh every minute, which reports each
+# IDE's /healthz to the run's seat report in SSM for the sweeper's idle stop.
+#
 # Secrets: the TLS key, the dashboard hash and the passwords go from the aws
 # CLI straight to files of mode 600; none is echoed, put on a command line or
 # in a label. There is no `set -x` on purpose.
@@ -54,6 +57,10 @@ source "${HOST_FILES}/images.sh"
 readonly TRAEFIK_DIR="${HOST_ROOT:-}/etc/team-ide/traefik"
 readonly ENV_DIR="${HOST_ROOT:-}/etc/team-ide/env"
 readonly HOMES_DIR="${HOST_ROOT:-}/srv/team-ide"
+readonly SYSTEMD_DIR="${HOST_ROOT:-}/etc/systemd/system"
+# The seat report's timer and what it reads (seat-report.sh).
+readonly SEATS_UNIT=team-ide-seats
+readonly SEATS_ENV="${HOST_ROOT:-}/etc/team-ide/seat-report.env"
 # Secrets are created in parallel with the instance and normally exist long
 # before the boot asks; the wait covers a slow create, not a missing secret.
 readonly SECRET_TIMEOUT="${SECRET_TIMEOUT:-120}"
@@ -100,6 +107,8 @@ check_values() {
   [[ -z ${DATA_VOLUME_ID} || ${DATA_VOLUME_ID} =~ ^vol-[0-9a-f]{8,17}$ ]]
   [[ -z ${DATA_SNAPSHOT_ID} || ${DATA_SNAPSHOT_ID} =~ ^snap-[0-9a-f]{8,17}$ ]]
   [[ ${PREVIEWS} == on || ${PREVIEWS} == off ]]
+  # They name the seat report (/<stack name>/<run id>/seats) the environment file carries.
+  [[ ${STACK_NAME} =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ && ${RUN_ID} =~ ^[A-Za-z0-9-]{1,64}$ ]]
   IFS=, read -r -a slots <<<"${SLOTS}"
   ((${#slots[@]} > 0))
   local slot member
@@ -295,6 +304,12 @@ start_traefik() {
   done
 }
 
+# Each IDE's fixed address on its own network, where the seat report asks it
+# directly (Traefik joins each network first and gets .2 from Docker).
+ide_address() {
+  printf '172.17.%s.10' "$1"
+}
+
 # code-server checks the password itself, per container: dev-1's password
 # cannot open dev-2, and a password never leaves its own env file. The image's
 # ENTRYPOINT already carries `--bind-addr 0.0.0.0:8080 .`; naming the same
@@ -325,7 +340,7 @@ start_ide() {
   # uid 1000 is the coder user of the image.
   chown 1000:1000 "${home}" "${home}/project"
   docker run --detach --name "${name}" --hostname "${name}" --restart unless-stopped \
-    --network "team-ide-slot-$1" \
+    --network "team-ide-slot-$1" --ip "$(ide_address "$1")" \
     --cap-drop ALL "${capabilities[@]}" \
     --memory "${IDE_MEMORY_MIB}m" --memory-swap "${IDE_MEMORY_MIB}m" \
     --cpus "${IDE_CPUS}" --pids-limit "${IDE_PIDS}" \
@@ -368,9 +383,30 @@ expect_answer() {
 
 # A preview name reaches the IDE's code-server, which refuses it without a
 # login (401): that shows the route, a certificate that covers the name, and
-# --proxy-domain at work, and reaches no app.
+# --proxy-domain at work, and reaches no app. It asks for /healthz, the one
+# path code-server does not count as use: any other would make the IDE look
+# opened before anyone had its password.
 check_preview() {
-  expect_answer "8080.dev-$1.${DOMAIN_NAME}" "${EXPOSED_PORT}" / 401 "$2"
+  expect_answer "8080.dev-$1.${DOMAIN_NAME}" "${EXPOSED_PORT}" /healthz 401 "$2"
+}
+
+# Every minute, seat-report.sh tells SSM which IDEs are in use: a systemd timer,
+# so systemd runs it again after a failure or a reboot, and a run that hangs
+# (an unreachable SSM) is stopped before the next.
+start_seat_reports() {
+  local slot addresses=''
+  for slot in "${slots[@]}"; do
+    addresses+="${addresses:+ }${slot}=$(ide_address "${slot}"):8080"
+  done
+  printf 'SEATS_PARAMETER=/%s/%s/seats\nSEAT_ADDRESSES=%s\nAWS_REGION=%s\n' \
+    "${STACK_NAME}" "${RUN_ID}" "${addresses}" "${AWS_REGION:?}" >"${SEATS_ENV}"
+  install -d -m 0755 "${SYSTEMD_DIR}"
+  printf '[Unit]\nDescription=team-ide: report which IDEs are in use\nAfter=docker.service\n\n[Service]\nType=oneshot\nEnvironmentFile=/etc/team-ide/seat-report.env\nExecStart=/bin/bash /opt/team-ide/seat-report.sh\nTimeoutStartSec=50\n' \
+    >"${SYSTEMD_DIR}/${SEATS_UNIT}.service"
+  printf '[Unit]\nDescription=team-ide: report which IDEs are in use, every minute\n\n[Timer]\nOnActiveSec=0\nOnUnitActiveSec=60\nAccuracySec=1\n\n[Install]\nWantedBy=timers.target\n' \
+    >"${SYSTEMD_DIR}/${SEATS_UNIT}.timer"
+  systemctl daemon-reload
+  systemctl enable --now "${SEATS_UNIT}.timer"
 }
 
 # The host is not among the admins: the dashboard must refuse it (403 from the
@@ -461,6 +497,9 @@ main() {
     begin check-dashboard
     check_dashboard "${deadline}"
   fi
+
+  begin start-seat-reports
+  start_seat_reports
 
   begin signal-success
   signal SUCCESS "team-ide: ${#slots[@]} IDE(s) answer through Traefik after ${SECONDS}s"

@@ -83,7 +83,7 @@ describe('boot dry run for slots 1,2,5', () => {
 
     // Assess
     expect(callsOf(result, 'dnf')).toEqual([{ command: 'dnf', args: ['install', '--assumeyes', '--quiet', 'docker'] }]);
-    expect(callsOf(result, 'systemctl')).toEqual([{ command: 'systemctl', args: ['enable', '--now', 'docker'] }]);
+    expect(callsOf(result, 'systemctl')[0]).toEqual({ command: 'systemctl', args: ['enable', '--now', 'docker'] });
     expect(pulls.sort()).toEqual([IMAGES.CODE_SERVER_IMAGE, IMAGES.TRAEFIK_IMAGE]);
   });
 
@@ -284,9 +284,9 @@ describe('boot dry run for slots 1,2,5', () => {
       ['dev-1.code.example.com:443:127.0.0.1', 'https://dev-1.code.example.com:443/healthz'],
       ['dev-2.code.example.com:443:127.0.0.1', 'https://dev-2.code.example.com:443/healthz'],
       ['dev-5.code.example.com:443:127.0.0.1', 'https://dev-5.code.example.com:443/healthz'],
-      ['8080.dev-1.code.example.com:443:127.0.0.1', 'https://8080.dev-1.code.example.com:443/'],
-      ['8080.dev-2.code.example.com:443:127.0.0.1', 'https://8080.dev-2.code.example.com:443/'],
-      ['8080.dev-5.code.example.com:443:127.0.0.1', 'https://8080.dev-5.code.example.com:443/'],
+      ['8080.dev-1.code.example.com:443:127.0.0.1', 'https://8080.dev-1.code.example.com:443/healthz'],
+      ['8080.dev-2.code.example.com:443:127.0.0.1', 'https://8080.dev-2.code.example.com:443/healthz'],
+      ['8080.dev-5.code.example.com:443:127.0.0.1', 'https://8080.dev-5.code.example.com:443/healthz'],
     ]);
     expect(steps.filter((step) => step?.startsWith('check-previews-'))).toEqual(['check-previews-dev-1', 'check-previews-dev-2', 'check-previews-dev-5']);
     for (const check of checks) {
@@ -374,7 +374,7 @@ describe('boot dry run with ExposedPort 8443', () => {
       expect(rendered.entryPoints.dashboard.address).toBe(`${TRAEFIK_IP}:9443`);
       expect(callsOf(result, 'curl').map((call) => call.args.at(-1))).toEqual(expect.arrayContaining([
         'https://dev-3.code.example.com:8443/healthz',
-        'https://8080.dev-3.code.example.com:8443/',
+        'https://8080.dev-3.code.example.com:8443/healthz',
       ]));
       expect(optionValues(dockerRun(result.calls, 'dev-3')?.args ?? [], '--env')).toEqual(['VSCODE_PROXY_URI=https://{{port}}.dev-3.code.example.com:8443']);
     } finally {

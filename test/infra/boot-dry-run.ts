@@ -86,6 +86,16 @@ export interface DryRunSecrets {
   passwords: Record<string, string>;
 }
 
+/** One run of the seat report the boot installed, with the stubs: what it printed, and the value it wrote. */
+export interface SeatReportRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  calls: StubCall[];
+  /** The report it put in SSM, as the file it named with `--value file://`. */
+  value: string | undefined;
+}
+
 export interface DryRunResult {
   exitCode: number;
   stdout: string;
@@ -97,6 +107,12 @@ export interface DryRunResult {
   hostRoot: string;
   secrets: DryRunSecrets;
   userData: string;
+  /**
+   * Runs the seat report once as its timer would: /opt/team-ide/seat-report.sh with the
+   * environment file the boot wrote, the stubs on PATH, and each IDE address's /healthz
+   * answer (`address:port` → `status:lastHeartbeat`; an address left out refuses).
+   */
+  runSeatReport: (seats: Record<string, string>, options?: { fail?: string }) => Promise<SeatReportRun>;
   cleanup: () => Promise<void>;
 }
 
@@ -163,7 +179,8 @@ export function sampleHeaderValues(options: DryRunOptions): Record<string, strin
   };
 }
 
-function parseLog(text: string): { calls: StubCall[]; envFiles: Record<string, string> } {
+/** The stub's log: each call, and the env files `docker run` read. */
+export function parseLog(text: string): { calls: StubCall[]; envFiles: Record<string, string> } {
   const calls: StubCall[] = [];
   const envFiles: Record<string, string> = {};
   for (const record of text.split('\x1e')) {
@@ -250,6 +267,30 @@ export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResul
     },
   );
   const { calls, envFiles } = parseLog(await readFile(logFile, 'utf8'));
+  const runSeatReport = async (seats: Record<string, string>, runOptions: { fail?: string } = {}): Promise<SeatReportRun> => {
+    const reportLog = path.join(workDir, 'seat-report.log');
+    await writeFile(reportLog, '');
+    // What the timer's EnvironmentFile gives it, and nothing of the boot's own environment.
+    const unitEnv = parseEnvLines(await readFile(path.join(hostRoot, 'etc/team-ide/seat-report.env'), 'utf8'));
+    const seatEnv: NodeJS.ProcessEnv = {
+      ...unitEnv,
+      PATH: env.PATH,
+      HOME: workDir,
+      LANG: 'C',
+      STUB_LOG: reportLog,
+      STUB_FIXTURES: fixtures,
+      STUB_FAIL: runOptions.fail ?? '',
+      STUB_SEATS: Object.entries(seats).map(([address, answer]) => `${address}=${answer}`).join(' '),
+    };
+    const ran = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', [path.join(hostRoot, 'opt/team-ide/seat-report.sh')], { env: seatEnv, cwd: workDir, timeout: 30_000 }, (error, out, err) => {
+        resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(out), stderr: String(err) });
+      });
+    });
+    const { calls: reportCalls } = parseLog(await readFile(reportLog, 'utf8'));
+    const value = reportCalls.find((call) => call.command === 'put-value')?.args[0];
+    return { ...ran, calls: reportCalls.filter((call) => call.command !== 'put-value'), value };
+  };
   return {
     exitCode,
     stdout,
@@ -259,8 +300,14 @@ export async function runBootDryRun(options: DryRunOptions): Promise<DryRunResul
     hostRoot,
     secrets,
     userData,
+    runSeatReport,
     cleanup: () => rm(workDir, { recursive: true, force: true }),
   };
+}
+
+/** KEY=VALUE lines, as systemd's EnvironmentFile reads them (no quotes here). */
+function parseEnvLines(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 }
 
 /** The value after an option in an argument list (`--name value`), or undefined. */

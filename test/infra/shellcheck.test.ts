@@ -42,7 +42,7 @@ describe('shellcheck', () => {
     const { status, output } = shellcheck(files);
 
     // Assess
-    expect(files).toEqual(expect.arrayContaining(['infra/host/boot.sh', 'test/infra/stubs/command-stub.sh', 'scripts/install-code-server.sh']));
+    expect(files).toEqual(expect.arrayContaining(['infra/host/boot.sh', 'infra/host/seat-report.sh', 'test/infra/stubs/command-stub.sh', 'scripts/install-code-server.sh']));
     expect(output).toBe('');
     expect(status).toBe(0);
   });

@@ -11,6 +11,7 @@ import bootScript from '../../infra/host/boot.sh';
 import traefikStatic from '../../infra/host/traefik.yaml';
 import traefikDynamic from '../../infra/host/dynamic.yaml';
 import images from '../../infra/host/images.sh';
+import seatReport from '../../infra/host/seat-report.sh';
 import {
   HOST_SCRIPT_PLACEHOLDER,
   TeamTemplateError,
@@ -34,7 +35,7 @@ function hostFilesOf(script: string): Record<string, string> {
   return files;
 }
 const repoRoot = path.resolve(__dirname, '..', '..');
-const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic, images };
+const parts = { template: templateSource, bootScript, traefikStatic, traefikDynamic, images, seatReport };
 
 describe('assembleTeamTemplate', () => {
   it('puts the host script in place of the placeholder as one YAML string', () => {
@@ -56,6 +57,7 @@ describe('assembleTeamTemplate', () => {
       '/opt/team-ide/traefik.yaml': withoutCommentLines(traefikStatic),
       '/opt/team-ide/dynamic.yaml': withoutCommentLines(traefikDynamic),
       '/opt/team-ide/images.sh': withoutCommentLines(images),
+      '/opt/team-ide/seat-report.sh': withoutCommentLines(seatReport),
       '/opt/team-ide/boot.sh': withoutCommentLines(bootScript),
     });
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /bin/bash "${HOST_ROOT:-}/opt/team-ide/boot.sh"');
@@ -63,7 +65,7 @@ describe('assembleTeamTemplate', () => {
 
   it('keeps the host files to about a third of their size in the user data', () => {
     // Prepare
-    const plain = [bootScript, traefikStatic, traefikDynamic, images].map((text) => Buffer.byteLength(withoutCommentLines(text))).reduce((sum, size) => sum + size);
+    const plain = [bootScript, traefikStatic, traefikDynamic, images, seatReport].map((text) => Buffer.byteLength(withoutCommentLines(text))).reduce((sum, size) => sum + size);
 
     // Act
     const script = renderHostScript(parts);
@@ -142,6 +144,7 @@ describe('assembleTeamTemplate', () => {
       'infra/host/boot.sh',
       'infra/host/dynamic.yaml',
       'infra/host/images.sh',
+      'infra/host/seat-report.sh',
       'infra/host/traefik.yaml',
       'infra/team-stack.yaml',
       'infra/team-template.ts',

@@ -5,16 +5,11 @@
  * this is code-server's: a preview name reaches the developer's app only with their session
  * cookie, and that cookie is scoped so that dev-1's previews get it and dev-2's do not.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { dockerRun, optionValues, runBootDryRun } from '../infra/boot-dry-run';
-import { CODE_SERVER_INSTALL_HINT, installedCodeServer } from '../helpers/code-server';
-import { freePorts, waitFor } from '../helpers/local-servers';
+import { type BootsCodeServer, CODE_SERVER_INSTALL_HINT, installedCodeServer, startBootsCodeServer } from '../helpers/code-server';
+import { freePorts } from '../helpers/local-servers';
 
 const installed = installedCodeServer();
 const inCi = Boolean(process.env.CI);
@@ -50,77 +45,49 @@ describe('previews against a real code-server', () => {
   });
 
   describe.skipIf(!installed)(`code-server ${installed?.version ?? ''} started as the boot starts dev-1`, () => {
-    let workDir: string;
     let app: Server;
-    let codeServer: ChildProcess | undefined;
-    let log = '';
+    let codeServer: BootsCodeServer | undefined;
     let codeServerPort: number;
     let appPort: number;
     let password: string;
     let flags: string[];
-    let proxyUri: string;
     const seenByApp: { url: string; cookie: string }[] = [];
     const jar = new CookieJar();
+    const log = () => codeServer?.log() ?? '';
 
     beforeAll(async () => {
-      // What the boot runs for dev-1 of a run under example.test, with previews on.
-      const boot = await runBootDryRun({ slots: ['1'], domainName: DOMAIN, previews: 'on' });
-      try {
-        const run = dockerRun(boot.calls, 'dev-1')?.args ?? [];
-        const image = run.findIndex((arg) => arg.startsWith('codercom/code-server:'));
-        flags = run.slice(image + 1);
-        proxyUri = optionValues(run.slice(0, image), '--env').find((value) => value.startsWith('VSCODE_PROXY_URI='))?.slice('VSCODE_PROXY_URI='.length) ?? '';
-        password = /^PASSWORD=(.*)$/m.exec(Object.values(boot.envFiles)[0] ?? '')?.[1] ?? '';
-      } finally {
-        await boot.cleanup();
-      }
-
-      workDir = await mkdtemp(path.join(tmpdir(), 'team-ide-code-server-'));
-      [codeServerPort, appPort] = (await freePorts(2)) as [number, number];
+      [appPort] = (await freePorts(1)) as [number];
       app = createServer((req, res) => {
         seenByApp.push({ url: req.url ?? '', cookie: req.headers.cookie ?? '' });
         res.setHeader('content-type', 'text/plain');
         res.end('hello from the developer\'s app');
       });
       await new Promise<void>((resolve) => app.listen(appPort, '127.0.0.1', resolve));
-
-      // On loopback and in a folder of the test's own; every other flag exactly as the boot gives it.
-      const args = flags.map((flag) => (flag === '0.0.0.0:8080' ? `127.0.0.1:${codeServerPort}` : flag === '/home/coder/project' ? workDir : flag));
-      codeServer = spawn(installed!.node, [installed!.entry, ...args], {
-        cwd: workDir,
-        env: { PATH: process.env.PATH, HOME: workDir, PASSWORD: password, VSCODE_PROXY_URI: proxyUri },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      codeServer.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      codeServer.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-      await waitFor('code-server answering /healthz', async () => {
-        if (codeServer?.exitCode !== null) throw new Error(`code-server exited (${codeServer?.exitCode}):\n${log}`);
-        return (await send(codeServerPort, `dev-1.${DOMAIN}`, { path: '/healthz' }).catch(() => undefined))?.status === 200 ? true : undefined;
-      }, 90_000, 500);
+      // What the boot runs for dev-1 of a run under example.test, with previews on: on loopback and in a folder of the test's own.
+      codeServer = await startBootsCodeServer(installed!, DOMAIN);
+      ({ port: codeServerPort, password, flags } = codeServer);
     }, 150_000);
 
     afterAll(async () => {
-      codeServer?.kill('SIGTERM');
-      if (codeServer && codeServer.exitCode === null) await new Promise((resolve) => codeServer?.once('exit', resolve));
+      await codeServer?.stop();
       await new Promise((resolve) => app?.close(resolve));
-      if (workDir) await rm(workDir, { recursive: true, force: true });
     });
 
     it('runs with the boot’s flags: proxying dev-1’s preview names, its Ports panel on the public address', () => {
-      onTestFailed(() => console.error(log));
+      onTestFailed(() => console.error(log()));
       expect(flags).toEqual(['--bind-addr', '0.0.0.0:8080', '--auth', 'password', '--disable-telemetry', '--disable-update-check', '--proxy-domain', `dev-1.${DOMAIN}`, '/home/coder/project']);
-      expect(log).toContain(`{{port}}.dev-1.${DOMAIN}`);
-      expect(log).toContain(`Using proxy URI in PORTS tab: https://{{port}}.dev-1.${DOMAIN}`);
+      expect(log()).toContain(`{{port}}.dev-1.${DOMAIN}`);
+      expect(log()).toContain(`Using proxy URI in PORTS tab: https://{{port}}.dev-1.${DOMAIN}`);
       expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
     });
 
     it('refuses a preview without the session cookie: the login page for a browser, 401 otherwise, and the app sees nothing', async () => {
-      // Act
+      // Act: first what the boot's check-previews step asks through Traefik: /healthz, which code-server does not count as use.
+      const bootCheck = await send(codeServerPort, `8080.dev-1.${DOMAIN}`, { path: '/healthz' });
+      const stillUnopened = JSON.parse((await send(codeServerPort, `dev-1.${DOMAIN}`, { path: '/healthz' })).body) as unknown;
       const browser = await send(codeServerPort, `${appPort}.dev-1.${DOMAIN}`, { path: '/index.html', headers: { accept: 'text/html' } });
       const login = await send(codeServerPort, `${appPort}.dev-1.${DOMAIN}`, { path: `/login?to=/index.html`, headers: { accept: 'text/html' } });
       const script = await send(codeServerPort, `${appPort}.dev-1.${DOMAIN}`, { path: '/api/data' });
-      // What the boot's check-previews step asks through Traefik.
-      const bootCheck = await send(codeServerPort, `8080.dev-1.${DOMAIN}`, { path: '/' });
 
       // Assess
       expect(browser.status).toBe(302);
@@ -129,6 +96,7 @@ describe('previews against a real code-server', () => {
       expect(login.body).toContain('type="password"');
       expect(script.status).toBe(401);
       expect(bootCheck.status).toBe(401);
+      expect(stillUnopened).toEqual({ status: 'expired', lastHeartbeat: 0 });
       expect(seenByApp).toEqual([]);
     });
 

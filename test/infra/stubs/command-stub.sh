@@ -9,7 +9,11 @@
 # file: a blank device, exit 2). $STUB_FAIL makes one kind of call fail:
 # docker-pull, aws-ssm, aws-secrets, secrets-late (each secret is found only at
 # the second read), device-late (the data volume shows at the second lsblk),
-# healthz:<host> or previews:<host> (a preview name that reaches no IDE).
+# healthz:<host> or previews:<host> (a preview name that reaches no IDE),
+# ssm-put (the seat report's write denied). $STUB_SEATS answers code-server's
+# /healthz at an IDE's own address, as "address:port=status:lastHeartbeat"
+# words; an address it does not name refuses the connection. An `ssm
+# put-parameter --value file://…` records the file's content as `put-value`.
 set -euo pipefail
 
 readonly US=$'\x1f' RS=$'\x1e'
@@ -55,6 +59,14 @@ aws)
     [[ ${fail} != aws-ssm ]] || { echo 'An error occurred (AccessDeniedException) (stub)' >&2; exit 254; }
     parameter=$(option --name "$@")
     answer_fixture "${STUB_FIXTURES:?}/ssm/${parameter//\//_}" ParameterNotFound
+    ;;
+  'ssm put-parameter')
+    [[ ${fail} != ssm-put ]] || { echo 'An error occurred (AccessDeniedException) when calling the PutParameter operation (stub)' >&2; exit 254; }
+    value=$(option --value "$@")
+    if [[ ${value} == file://* ]]; then
+      record put-value "$(cat "${value#file://}")"
+    fi
+    echo 42
     ;;
   'secretsmanager get-secret-value')
     [[ ${fail} != aws-secrets ]] || { echo 'An error occurred (AccessDeniedException) (stub)' >&2; exit 254; }
@@ -103,6 +115,18 @@ blkid)
   ;;
 curl)
   url="${*: -1}"
+  if [[ ${url} =~ ^http://([0-9.]+:[0-9]+)/healthz$ ]]; then
+    address=${BASH_REMATCH[1]}
+    for seat in ${STUB_SEATS-}; do
+      if [[ ${seat%%=*} == "${address}" ]]; then
+        answer=${seat#*=}
+        printf '{"status":"%s","lastHeartbeat":%s}' "${answer%%:*}" "${answer#*:}"
+        exit 0
+      fi
+    done
+    echo "curl: (7) Failed to connect to ${address%:*} port ${address#*:}: Connection refused" >&2
+    exit 7
+  fi
   if [[ ${fail} == healthz:* && ${url} == *"//${fail#healthz:}:"* ]]; then
     echo 'curl: (22) The requested URL returned error: 502' >&2
     exit 22
