@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -26,13 +27,17 @@ async function status(report: { value: string; at: string }, options: { env?: Re
   ssm.on(GetParameterCommand, { Name: REPORT }).resolves({ Parameter: { Name: REPORT, Value: report.value, LastModifiedDate: at(report.at) } });
   const slack = recordingResponder();
   const handler = makeHandler({
-    config: loadConfig(validEnv(options.env)),
+    // Without saved work: the status reads no snapshot.
+    config: loadConfig(validEnv({ KEEP_WORK: 'false', ...options.env })),
     logger: recordingLogger(),
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
+    ec2: new EC2Client({ region: 'eu-west-1' }),
     slack,
     templateBody: '',
     now: () => at('10:00:00'),
+    sleep: async () => undefined,
+    workWaitMs: 0,
     newRunId: () => RUN_ID,
     lookUpUser: async () => undefined,
   });

@@ -5,11 +5,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler, type SlackInteractionsDeps } from '../../functions/slack-interactions';
 import { loadConfig } from '../../shared/core/config';
 import { encodeKeepValue } from '../../shared/idle/idle-messages';
-import { signedHeaders } from '../../sandbox/slack-request';
+import { blockActionsBody, signedHeaders } from '../../sandbox/slack-request';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
 import { fakeParameterStore, recordingLogger, runStack, STACK_UUID } from '../helpers/run-fixtures';
-import { blockActionsBody, recordingFetch } from '../helpers/slack-interaction';
+import { recordingFetch } from '../helpers/slack-interaction';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);

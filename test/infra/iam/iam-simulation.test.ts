@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { teamTemplateBody } from '../../../infra/team-template';
 import { checkTemplate, parseTemplate } from '../../../sandbox/backend/cloudformation/template';
 import { loadConfig } from '../../../shared/core/config';
-import { teamStackParameters } from '../../../shared/stack/team-stack';
+import { NO_DATA_VOLUME, teamStackParameters } from '../../../shared/stack/team-stack';
 import { shareHost } from '../../../shared/team/host-shares';
 import { INSTANCE_TYPES } from '../../../shared/team/instance-types';
 import { seatsFor, validEnv } from '../../fixtures';
@@ -516,7 +516,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
   describe('the in-stack host role (the template deployed alone)', () => {
     it('writes only its own run\'s seat report', async () => {
       // Prepare: the template's own Role, as CloudFormation resolves it for stack team-ide-demo, run 1764320000.
-      const parameters = teamStackParameters(loadConfig(validEnv({ INSTANCE_PROFILE_NAME: '' })).team, { runId: '1764320000', slots: [1], instanceType: 't3.large', share: shareHost('t3.large', 1)!, previews: false });
+      const parameters = teamStackParameters(loadConfig(validEnv({ INSTANCE_PROFILE_NAME: '' })).team, { runId: '1764320000', seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME, previews: false });
       const plan = checkTemplate(teamTemplateBody, parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })), ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'], {
         stackName: 'team-ide-demo',
         stackId: `arn:aws:cloudformation:${region}:${d.accountId}:stack/team-ide-demo/51af3dc0-da77-11e4-872e-1234567db123`,

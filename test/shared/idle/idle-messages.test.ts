@@ -47,6 +47,18 @@ describe('idle messages', () => {
     expect(settled.map((message) => buttonsOf(message.blocks))).toEqual([undefined, undefined, undefined]);
   });
 
+  it('says stopping saves every home when the run keeps them, as the warning before the end does', () => {
+    const keeping: RunTags = { ...run, work: { kind: 'blank' } };
+
+    const warning = idleWarningMessage({ run: keeping, idleSince: at('09:03:00'), now: at('09:33:00'), stopsAt: at('09:48:00'), endsAt: at('17:00:00') });
+    const stopped = idleStoppedMessage(keeping, at('09:03:00'));
+
+    expect(JSON.stringify(warning.blocks)).toContain('Stopping saves every home for the next start.');
+    expect(buttonsOf(warning.blocks)?.[1]?.confirm?.text.text).toBe('The host is deleted; every home is saved for the next start.');
+    expect(JSON.stringify(stopped.blocks)).toContain('Every home is saved in a snapshot for the next start.');
+    expect(JSON.stringify(idleStoppedMessage(run, at('09:03:00')).blocks)).not.toContain('saved');
+  });
+
   it('refuses a Keep value this version did not write', () => {
     expect(decodeKeepValue(encodeKeepValue({ runId: 'run-1', idleSince: '2026-11-28T09:03:00.000Z' }))).toEqual({ runId: 'run-1', idleSince: '2026-11-28T09:03:00.000Z' });
     expect(decodeKeepValue('{"runId":"run-1","idleSince":"soon"}')).toBeUndefined();
