@@ -1,5 +1,5 @@
 import type { ActionsBlock } from '@slack/types';
-import { ACTION, encodeButtonValue, keepsHomesOf, stopNowButton } from '../runs/lifetime-messages';
+import { ACTION, decodeRunTime, encodeButtonValue, encodeRunTime, keepsHomesOf, stopNowButton } from '../runs/lifetime-messages';
 import { formatDuration } from '../runs/run-lifetime';
 import type { SlackMessage } from '../slack/slack-api';
 import { context, mention, plural, section, slackTime } from '../slack/slack-format';
@@ -18,20 +18,10 @@ export interface KeepTarget {
   idleSince: string;
 }
 
-export function encodeKeepValue(target: KeepTarget): string {
-  return JSON.stringify({ runId: target.runId, idleSince: target.idleSince });
-}
+export const encodeKeepValue = (target: KeepTarget): string => encodeRunTime(target.runId, 'idleSince', target.idleSince);
 
 /** Undefined for a value this version did not write. */
-export function decodeKeepValue(value: string | undefined): KeepTarget | undefined {
-  try {
-    const parsed = JSON.parse(value ?? '') as Partial<KeepTarget>;
-    if (typeof parsed.runId !== 'string' || typeof parsed.idleSince !== 'string' || Number.isNaN(new Date(parsed.idleSince).getTime())) return undefined;
-    return { runId: parsed.runId, idleSince: parsed.idleSince };
-  } catch {
-    return undefined;
-  }
-}
+export const decodeKeepValue = (value: string | undefined): KeepTarget | undefined => decodeRunTime(value, 'idleSince');
 
 /** `30 min`, or `20 s` on the sandbox's fast idle clock. */
 export function idleDuration(milliseconds: number): string {

@@ -19,16 +19,23 @@ export interface ButtonTarget {
   endsAt: string;
 }
 
-export function encodeButtonValue(target: ButtonTarget): string {
-  return JSON.stringify({ runId: target.runId, endsAt: target.endsAt });
-}
+export const encodeButtonValue = (target: ButtonTarget): string => encodeRunTime(target.runId, 'endsAt', target.endsAt);
 
 /** Undefined for a value this version did not write. */
-export function decodeButtonValue(value: string | undefined): ButtonTarget | undefined {
+export const decodeButtonValue = (value: string | undefined): ButtonTarget | undefined => decodeRunTime(value, 'endsAt');
+
+/** A button's value: the run, and the one time its message was about (as `key`). */
+export function encodeRunTime<K extends string>(runId: string, key: K, time: string): string {
+  return JSON.stringify({ runId, [key]: time });
+}
+
+/** The run and the time under `key`; undefined for a value this version did not write. */
+export function decodeRunTime<K extends string>(value: string | undefined, key: K): ({ runId: string } & Record<K, string>) | undefined {
   try {
-    const parsed = JSON.parse(value ?? '') as Partial<ButtonTarget>;
-    if (typeof parsed.runId !== 'string' || typeof parsed.endsAt !== 'string' || Number.isNaN(new Date(parsed.endsAt).getTime())) return undefined;
-    return { runId: parsed.runId, endsAt: parsed.endsAt };
+    const parsed = JSON.parse(value ?? '') as Record<string, unknown>;
+    const time = parsed[key];
+    if (typeof parsed.runId !== 'string' || typeof time !== 'string' || Number.isNaN(new Date(time).getTime())) return undefined;
+    return { runId: parsed.runId, [key]: time } as { runId: string } & Record<K, string>;
   } catch {
     return undefined;
   }
