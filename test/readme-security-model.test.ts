@@ -36,7 +36,7 @@ describe('README, "Security model"', () => {
 
   it('names, for every row, tests that exist', () => {
     // Prepare
-    const testFiles = ['test/infra/boot-dry-run.test.ts', 'test/infra/traefik-config.test.ts', 'test/infra/team-stack-template.test.ts', 'test/shared/team/host-shares.test.ts', 'test/shared/core/config.test.ts', 'test/integration/code-server-previews.test.ts'];
+    const testFiles = ['test/infra/boot-dry-run.test.ts', 'test/infra/traefik-config.test.ts', 'test/infra/team-stack-template.test.ts', 'test/shared/team/host-shares.test.ts', 'test/shared/core/config.test.ts', 'test/integration/code-server-previews.test.ts', 'test/infra/iam/iam-simulation.test.ts'];
     const tests = testFiles.map((file) => readFileSync(path.join(repoRoot, file), 'utf8')).join('\n');
 
     for (const [to = '', , , checkedBy = ''] of securityTable()) {
