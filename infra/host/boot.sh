@@ -113,7 +113,7 @@ check_values() {
   ((${#slots[@]} > 0))
   local slot member
   for slot in "${slots[@]}"; do
-    [[ ${slot} =~ ^[1-9][0-9]{0,2}$ ]]
+    [[ ${slot} =~ ^[1-9][0-9]{0,2}$ ]] && ((slot <= 254))
   done
   # One member per slot, each once: two slots on one home would share it.
   IFS=, read -r -a members <<<"${SLOT_MEMBERS}"

@@ -51,7 +51,7 @@ main() {
   for seat in ${SEAT_ADDRESSES}; do
     slot=${seat%%=*}
     address=${seat#*=}
-    [[ ${slot} =~ ^[1-9][0-9]{0,2}$ && ${address} =~ ^[0-9.]+:[0-9]{1,5}$ ]]
+    [[ ${slot} =~ ^[1-9][0-9]{0,2}$ && ${address} =~ ^[0-9.]+:[0-9]{1,5}$ ]] && ((slot <= 254))
     entry=$(seat_entry "${slot}" "${address}")
     entries+="${entries:+,}${entry}"
     summary+=" dev-${slot}:$([[ ${entry} =~ \"status\":\"([a-z]+)\" ]] && printf '%s' "${BASH_REMATCH[1]}")"

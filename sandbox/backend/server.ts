@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
+import { MAX_SLOT } from '../../shared/team/roster';
 import { defaultSandboxAccount, type SandboxAccount } from './account';
 import {
   AwsServiceError,
@@ -316,7 +317,7 @@ function parseSeatsRequest(body: string): SeatsRequest | string {
   }
   const { status, slots, reporting } = parsed ?? {};
   if (status !== undefined && status !== 'alive' && status !== 'idle' && status !== 'unreachable') return `unknown status ${JSON.stringify(status)}: ${usage}`;
-  if (slots !== undefined && (!Array.isArray(slots) || !slots.every((slot) => Number.isInteger(slot) && slot >= 1 && slot <= 999))) return `slots must be seat numbers: ${usage}`;
+  if (slots !== undefined && (!Array.isArray(slots) || !slots.every((slot) => Number.isInteger(slot) && slot >= 1 && slot <= MAX_SLOT))) return `slots must be seat numbers: ${usage}`;
   if (reporting !== undefined && typeof reporting !== 'boolean') return `reporting must be true or false: ${usage}`;
   if (status === undefined && reporting === undefined) return usage;
   return { ...(status ? { status } : {}), ...(slots ? { slots: slots as number[] } : {}), ...(reporting !== undefined ? { reporting } : {}) } as SeatsRequest;

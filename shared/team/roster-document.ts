@@ -9,7 +9,7 @@ import { MAX_SLOT, type Roster, type RosterMember } from './roster';
  * (about 30 people) it is stored as it is, readable in the console, in a free standard
  * parameter. Beyond that it is stored gzipped and base64-encoded in an advanced parameter
  * (8 KB, about $0.05 a month): 200 people with realistic ids, names and addresses take
- * 4.7 KB so (measured in the tests), where the plain JSON takes 20 KB; about 360 fit.
+ * 4.7 KB so (measured in the tests), where the plain JSON takes 20 KB; the 254 seats fit.
  */
 const memberSchema = z.object({
   seat: z.number().int().min(1).max(MAX_SLOT),

@@ -16,8 +16,11 @@ export interface RosterMember {
 
 export type Roster = readonly RosterMember[];
 
-/** The highest seat: dev-999. A run holds at most MAX_SEATS (≤ 50) of them; the roster up to 999 people. */
-export const MAX_SLOT = 999;
+/**
+ * The highest seat: dev-254. Seat N's IDE gets the host network 172.17.N.0/24 (infra/host/boot.sh):
+ * 0 is the edge network and 255 the idle default bridge. A run holds at most MAX_SEATS of them.
+ */
+export const MAX_SLOT = 254;
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/i;

@@ -419,6 +419,35 @@ describe('boot dry run with previews off', () => {
   });
 });
 
+describe('boot dry run at the edge of the seat numbers', () => {
+  it('gives seat 254, the highest, the network 172.17.254.0/24', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['254'] });
+
+    try {
+      // Assess
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(callsOf(result, 'docker', 'network').map((call) => call.args.join(' '))).toContainEqual(expect.stringContaining('172.17.254.0/24'));
+    } finally {
+      await result.cleanup();
+    }
+  });
+
+  it('refuses seat 255, whose network would be the default bridge, before touching anything', async () => {
+    // Act
+    const result = await runBootDryRun({ slots: ['1', '255'] });
+
+    try {
+      // Assess
+      expect(result.exitCode).not.toBe(0);
+      expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
+      expect(callsOf(result, 'docker')).toEqual([]);
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
+
 describe('boot dry run with the largest share', () => {
   it('applies the limits the launcher computed, whatever they are', async () => {
     // Act

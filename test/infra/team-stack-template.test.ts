@@ -80,7 +80,7 @@ describe('team stack template', () => {
       const awsTyped = String(parameter.Type).startsWith('AWS::');
       expect(constrained !== undefined || awsTyped, `${name} has a constraint`).toBe(true);
     }
-    expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^[1-9][0-9]{0,2}$' });
+    expect(parameters.Slots).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: '^([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-4])$' });
     // AWS-specific types would be checked with the launcher's credentials: only the AMI is one.
     expect(Object.keys(parameters).filter((name) => String(parameters[name]?.Type).startsWith('AWS::'))).toEqual(['ImageId']);
     expect(parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: '^vpc-[0-9a-f]{8,17}$' });
@@ -107,13 +107,13 @@ describe('team stack template', () => {
     });
   });
 
-  it('accepts 1 to 999 as slots and nothing else', () => {
+  it('accepts 1 to 254 as slots and nothing else', () => {
     // Prepare
     const pattern = new RegExp(String((parsedTemplate().Parameters as any).Slots.AllowedPattern));
 
     // Assess
-    expect(['1', '2', '5', '10', '99', '100', '999'].every((slot) => pattern.test(slot))).toBe(true);
-    expect(['0', '1000', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
+    expect(['1', '2', '5', '10', '99', '100', '199', '249', '254'].every((slot) => pattern.test(slot))).toBe(true);
+    expect(['0', '255', '260', '300', '999', '01', ' 1', 'a', ''].some((slot) => pattern.test(slot))).toBe(false);
   });
 
   it('accepts the share the launcher computes for every instance type and number of seats', () => {
@@ -264,7 +264,7 @@ describe('team stack template', () => {
       RunId: '51af3dc0-da77-11e4-872e-1234567db123',
       DomainName: 'd'.repeat(253),
       // The largest run, in the highest (three-digit) seats.
-      SlotList: Array.from({ length: 98 }, (_, index) => 999 - index).join(','),
+      SlotList: Array.from({ length: 98 }, (_, index) => 254 - index).join(','),
       // Slack member ids as long as the template's pattern allows.
       SlotMembers: Array.from({ length: 98 }, (_, index) => `U${String(index).padStart(20, '0')}`).join(','),
       ExposedPort: '65535',

@@ -54,7 +54,7 @@ describe('resolveParameters (the checks CloudFormation makes before it answers C
   it.each([
     ['a parameter the template lacks', [...launcherParameters([1]), { key: 'Bogus', value: 'x' }], 'Parameters: [Bogus] do not exist in the template'],
     ['a required parameter left out', launcherParameters([1]).filter(({ key }) => key !== 'RunId'), 'Parameters: [RunId] must have values'],
-    ['a slot outside AllowedPattern', launcherParameters([1], { Slots: '1,1000' }), 'Parameter \'Slots\' failed to satisfy constraint: Each slot must be a whole number from 1 to 999, without spaces.'],
+    ['a slot outside AllowedPattern', launcherParameters([1], { Slots: '1,255' }), 'Parameter \'Slots\' failed to satisfy constraint: Each slot must be a whole number from 1 to 254, without spaces.'],
     ['a value outside AllowedValues', launcherParameters([1], { InstanceType: 't2.nano' }), 'Parameter \'InstanceType\' must have values from the AllowedValues list'],
     ['a number under MinValue', launcherParameters([1], { RootVolumeDimension: '4' }), 'Parameter \'RootVolumeDimension\' failed to satisfy constraint: Must be from 8 to 1024 GiB.'],
     ['a Number that is not one', launcherParameters([1], { ExposedPort: 'https' }), 'Parameter \'ExposedPort\' must be a number'],

@@ -189,8 +189,8 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
 
       // Assess
       expect(records).toEqual([
-        `dev-1.${domain}`, `dev-42.${domain}`, `dev-999.${domain}`,
-        `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`, `\\052.dev-999.${domain}`,
+        `dev-1.${domain}`, `dev-42.${domain}`, `dev-254.${domain}`,
+        `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`, `\\052.dev-254.${domain}`,
         `monitor.${domain}`, expect.stringMatching(new RegExp(`^i-[0-9a-f]{17}\\.${domain.replace(/\./g, '\\.')}$`)),
       ]);
       expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(15).fill('ImplicitlyDenied')]);
@@ -388,7 +388,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change([challenge]),
         change([challenge], { actions: ['DELETE'] }),
         // One change for the apex and every seat's preview wildcard (each *.dev-N answers at _acme-challenge.dev-N).
-        change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`, `_acme-challenge.dev-999.${domain}`]),
+        change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`, `_acme-challenge.dev-254.${domain}`]),
         change([challenge, `_acme-challenge.dev-1.${domain}`], { actions: ['DELETE'] }),
         change([challenge], { actions: ['CREATE'] }),
         change([challenge], { types: ['A'] }),

@@ -136,12 +136,12 @@ export function normalizedRecordName(name: string): string {
 
 /**
  * The records the template creates, as Route 53 normalizes their names: planned from the
- * template itself for slots 1, 42 and 999, with previews and the dashboard on, so every kind of
+ * template itself for slots 1, 42 and 254, with previews and the dashboard on, so every kind of
  * record is there (dev-N, *.dev-N, monitor, the instance's name).
  */
 export function stackRecordNames(d: DeploymentContext): string[] {
   const config = loadConfig(validEnv({ DOMAIN_NAME: d.stack.domainName, ADMIN_CIDR: '203.0.113.7/32' }));
-  const parameters = teamStackParameters(config.team, { runId: 'run-1', seats: seatsFor([1, 42, 999]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: NO_DATA_VOLUME, previews: true });
+  const parameters = teamStackParameters(config.team, { runId: 'run-1', seats: seatsFor([1, 42, 254]), instanceType: 't3.large', share: shareHost('t3.large', 3)!, dataVolume: NO_DATA_VOLUME, previews: true });
   const plan = checkTemplate(
     teamTemplateBody,
     parameters.map(({ ParameterKey = '', ParameterValue = '' }) => ({ key: ParameterKey, value: ParameterValue })),

@@ -53,7 +53,7 @@ describe('parseCommand', () => {
   it.each([
     ['start 0', 'start at least 1 IDE'],
     ['start -3', 'start at least 1 IDE'],
-    ['start 1000', 'more than team-ide can run (999)'],
+    ['start 1000', 'more than team-ide can run (254)'],
     ['start abc', 'I could not read `abc`'],
     ['start 2 3', 'Give one number of seats'],
     ['start 2 @alice', 'either a number of seats or @people'],

@@ -16,7 +16,7 @@ describe('parseRoster', () => {
   it.each([
     ['', 'it has no entries'],
     ['1:U0000AAA1:alice', 'has 3 fields'],
-    ['0:U0000AAA1:alice:a@example.com', 'slot "0" must be a whole number from 1 to 999'],
+    ['0:U0000AAA1:alice:a@example.com', 'slot "0" must be a whole number from 1 to 254'],
     ['x:U0000AAA1:alice:a@example.com', 'slot "x" must be a whole number'],
     ['1:U0000AAA1:alice:a@example.com,1:U0000BBB2:bob:b@example.com', 'slot 1 is given twice'],
     ['1:alice:alice:a@example.com', '"alice" is not a Slack user id'],
