@@ -24,6 +24,8 @@ export interface SandboxEbsOptions {
   /** The team stack's name: the value of this deployment's tag on the snapshots it claimed. */
   deployment: string;
   log: (line: string) => void;
+  /** The time in ms, for when a snapshot completes; tests pass a clock they move themselves. Default: Date.now. */
+  now?: () => number;
 }
 
 interface StoredVolume {
@@ -141,7 +143,7 @@ export class SandboxEbs {
       volumeId,
       ownerId: this.options.account.accountId,
       public: false,
-      startTime: new Date(),
+      startTime: new Date(this.now()),
       outcome: this.snapshotFailure === 'error' ? 'error' : 'completed',
       volumeSizeGb: volume.sizeGb,
       fullSizeBytes: volume.writtenBytes,
@@ -168,8 +170,12 @@ export class SandboxEbs {
       .map((snapshot) => ({ snapshotId: snapshot.snapshotId, volumeId: snapshot.volumeId, state: this.stateOf(snapshot), tags: Object.fromEntries(snapshot.tags), startTime: snapshot.startTime }));
   }
 
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
   private stateOf(snapshot: StoredSnapshot): 'pending' | 'completed' | 'error' {
-    return Date.now() - snapshot.startTime.getTime() >= this.options.snapshotMs ? snapshot.outcome : 'pending';
+    return this.now() - snapshot.startTime.getTime() >= this.options.snapshotMs ? snapshot.outcome : 'pending';
   }
 
   /** DescribeSnapshots, as the functions' roles may call it. */
@@ -217,7 +223,7 @@ export class SandboxEbs {
 
   private render(snapshot: StoredSnapshot): Record<string, unknown> {
     const state = this.stateOf(snapshot);
-    const elapsed = Math.min(1, (Date.now() - snapshot.startTime.getTime()) / Math.max(1, this.options.snapshotMs));
+    const elapsed = Math.min(1, (this.now() - snapshot.startTime.getTime()) / Math.max(1, this.options.snapshotMs));
     return {
       snapshotId: snapshot.snapshotId,
       volumeId: snapshot.volumeId,

@@ -46,8 +46,12 @@ export interface BackendOptions {
   region: string;
   accountId: string;
   stackDelayMs: number;
+  /** Awaited before each stack operation finishes, after its delay: tests hold it to look at a stack in progress. */
+  stackGate?: () => Promise<void>;
   /** How long a snapshot stays pending. */
   snapshotMs: number;
+  /** The time in ms a snapshot's pending is measured by; tests pass a clock they move. Default: Date.now. */
+  snapshotClock?: () => number;
   /** The team stack's name: the tag value that marks this deployment's snapshots. */
   deployment: string;
   failSlot?: number;
@@ -140,6 +144,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     snapshotMs: options.snapshotMs,
     deployment: options.deployment,
     log: (line) => options.log('ec2', line),
+    ...(options.snapshotClock ? { now: options.snapshotClock } : {}),
   });
   const ec2 = new SandboxEc2(account, ebs);
   const ses = new SandboxSes(account);
@@ -149,6 +154,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     region: options.region,
     accountId: options.accountId,
     delayMs: options.stackDelayMs,
+    ...(options.stackGate ? { gate: options.stackGate } : {}),
     secrets: secretsManager,
     ebs,
     parameters: parameterStore,

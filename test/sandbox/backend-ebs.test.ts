@@ -15,6 +15,11 @@ const STACK_NAME = 'team-ide-test-ides';
 const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
 const config = loadConfig(validEnv());
 const SNAPSHOT_MS = 150;
+/** The snapshots' clock: moved by the tests, so "still pending" and "completed" do not depend on how busy the machine is. */
+let clock = Date.parse('2026-06-01T08:00:00Z');
+const snapshotTimePasses = () => {
+  clock += SNAPSHOT_MS;
+};
 
 // The sandbox's EC2 and the data volume's life in its CloudFormation, through the real SDK
 // clients: it must refuse what EC2 (and the deployment's IAM policies) refuse.
@@ -31,6 +36,7 @@ describe('the sandbox\'s EBS', () => {
       accountId: '000000000000',
       stackDelayMs: 20,
       snapshotMs: SNAPSHOT_MS,
+      snapshotClock: () => clock,
       deployment: STACK_NAME,
       botToken: 'xoxb-ebs',
       parameters: {},
@@ -112,7 +118,7 @@ describe('the sandbox\'s EBS', () => {
       // Act
       const { stackId, volumeId } = await stoppedRun();
       const [justTaken] = await describeVolumeSnapshots(ec2, [volumeId]);
-      await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_MS));
+      snapshotTimePasses();
       const [later] = await describeVolumeSnapshots(ec2, [volumeId]);
 
       // Assess
@@ -126,7 +132,7 @@ describe('the sandbox\'s EBS', () => {
     it('refuses to delete or restore a snapshot this deployment has not claimed, as its IAM policies do, and allows both once claimed', async () => {
       // Prepare
       const { volumeId } = await stoppedRun();
-      await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_MS));
+      snapshotTimePasses();
       const [snapshot] = await describeVolumeSnapshots(ec2, [volumeId]);
       const snapshotId = snapshot?.snapshotId as string;
 

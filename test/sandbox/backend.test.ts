@@ -41,6 +41,19 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
   let secretsManager: SecretsManagerClient;
   let ssm: SSMClient;
   const log: string[] = [];
+  /** While set, every stack operation waits for it before it finishes (the backend's stackGate). */
+  let held: Promise<void> | undefined;
+  /** Holds every stack operation in progress until the returned function is called. */
+  const holdStacks = (): (() => void) => {
+    let release = () => {};
+    held = new Promise<void>((resolve) => {
+      release = () => {
+        held = undefined;
+        resolve();
+      };
+    });
+    return release;
+  };
 
   async function start(options: Partial<Pick<BackendOptions, 'failSlot' | 'faults' | 'privateChannels' | 'lambda'>> = {}): Promise<void> {
     published = [];
@@ -49,8 +62,9 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       port: 0,
       region: 'eu-west-1',
       accountId: '000000000000',
-      // Long enough that the first DescribeStacks, on a busy machine, still sees the stack being created.
-      stackDelayMs: 500,
+      stackDelayMs: 20,
+      // A test that looks at a stack in progress holds it there (holdStacks), however busy the machine.
+      stackGate: () => held ?? Promise.resolve(),
       snapshotMs: 50,
       deployment: STACK_NAME,
       botToken: BOT_TOKEN,
@@ -85,8 +99,10 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
 
   describe('CloudFormation (awsQuery)', () => {
     it('creates the stack after a delay, with the template\'s outputs and a readable password per slot', async () => {
+      const release = holdStacks();
       const stackId = await createRun([1, 2, 5]);
       const starting = await describeTeamStack(cloudFormation, STACK_NAME);
+      release();
 
       await waitFor('CREATE_COMPLETE', async () => ((await statusOf(stackId)) === 'CREATE_COMPLETE' ? true : undefined), 5_000, 10);
       const stack = await describeTeamStack(cloudFormation, STACK_NAME);
@@ -151,8 +167,10 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       await waitFor('CREATE_COMPLETE', async () => ((await statusOf(stackId)) === 'CREATE_COMPLETE' ? true : undefined), 5_000, 10);
       const secretArn = (await describeRunStack(cloudFormation, stackId))?.outputs.DevPasswordSecret1;
 
+      const release = holdStacks();
       await deleteTeamStack(cloudFormation, STACK_NAME);
       const deleting = await statusOf(stackId);
+      release();
       await waitFor('DELETE_COMPLETE', async () => ((await statusOf(stackId)) === 'DELETE_COMPLETE' ? true : undefined), 5_000, 10);
 
       expect(deleting).toBe('DELETE_IN_PROGRESS');

@@ -37,6 +37,11 @@ export interface SandboxCloudFormationOptions {
   accountId: string;
   /** How long each operation (create, rollback, delete) takes. */
   delayMs: number;
+  /**
+   * Awaited after the delay, before an operation finishes: tests hold it to see a stack
+   * in progress for as long as they look, however busy the machine. Default: none.
+   */
+  gate?: () => Promise<void>;
   secrets: SandboxSecretsManager;
   ebs: SandboxEbs;
   /** Where a stack's AWS::SSM::Parameter resources live (the host's seat report). */
@@ -149,7 +154,10 @@ export class SandboxCloudFormation {
 
   /** Stops every pending status change, so the sandbox can exit. */
   close(): void {
-    for (const stack of this.stacks) clearTimeout(stack.timer);
+    for (const stack of this.stacks) {
+      clearTimeout(stack.timer);
+      delete stack.timer;
+    }
   }
 
   private createStack(form: URLSearchParams): string {
@@ -376,7 +384,15 @@ export class SandboxCloudFormation {
   }
 
   private later(stack: SandboxStack, step: () => void): void {
-    stack.timer = setTimeout(step, this.options.delayMs);
+    const { gate } = this.options;
+    const timer: NodeJS.Timeout = setTimeout(() => {
+      if (!gate) return step();
+      // A delete that came meanwhile replaced this step (clearTimeout stops it only before the delay).
+      void gate().then(() => {
+        if (stack.timer === timer) step();
+      });
+    }, this.options.delayMs);
+    stack.timer = timer;
   }
 
   private setStackStatus(stack: SandboxStack, status: string, reason?: string): void {
