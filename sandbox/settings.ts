@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { parseRoster, type Roster, type RosterMember } from '../shared/team/roster';
+import { MAX_SLOT, parseRoster, type Roster, type RosterMember } from '../shared/team/roster';
 import { type FaultSwitch, parseFaultSwitches } from './backend/faults';
 import type { SandboxSlackUser } from './backend/slack';
 
@@ -155,7 +155,7 @@ export function readSandboxAcme(env: Record<string, string | undefined>): 'pebbl
 
 /** SANDBOX_FAIL_SLOT=N makes every run that seats dev-N fail to boot, to show a failed start. */
 export function readFailSlot(env: Record<string, string | undefined>): number | undefined {
-  return env.SANDBOX_FAIL_SLOT?.trim() ? wholeNumber(env, 'SANDBOX_FAIL_SLOT', 0, 1, 99, 'a slot number') : undefined;
+  return env.SANDBOX_FAIL_SLOT?.trim() ? wholeNumber(env, 'SANDBOX_FAIL_SLOT', 0, 1, MAX_SLOT, 'a slot number') : undefined;
 }
 
 /** SANDBOX_FAULTS: AWS operations the backend answers with an error, so many times (backend/faults.ts). */

@@ -3,7 +3,7 @@
  * Prints where to send commands and read the emails; Ctrl-C stops everything.
  */
 import { startSandbox } from './sandbox';
-import { SandboxSetupError } from './settings';
+import { PORT_SETTINGS, SandboxSetupError } from './settings';
 
 async function main(): Promise<void> {
   // On Node 20 the SDK warns that it will want Node 22 from 2027: noise here (Lambda runs 24).
@@ -14,8 +14,8 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      'team-ide sandbox is running. No cloud resource is created: CloudFormation, Secrets Manager, SSM,',
-      'Lambda, SES and Slack are local stand-ins, and the links in the emails point nowhere.',
+      'team-ide sandbox is running. No cloud resource is created: the functions call local stand-ins',
+      `(${PORT_SETTINGS.backend.serves.replace(/^the stand-ins for /, '')}), and the links in the emails point nowhere.`,
       '',
       `  Slack command endpoint   POST ${urls.commands}`,
       `  Emails (inbox page)      ${urls.inbox}`,

@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { teamTemplateBody } from '../../infra/team-template';
 import { checkLauncherTemplate, startSandbox } from '../../sandbox/sandbox';
 import { loadConfig } from '../../shared/core/config';
+import { MAX_SLOT } from '../../shared/team/roster';
 import { validEnv } from '../fixtures';
 import { serverlessProblem } from '../../sandbox/serverless-offline';
-import { parseEnvFile, readPorts, SandboxSetupError } from '../../sandbox/settings';
+import { parseEnvFile, readFailSlot, readPorts, SandboxSetupError } from '../../sandbox/settings';
 import { sandboxShell } from '../helpers/local-servers';
 
 /** What `npm start` prints when it cannot start: the message of a SandboxSetupError, on one line. */
@@ -62,6 +63,11 @@ describe('starting the sandbox with bad input', () => {
     [{ SANDBOX_HTTP_PORT: '4000', SANDBOX_LAMBDA_PORT: '4000' }, 'SANDBOX_LAMBDA_PORT and SANDBOX_HTTP_PORT are both 4000: give each its own port'],
   ])('refuses ports it cannot use: %o', (env, message) => {
     expect(() => readPorts(env)).toThrow(message);
+  });
+
+  it('takes any seat as SANDBOX_FAIL_SLOT, up to the last (MAX_SLOT), and nothing past it', () => {
+    expect(readFailSlot({ SANDBOX_FAIL_SLOT: String(MAX_SLOT) })).toBe(MAX_SLOT);
+    expect(() => readFailSlot({ SANDBOX_FAIL_SLOT: String(MAX_SLOT + 1) })).toThrow(SandboxSetupError);
   });
 
   it('names a CA it cannot run, before starting anything', async () => {
