@@ -31,9 +31,3 @@ export function generateDashboardPassword(): string {
 export function htpasswdLine(password: string, user = DASHBOARD_USER): string {
   return `${user}:${bcrypt.hashSync(password, BCRYPT_COST)}`;
 }
-
-/** True when `password` opens the line (for tests and the doctor's check of a typed password). */
-export function htpasswdMatches(line: string, password: string): boolean {
-  const hash = line.slice(line.indexOf(':') + 1);
-  return bcrypt.compareSync(password, hash);
-}

@@ -73,8 +73,3 @@ export function parseRoster(text: string): { roster: Roster; problems: string[] 
   members.sort((a, b) => a.slot - b.slot);
   return { roster: problems.length === 0 ? members : [], problems };
 }
-
-/** The members sitting in the given slots, in slot order; slots no longer on the roster are skipped. */
-export function membersInSlots(roster: Roster, slots: readonly number[]): RosterMember[] {
-  return roster.filter((member) => slots.includes(member.slot));
-}

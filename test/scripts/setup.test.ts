@@ -1,3 +1,4 @@
+import bcrypt from 'bcryptjs';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setupCommand } from '../../scripts/setup';
 import { terminalPrompter } from '../../scripts/cli/terminal-prompter';
 import { loadConfig } from '../../shared/core/config';
-import { htpasswdMatches } from '../../shared/setup/dashboard-credential';
 import { functionSettings } from '../../shared/setup/doctor';
 import { readEnvText } from '../../shared/setup/env-file';
 import { manifestEndpoints, type Manifest } from '../../shared/setup/slack-app';
@@ -100,7 +100,7 @@ describe('npm run setup', () => {
     expect(parameter(names.certificate).Parameter).toMatchObject({ Type: 'SecureString', Value: formatBundle({ chain: [certificate.certificate], privateKey: certificate.privateKey }) });
     const dashboardLine = parameter(names.dashboardUsers).Parameter.Value;
     const password = /password (\S+)\. It is shown once/.exec(lines.join('\n'))?.[1] ?? '';
-    expect(htpasswdMatches(dashboardLine, password)).toBe(true);
+    expect(bcrypt.compareSync(password, dashboardLine.slice(dashboardLine.indexOf(':') + 1))).toBe(true);
     // Deployed once, and the app now sends Slack's requests to the deployment.
     expect(deploys).toBe(1);
     expect(manifestEndpoints(app?.manifest as Manifest)).toEqual({ commandsUrl: DEPLOYED.SlackCommandUrl, interactionsUrl: DEPLOYED.SlackInteractionsUrl });

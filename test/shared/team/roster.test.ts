@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { membersInSlots, parseRoster } from '../../../shared/team/roster';
+import { parseRoster } from '../../../shared/team/roster';
 
 describe('parseRoster', () => {
   it('reads entries separated by commas or new lines, sorted by slot, with an empty email allowed', () => {
@@ -29,13 +29,5 @@ describe('parseRoster', () => {
 
     expect(roster).toEqual([]);
     expect(problems.join('\n')).toContain(problem);
-  });
-});
-
-describe('membersInSlots', () => {
-  it('returns the members of the given slots and skips slots no longer on the roster', () => {
-    const { roster } = parseRoster('1:U0000AAA1:alice:a@example.com,2:U0000BBB2:bob:b@example.com');
-
-    expect(membersInSlots(roster, [2, 9]).map((member) => member.name)).toEqual(['bob']);
   });
 });
