@@ -368,8 +368,15 @@ function idleSettings(idleMinutes: number, warningMinutes: number, sandboxMinute
 /** Slack's own API hosts (slack-gov.com is GovSlack's). */
 const isSlackHost = (url: string) => /^https:\/\/([a-z0-9-]+\.)*(slack|slack-gov)\.com\//.test(`${url}/`);
 
-/** An SQS queue of AWS itself: the SDK sends its calls to the queue URL's host. */
-const isSqsHost = (url: string) => /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(url);
+/**
+ * An SQS queue of AWS itself: the SDK sends its calls to the queue URL's host. SQS writes a
+ * queue's URL with the host of the endpoint it was created through: the service endpoints
+ * (`sqs.<region>.amazonaws.com`, FIPS, dual-stack `api.aws`) or the legacy ones
+ * (`<region>.queue.amazonaws.com`, `queue.amazonaws.com` in us-east-1), and which one
+ * CloudFormation's `Ref` gives is not ours to choose: every function reads this at cold start.
+ */
+const isSqsHost = (url: string) =>
+  /^https:\/\/((sqs(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|api\.aws))|(([a-z0-9-]+\.)?queue\.amazonaws\.com(\.cn)?))\//.test(url);
 
 /**
  * The backend is never chosen silently: an AWS or Slack endpoint pointed elsewhere needs

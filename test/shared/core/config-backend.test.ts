@@ -44,6 +44,17 @@ describe('IDE_BACKEND: the backend is never chosen silently', () => {
     expect(configProblems(sandboxEnv({ SANDBOX_IDLE_MINUTE_SECONDS: '61' }))).toEqual(['SANDBOX_IDLE_MINUTE_SECONDS must be a whole number of seconds from 1 to 60']);
   });
 
+  it.each([
+    'https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+    'https://sqs-fips.us-east-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+    'https://sqs.eu-west-1.api.aws/123456789012/team-ide-dev-failed-jobs',
+    'https://eu-west-1.queue.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+    'https://queue.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
+    'https://sqs.cn-north-1.amazonaws.com.cn/123456789012/team-ide-dev-failed-jobs',
+  ])('takes the failed-jobs queue at any of SQS\'s own hosts, however CloudFormation wrote its URL: %s', (url) => {
+    expect(loadConfig(validEnv({ FAILED_JOBS_QUEUE_URL: url })).failedJobsQueueUrl).toBe(url);
+  });
+
   it('takes the sandbox with every endpoint pointed at it', () => {
     expect(loadConfig(sandboxEnv()).backend).toBe('sandbox');
   });
