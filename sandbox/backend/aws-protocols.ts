@@ -56,7 +56,8 @@ export function queryStringList(form: URLSearchParams, name: string): string[] {
     .map(([, value]) => value);
 }
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/** Text as it may stand in an XML element. */
+export const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /**
  * XML as awsQuery services write it: lists as `<member>` elements (EC2: `<item>`; an

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import type { WireResponse } from './aws-protocols';
+import { escapeXml, type WireResponse } from './aws-protocols';
 
 const NAMESPACE = 'https://route53.amazonaws.com/doc/2013-04-01/';
 
@@ -71,8 +71,6 @@ const parser = new XMLParser({
   trimValues: false,
   isArray: (name) => ['Change', 'ResourceRecord'].includes(name),
 });
-
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** `*.Code.Example.com` → `*.code.example.com.`; Route 53's own `\052` is read as `*`. */
 export function normalizeName(name: string): string {
