@@ -125,8 +125,9 @@ export function readRunSeconds(env: Record<string, string | undefined>): number 
 }
 
 /**
- * How often the sandbox runs the sweeper. AWS runs it every minute; serverless-offline's own
- * schedule fires on minute boundaries too, which is slow to watch a 2-minute run with.
+ * How often the sandbox runs the sweeper, through its Lambda stand-in. AWS runs it every
+ * minute, which is slow to watch a 2-minute run with; serverless-offline's own schedules are
+ * off in the sandbox (serverless.yml, `schedulesEnabled`), so this is the only clock.
  */
 export const readSweepSeconds = (env: Record<string, string | undefined>) => wholeNumber(env, 'SANDBOX_SWEEP_SECONDS', 10, 1, 3600, 'a number of seconds');
 

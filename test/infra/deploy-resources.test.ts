@@ -112,6 +112,8 @@ describe('the deployment (serverless.yml)', () => {
       ['rate(1 minute)', expect.stringContaining('SweeperLambdaFunction')],
       ['rate(1 day)', expect.stringContaining('CertificateLambdaFunction')],
     ]);
+    // Only the sandbox turns them off (it runs the sweeper on its own clock).
+    expect(schedules.map((rule) => rule.Properties.State)).toEqual(['ENABLED', 'ENABLED']);
     expect(routes.sort()).toEqual(['POST /slack/commands', 'POST /slack/interactions']);
   });
 

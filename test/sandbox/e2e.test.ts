@@ -67,6 +67,8 @@ describe('the sandbox, end to end', () => {
     // Assess: within 15 s, one email to each of the roster's first 3, each with its own link and password.
     expect(start.status).toBe(200);
     expect(start.answer).toMatch(/^On it: starting 3 IDEs/);
+    // One schedule for the sweeper, the sandbox's own clock: serverless-offline's is off.
+    expect(output).toEqual(expect.arrayContaining(['[offline] Scheduling [sweeper] cron: disabled', '[offline] Scheduling [certificate] cron: disabled']));
     expect(Date.now() - sentAt).toBeLessThan(15_000);
     const seated = config.roster.slice(0, 3);
     expect(delivered.map((email) => email.destination.to)).toEqual(seated.map((member) => [member.email]));
