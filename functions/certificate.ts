@@ -1,6 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { type CertificateDeps, type CertificateOutcome, checkCertificate } from '../shared/certificate/certificate-check';
+import { type CertificateDeps, type CertificateOutcome, checkCertificate, reportCheckFailure } from '../shared/certificate/certificate-check';
 import { coldStart } from '../shared/core/cold-start';
 import { botPosterFor } from '../shared/slack/bot-poster';
 import { rosterReaderFor } from '../shared/team/roster-store';
@@ -10,14 +10,15 @@ import { rosterReaderFor } from '../shared/team/roster-store';
  * an EventBridge schedule and once by `npm run deploy` right after the deployment
  * (scripts/serverless-certificate-hook.cjs); the event carries nothing it needs, so any
  * caller may invoke it with anything. What it did is returned; a renewal that failed has
- * already told the channel. Anything else is logged and thrown: the next day is the retry.
+ * already told the channel. Anything else is logged, told to the channel with an error id,
+ * and thrown: the next day is the retry.
  */
 export function makeHandler(deps: CertificateDeps) {
   return async (_event?: unknown): Promise<CertificateOutcome> => {
     try {
       return await checkCertificate(deps);
     } catch (error) {
-      deps.logger.error('Certificate check failed', { error: error as Error });
+      await reportCheckFailure(deps, error);
       throw error;
     }
   };

@@ -1,14 +1,14 @@
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
-import type { Logger } from '../core/logger';
+import { type Logger, newErrorId } from '../core/logger';
 import type { SlackMessage, SlackPoster } from '../slack/slack-api';
 import { orderCertificate } from './acme-order';
 import { type CertificateFacts, certificateFacts } from './certificate-bundle';
 import { decideCertificate, type OwnCertificateProblem } from './certificate-decision';
 import { wantedNames } from './certificate-names';
 import { CertificateRenewalError, type RenewalStep } from './certificate-errors';
-import { ownCertificateMessage, renewalFailedMessage } from './certificate-messages';
+import { checkFailedMessage, ownCertificateMessage, renewalFailedMessage } from './certificate-messages';
 import {
   type CertificateStatus,
   loadAccountKey,
@@ -82,6 +82,17 @@ export async function checkCertificate(deps: CertificateDeps): Promise<Certifica
     await writeCertificateStatus(deps.ssm, settings.statusParameter, { ...statusOf(deps, current, status?.renewedAt), problem });
     return { action: 'failed', step: error.step, message: error.userMessage, ...(error.hint ? { hint: error.hint } : {}) };
   }
+}
+
+/**
+ * A check that failed for another reason than a refused renewal (a roster or parameter it
+ * could not read, a status it could not write): logged with an error id, and the channel told,
+ * since a check that fails every day would let the certificate expire without a word.
+ */
+export async function reportCheckFailure(deps: CertificateDeps, error: unknown): Promise<void> {
+  const errorId = newErrorId();
+  deps.logger.error('Certificate check failed', { errorId, error: error as Error });
+  await tellChannel(deps, checkFailedMessage(deps.config.team.domainName, errorId));
 }
 
 async function renew(deps: CertificateDeps, names: readonly string[]): Promise<CertificateFacts> {

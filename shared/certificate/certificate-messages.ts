@@ -25,6 +25,21 @@ export function renewalFailedMessage(domainName: string, error: CertificateRenew
   return { text, blocks };
 }
 
+/**
+ * To the channel when the daily check itself failed (not a renewal the CA or AWS refused):
+ * nothing was renewed, and should it keep failing the certificate would expire unrenewed.
+ */
+export function checkFailedMessage(domainName: string, errorId: string): SlackMessage {
+  const text = `The daily check of the HTTPS certificate for ${baseNames(domainName).join(', ')} failed (error id ${errorId}).`;
+  return {
+    text,
+    blocks: [
+      section(`:warning: ${text}`),
+      context(`Whatever certificate is in place stays, but nothing was renewed. The certificate function's log (\`errorId\` ${errorId}) says what went wrong; it tries again tomorrow, and \`/ide status\` shows how long the certificate lasts.`),
+    ],
+  };
+}
+
 /** To the channel with `TLS_CERTIFICATE=own`: the certificate kept by hand is missing, unusable or about to expire. */
 export function ownCertificateMessage(problem: OwnCertificateProblem, certificateParameter: string, domainName: string, now: Date): SlackMessage {
   const replace = `Put a certificate for \`*.${domainName}\` (and \`*.dev-N.${domainName}\` for each seat, for previews) with its chain and then its private key in the SSM SecureString \`${certificateParameter}\` (\`cat fullchain.pem privkey.pem\`), or set TLS_CERTIFICATE=acme and deploy again to have it renewed automatically.`;

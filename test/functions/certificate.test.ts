@@ -23,7 +23,7 @@ function bundleExpiringIn(days: number): string {
 }
 
 /** The certificate function with SSM answering `parameters` (name → value) to GetParameters. */
-function setup(options: { parameters?: Record<string, string>; env?: Record<string, string>; seats?: number[] } = {}) {
+function setup(options: { parameters?: Record<string, string>; env?: Record<string, string>; seats?: number[]; seatsError?: Error } = {}) {
   const parameters = options.parameters ?? {};
   ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
     Parameters: input.Names.filter((name) => parameters[name] !== undefined).map((Name) => ({ Name, Value: parameters[Name], Type: 'SecureString' })),
@@ -39,7 +39,10 @@ function setup(options: { parameters?: Record<string, string>; env?: Record<stri
     ssm: new SSMClient({ region: 'eu-west-1' }),
     route53: new Route53Client({ region: 'eu-west-1' }),
     slack,
-    readSeats: async () => options.seats ?? config.roster.map((member) => member.slot),
+    readSeats: async () => {
+      if (options.seatsError) throw options.seatsError;
+      return options.seats ?? config.roster.map((member) => member.slot);
+    },
     now: () => new Date(),
   });
   return { slack, logger, run: () => handler({}) };
@@ -142,6 +145,23 @@ describe('certificate function', () => {
       expect(await run()).toEqual({ action: 'warned', problem: 'unusable' });
       expect(slack.posts[0]?.message.text).toContain('holds the certificate but not its private key');
     });
+  });
+
+  it('tells the channel, with an error id, when the check itself fails, and still fails the run', async () => {
+    // Prepare: a roster it cannot read, day after day, would let the certificate expire unrenewed
+    const broken = new Error('/team-ide-test/roster: members.0.seat: Too big');
+    const { slack, logger, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) }, seatsError: broken });
+
+    // Act
+    const failure = await run().catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBe(broken);
+    const logged = logger.entries.find((entry) => entry.message === 'Certificate check failed');
+    expect(logged?.fields).toMatchObject({ errorId: expect.stringMatching(/^[0-9a-f]{8}$/), error: broken });
+    expect(slack.posts.map((post) => post.channel)).toEqual(['C0000TEAM']);
+    expect(slack.posts[0]?.message.text).toBe(`The daily check of the HTTPS certificate for *.code.example.com, code.example.com failed (error id ${String(logged?.fields.errorId)}).`);
+    expect(slack.text()).toContain('nothing was renewed');
   });
 
   it('with ALLOWED_CHANNELS=* and no CERTIFICATE_CHANNEL, logs what it would have said', async () => {
