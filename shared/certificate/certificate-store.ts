@@ -72,8 +72,12 @@ export async function readCertificateStatus(ssm: SSMClient, statusParameter: str
   }
 }
 
+/**
+ * Intelligent-Tiering: a free standard parameter while the status fits in 4 KB; a certificate
+ * with a hundred names on a long domain passes that, and then it becomes an advanced one.
+ */
 export async function writeCertificateStatus(ssm: SSMClient, statusParameter: string, status: CertificateStatus): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: statusParameter, Value: JSON.stringify(status), Type: 'String', Overwrite: true, Tier: 'Standard' }));
+  await ssm.send(new PutParameterCommand({ Name: statusParameter, Value: JSON.stringify(status), Type: 'String', Overwrite: true, Tier: 'Intelligent-Tiering' }));
 }
 
 /**

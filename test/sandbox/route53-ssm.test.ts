@@ -17,6 +17,8 @@ import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SS
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedRecordSet } from '../../sandbox/backend/route53';
 import type { SandboxBackend } from '../../sandbox/backend/server';
+import { wantedNames } from '../../shared/certificate/certificate-names';
+import { readCertificateStatus, writeCertificateStatus } from '../../shared/certificate/certificate-store';
 import { startTestBackend } from '../helpers/sandbox-backend';
 import { waitFor } from '../helpers/local-servers';
 
@@ -190,6 +192,19 @@ describe('the sandbox SSM, for the certificate', () => {
 
     expect((await ssm.send(new GetParameterCommand({ Name: '/t/cert' }))).Parameter?.Value).not.toBe('the key');
     expect((await ssm.send(new GetParameterCommand({ Name: '/t/cert', WithDecryption: true }))).Parameter?.Value).toBe('the key');
+  });
+
+  it('takes the certificate function\'s status of a full certificate: 100 names on a long domain pass 4 KB', async () => {
+    // Prepare: the roster's 98 lowest seats, each with its previews' name
+    const names = wantedNames('integrated-development.engineering.example.com', Array.from({ length: 98 }, (_seat, index) => index + 1));
+    const status = { mode: 'acme' as const, names, notAfter: '2027-03-01T00:00:00.000Z', issuer: 'R11', renewedAt: '2026-12-01T00:00:00.000Z' };
+
+    // Act
+    await writeCertificateStatus(ssm, '/t/cert-status', status);
+
+    // Assess
+    expect(JSON.stringify(status).length).toBeGreaterThan(4096);
+    expect(await readCertificateStatus(ssm, '/t/cert-status')).toEqual(status);
   });
 
   it('refuses a write IAM would deny, with IAM’s words', async () => {
