@@ -45,14 +45,24 @@ export interface StoredRoster {
   version: number;
 }
 
-/** The stored roster; ROSTER's while nothing is stored. A hand-edited document that is no roster is an error naming the fault. */
+/**
+ * The stored roster; ROSTER's while nothing is stored. A hand-edited document that is no
+ * roster is a RosterError naming the parameter, the fault and the way back: whoever asks in
+ * Slack is told that, rather than given an apology and an error id.
+ */
 export async function readRoster(deps: Pick<RosterStoreDeps, 'ssm' | 'stackNamePrefix' | 'initialRoster'>): Promise<StoredRoster> {
+  const name = rosterParameterName(deps.stackNamePrefix);
   try {
-    const { Parameter } = await deps.ssm.send(new GetParameterCommand({ Name: rosterParameterName(deps.stackNamePrefix) }));
+    const { Parameter } = await deps.ssm.send(new GetParameterCommand({ Name: name }));
     return { roster: decodeRoster(Parameter?.Value ?? ''), version: Parameter?.Version ?? 0 };
   } catch (error) {
     if (error instanceof ParameterNotFound) return { roster: deps.initialRoster, version: 0 };
-    if (error instanceof RosterDocumentError) throw new Error(`${rosterParameterName(deps.stackNamePrefix)}: ${error.message}`, { cause: error });
+    if (error instanceof RosterDocumentError) {
+      throw new RosterError(
+        `The team's roster (${name}) cannot be read: ${error.message}. Whoever deployed team-ide can restore an earlier version of it in Parameter Store, or delete it to start again from ROSTER.`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

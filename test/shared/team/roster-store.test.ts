@@ -122,6 +122,19 @@ describe('the roster in SSM', () => {
     expect(described?.Tier).toBe('Advanced');
   });
 
+  it('answers a document edited by hand into no roster with a RosterError naming the parameter and what to do', async () => {
+    // Prepare
+    setup.backend.parameterStore.put(`/${PREFIX}/roster`, '{"version":1,"members":[{"seat":1}]}', 'String');
+
+    // Act
+    const failure = await readRoster(deps).catch((error: unknown) => error);
+
+    // Assess: a message Slack may show as it is, rather than an apology with an error id
+    expect(failure).toBeInstanceOf(RosterError);
+    expect((failure as RosterError).userMessage).toMatch(/^The team's roster \(\/team-ide-test\/roster\) cannot be read: the roster parameter is not a roster: members\.0\.userId /);
+    expect((failure as RosterError).userMessage).toContain('restore an earlier version of it in Parameter Store, or delete it to start again from ROSTER');
+  });
+
   it('is read once per cache period by each function', async () => {
     let now = 0;
     const read = cachedRosterReader({ ...deps, now: () => new Date(now) }, 15_000);
