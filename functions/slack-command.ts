@@ -1,8 +1,7 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SlashCommand } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { coldStart } from '../shared/core/cold-start';
+import { answerClients, answeredInTime, type AnswerClients, HAND_OFF_NOT_CONFIRMED, ROSTER_NOT_READ_IN_TIME } from '../shared/slack/answer-budget';
 import { boltHandlerBuiltOnce, createBoltApp } from '../shared/slack/bolt-app';
 import { parseCommand } from '../shared/slack/command-parser';
 import type { Config } from '../shared/core/config';
@@ -97,17 +96,26 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
   }
 }
 
-function defaultDeps(): SlackCommandDeps {
-  const { config, logger } = coldStart('slack-command');
-  const lambda = new LambdaClient({ region: config.region });
-  const ssm = new SSMClient({ region: config.region });
+/**
+ * The dependencies that reach AWS through `clients` (every call limited: shared/slack/answer-budget.ts).
+ * A roster AWS does not hand over in time, or a hand-off it does not confirm, is answered with
+ * a plain "try again"; the signing secret has no such answer, as without it no request can be
+ * trusted, and a cold start that cannot read it fails the request.
+ */
+export function awsDeps(config: Config, logger: Logger, { ssm, lambda }: AnswerClients): SlackCommandDeps {
+  const readRoster = rosterReaderFor(ssm, config);
   return {
     config,
     logger,
     loadSigningSecret: () => loadSlackSigningSecret(ssm, config.slackSigningSecretParameter),
-    dispatch: (job) => dispatchLauncherJob(lambda, config.launcherFunctionName, job),
-    loadRoster: rosterReaderFor(ssm, config),
+    dispatch: (job) => answeredInTime(dispatchLauncherJob(lambda, config.launcherFunctionName, job), HAND_OFF_NOT_CONFIRMED, logger),
+    loadRoster: () => answeredInTime(readRoster(), ROSTER_NOT_READ_IN_TIME, logger),
   };
+}
+
+function defaultDeps(): SlackCommandDeps {
+  const { config, logger } = coldStart('slack-command');
+  return awsDeps(config, logger, answerClients({ region: config.region }));
 }
 
 export const handler = makeHandler(defaultDeps());

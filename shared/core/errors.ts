@@ -56,6 +56,11 @@ export class WorkError extends AppError {
   readonly code = 'work';
 }
 
+/** AWS did not answer in time for Slack's 3 seconds: nothing the user did wrong, but trying again is what they can do. */
+export class ServiceTimeoutError extends AppError {
+  readonly code = 'service_timeout';
+}
+
 /** A setting is missing or wrong. Thrown at cold start, so the function fails before it answers anyone. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
