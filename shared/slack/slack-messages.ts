@@ -68,9 +68,15 @@ export function acknowledgement(action: 'start' | 'stop' | 'status', plan?: Star
   return plain(action === 'stop' ? 'On it: looking for the run to stop…' : 'Looking up the team IDEs…');
 }
 
+/**
+ * Minutes from `/ide start` to the emails, as the channel is promised: the boot's budget (the
+ * README, "What the boot does": about 90 s to CREATE_COMPLETE), then the events and the emails.
+ */
+export const MINUTES_TO_READY = 2;
+
 /** Visible to the channel once CloudFormation has accepted the stack. */
 export function startAnnouncement(requesterId: string, plan: StartPlan, endsAt: Date, work: WorkOrigin): SlackMessage {
-  const text = `${mention(requesterId)} is starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}), ready in about 3 minutes.`;
+  const text = `${mention(requesterId)} is starting ${plural(plan.seats.length, 'IDE', 'IDEs')} (${plan.instanceType}), ready in about ${MINUTES_TO_READY} minutes.`;
   const homes = workOriginLine(work);
   return {
     text,

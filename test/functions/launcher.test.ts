@@ -109,7 +109,7 @@ describe('launcher', () => {
         { Key: 'team-ide:work', Value: 'blank' },
       ]);
       expect(slack.responses).toHaveLength(1);
-      expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel', text: '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 3 minutes.' });
+      expect(slack.responses[0]).toMatchObject({ visibility: 'in_channel', text: '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 2 minutes.' });
       expect(JSON.stringify(slack.responses[0]?.blocks)).toContain('dev-1 <@U0000AAA1>, dev-5 <@U0000EEE5>');
     });
 
@@ -528,7 +528,7 @@ describe('launcher', () => {
       expect(parametersOf()).toMatchObject({ DataSnapshotId: snapshotOf(9) });
       expect(slack.responses.map((response) => [response.visibility, response.text])).toEqual([
         ['in_channel', '<@U0000LEAD> asked for team IDEs, but the previous run is still stopping and saving its homes.'],
-        ['in_channel', '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 3 minutes.'],
+        ['in_channel', '<@U0000LEAD> is starting 2 IDEs (t3.large), ready in about 2 minutes.'],
       ]);
     });
 
