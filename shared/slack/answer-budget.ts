@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger';
  * each call at its limit, still answers in time:
  *
  *   Slack → API Gateway → Lambda, and the answer back        ~150 ms  not ours to bound
- *   Lambda's init: the runtime, the SDK, the bundle          ≤ 900 ms `npm run bench`: 0.2-0.3 s here, with the two reads
+ *   Lambda's init: the runtime, the SDK, the bundle          ≤ 900 ms `npm run bench`: 0.2-0.3 s here, its AWS calls included
  *   the signing secret, SSM (cold start only)                ≤ 500 ms AWS_CALL_LIMIT_MS
  *   the roster, SSM (cold start, then every 15 s)            ≤ 500 ms
  *   the hand-off to the launcher, Lambda Invoke              ≤ 500 ms
@@ -25,7 +25,7 @@ import type { Logger } from '../core/logger';
  */
 
 /** The most one AWS call may take before the answer, all attempts and the waits between them included. */
-export const AWS_CALL_LIMIT_MS = 500;
+const AWS_CALL_LIMIT_MS = 500;
 const ATTEMPT_LIMIT_MS = 300;
 const CONNECTION_LIMIT_MS = 200;
 const MAX_ATTEMPTS = 2;
@@ -60,7 +60,7 @@ export function answerClients(options: { region: string; endpoint?: string }): A
 const CALL_LIMIT = { step: 'initialize', name: 'teamIdeCallLimit' } as const;
 
 /** An AWS call that went past AWS_CALL_LIMIT_MS; named as the SDK names its own timeouts. */
-export class CallLimitError extends Error {
+class CallLimitError extends Error {
   constructor() {
     super(`AWS did not answer within ${AWS_CALL_LIMIT_MS} ms`);
     this.name = 'TimeoutError';
