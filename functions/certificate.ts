@@ -11,15 +11,16 @@ import { rosterReaderFor } from '../shared/team/roster-store';
  * (scripts/serverless-certificate-hook.cjs); the event carries nothing it needs, so any
  * caller may invoke it with anything. What it did is returned; a renewal that failed has
  * already told the channel. Anything else is logged, told to the channel with an error id,
- * and thrown: the next day is the retry.
+ * and thrown: the next day is the retry. A scheduled run that fails (a timeout or a crash too)
+ * lands in the failed-jobs queue, where the sweeper tells the channel what this function could
+ * not (shared/runs/failed-jobs.ts).
  */
 export function makeHandler(deps: CertificateDeps) {
   return async (_event?: unknown): Promise<CertificateOutcome> => {
     try {
       return await checkCertificate(deps);
     } catch (error) {
-      await reportCheckFailure(deps, error);
-      throw error;
+      throw await reportCheckFailure(deps, error);
     }
   };
 }

@@ -18,6 +18,7 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     SLACK_BOT_USER_ID: 'U0000BOT1',
     LAUNCHER_FUNCTION_NAME: 'team-ide-test-launcher',
     NOTIFIER_FUNCTION_NAME: 'team-ide-test-notifier',
+    CERTIFICATE_FUNCTION_NAME: 'team-ide-test-certificate',
     FAILED_JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-test-failed-jobs',
     SES_FROM_ADDRESS: 'Team IDE <ide@example.com>',
     DOMAIN_NAME: 'code.example.com',

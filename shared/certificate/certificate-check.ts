@@ -7,7 +7,7 @@ import { orderCertificate } from './acme-order';
 import { type CertificateFacts, certificateFacts } from './certificate-bundle';
 import { decideCertificate, type OwnCertificateProblem } from './certificate-decision';
 import { wantedNames } from './certificate-names';
-import { CertificateRenewalError, type RenewalStep } from './certificate-errors';
+import { CertificateCheckReported, CertificateRenewalError, type RenewalStep } from './certificate-errors';
 import { checkFailedMessage, ownCertificateMessage, renewalFailedMessage } from './certificate-messages';
 import {
   type CertificateStatus,
@@ -87,12 +87,15 @@ export async function checkCertificate(deps: CertificateDeps): Promise<Certifica
 /**
  * A check that failed for another reason than a refused renewal (a roster or parameter it
  * could not read, a status it could not write): logged with an error id, and the channel told,
- * since a check that fails every day would let the certificate expire without a word.
+ * since a check that fails every day would let the certificate expire without a word. Returns
+ * the error to fail the run with: once the channel heard of it, one that says so, so that the
+ * sweeper does not tell it again from the failed-jobs queue.
  */
-export async function reportCheckFailure(deps: CertificateDeps, error: unknown): Promise<void> {
+export async function reportCheckFailure(deps: CertificateDeps, error: unknown): Promise<unknown> {
   const errorId = newErrorId();
   deps.logger.error('Certificate check failed', { errorId, error: error as Error });
-  await tellChannel(deps, checkFailedMessage(deps.config.team.domainName, errorId));
+  const told = await tellChannel(deps, checkFailedMessage(deps.config.team.domainName, errorId));
+  return told ? new CertificateCheckReported(errorId, error) : error;
 }
 
 async function renew(deps: CertificateDeps, names: readonly string[]): Promise<CertificateFacts> {
@@ -131,15 +134,18 @@ async function keepStatus(deps: CertificateDeps, previous: CertificateStatus | u
   await writeCertificateStatus(deps.ssm, deps.config.certificate.statusParameter, next);
 }
 
-async function tellChannel(deps: CertificateDeps, message: SlackMessage): Promise<void> {
+/** True once the message is posted; a channel that cannot be told is logged, never thrown. */
+async function tellChannel(deps: CertificateDeps, message: SlackMessage): Promise<boolean> {
   const { channel } = deps.config.certificate;
   if (!channel) {
     deps.logger.warn('No channel to report to: set CERTIFICATE_CHANNEL', { text: message.text });
-    return;
+    return false;
   }
   try {
     await deps.slack.postMessage(channel, message);
+    return true;
   } catch (error) {
     deps.logger.error('Could not post to the channel', { channel, error: error as Error });
+    return false;
   }
 }

@@ -62,3 +62,17 @@ export function acmeHint(message: string, context: HintContext): string | undefi
   }
   return undefined;
 }
+
+/**
+ * Thrown by the certificate function once it has told the channel of a check that failed.
+ * Lambda writes the error's name as the failed job's `errorType`, which is how the sweeper
+ * knows, reading the job from the failed-jobs queue, that the channel has heard already.
+ */
+export class CertificateCheckReported extends Error {
+  static readonly errorType = 'CertificateCheckReported';
+
+  constructor(errorId: string, cause: unknown) {
+    super(`The certificate check failed and the channel was told (error id ${errorId}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = CertificateCheckReported.errorType;
+  }
+}

@@ -40,6 +40,25 @@ export function checkFailedMessage(domainName: string, errorId: string): SlackMe
   };
 }
 
+/**
+ * To the channel from the sweeper, when a run of the certificate function ended without telling
+ * it (a timeout, a crash, or a failure it could not post about): what Lambda said, and how to run
+ * the check again instead of waiting a day. `failure` is Lambda's words, already cut short.
+ */
+export function checkUnfinishedMessage(domainName: string, failure: string, functionName: string, errorId: string): SlackMessage {
+  const text = `The daily check of the HTTPS certificate for ${baseNames(domainName).join(', ')} did not finish (error id ${errorId}).`;
+  return {
+    text,
+    blocks: [
+      section(`:warning: ${text}\n> ${escapeMrkdwn(failure)}`),
+      section(
+        `*What to do:* run it again, which prints what it did: \`aws lambda invoke --function-name ${functionName} /dev/stdout\`. Should it stop the same way, its log (\`/aws/lambda/${functionName}\`) says where.`,
+      ),
+      context(`Whatever certificate is in place stays, but nothing was renewed. The certificate function also tries again tomorrow, and \`/ide status\` shows how long the certificate lasts. The sweeper's log has this failed job under \`errorId\` ${errorId}.`),
+    ],
+  };
+}
+
 /** To the channel with `TLS_CERTIFICATE=own`: the certificate kept by hand is missing, unusable or about to expire. */
 export function ownCertificateMessage(problem: OwnCertificateProblem, certificateParameter: string, domainName: string, now: Date): SlackMessage {
   const replace = `Put a certificate for \`*.${domainName}\` (and \`*.dev-N.${domainName}\` for each seat, for previews) with its chain and then its private key in the SSM SecureString \`${certificateParameter}\` (\`cat fullchain.pem privkey.pem\`), or set TLS_CERTIFICATE=acme and deploy again to have it renewed automatically.`;

@@ -43,6 +43,8 @@ export interface Config {
   launcherFunctionName: string;
   /** The Lambda that emails the developers; stack-events invokes it when a run is ready, the sweeper when it was not. */
   notifierFunctionName: string;
+  /** The Lambda that keeps the TLS certificate; the sweeper tells its channel when a daily check did not finish. */
+  certificateFunctionName: string;
   /**
    * The SQS queue the asynchronous functions' failed jobs land in (their on-failure
    * destination); the sweeper reads it every minute and tells whoever is concerned.
@@ -206,6 +208,7 @@ const schema = z.object({
   }),
   LAUNCHER_FUNCTION_NAME: required('the name of the launcher Lambda function'),
   NOTIFIER_FUNCTION_NAME: required('the name of the notifier Lambda function'),
+  CERTIFICATE_FUNCTION_NAME: required('the name of the certificate Lambda function'),
   FAILED_JOBS_QUEUE_URL: required('the URL of the failed-jobs SQS queue (serverless.yml sets it)').refine((text) => /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}$/.test(text), {
     error: 'must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/team-ide-dev-failed-jobs',
   }),
@@ -322,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     backend: settings.IDE_BACKEND as Backend,
     launcherFunctionName: settings.LAUNCHER_FUNCTION_NAME,
     notifierFunctionName: settings.NOTIFIER_FUNCTION_NAME,
+    certificateFunctionName: settings.CERTIFICATE_FUNCTION_NAME,
     failedJobsQueueUrl: settings.FAILED_JOBS_QUEUE_URL,
     notifyGraceMinutes: settings.NOTIFY_GRACE_MINUTES,
     sesFromAddress: settings.SES_FROM_ADDRESS,

@@ -1,4 +1,7 @@
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { checkUnfinishedMessage } from '../certificate/certificate-messages';
+import { CertificateCheckReported } from '../certificate/certificate-errors';
+import { isCertificateInvocation } from '../certificate/certificate-invocation';
 import type { Config } from '../core/config';
 import { newErrorId } from '../core/logger';
 import { readNotifierJob, type NotifierJob } from '../email/notifier-job';
@@ -16,17 +19,18 @@ import { parseStackId, readTeamStackStatusChange, type TeamStackStatusChange } f
 import { teamStackName } from '../stack/team-stack';
 
 /**
- * The failed-jobs queue: the on-failure destination of the launcher, stack-events and the
- * notifier. Lambda writes a record there when a job failed all its attempts (or grew too old
- * to run); the sweeper reads the queue every minute and makes sure someone hears of it:
- * the person who typed the command, or the run's channel. A notifier job is run again once
- * first, a stack-events job replayed (its steps are claimed by the run markers, so nothing
- * happens twice). A record is deleted once answered; one whose answer failed stays for the
+ * The failed-jobs queue: the on-failure destination of the launcher, stack-events, the
+ * notifier and the certificate function. Lambda writes a record there when a job failed all
+ * its attempts (or grew too old to run); the sweeper reads the queue every minute and makes
+ * sure someone hears of it: the person who typed the command, the run's channel, or the
+ * certificate's. A notifier job is run again once first, a stack-events job replayed (its
+ * steps are claimed by the run markers, so nothing happens twice). A record is deleted once answered; one whose answer failed stays for the
  * next tick, up to `ATTEMPTS_BEFORE_GIVING_UP` reads.
  */
 
 export interface FailedJobsDeps extends RepairDeps {
-  config: RepairDeps['config'] & Pick<Config, 'failedJobsQueueUrl' | 'launcherFunctionName' | 'notifierFunctionName' | 'backend' | 'slackApiUrl'>;
+  config: RepairDeps['config'] &
+    Pick<Config, 'failedJobsQueueUrl' | 'launcherFunctionName' | 'notifierFunctionName' | 'certificateFunctionName' | 'certificate' | 'backend' | 'slackApiUrl'>;
   sqs: SQSClient;
   /** Answers the person who typed a command whose launcher job failed. */
   responder: SlackResponder;
@@ -35,6 +39,8 @@ export interface FailedJobsDeps extends RepairDeps {
 /** What Lambda says about the failure, from the record's context and response. */
 export interface FailureFacts {
   functionName: string;
+  /** The invocation's id: the failed function's own log lines carry it. */
+  requestId: string;
   /** `RetriesExhausted`, `EventAgeExceeded`, … */
   condition: string;
   attempts: number;
@@ -48,6 +54,8 @@ export type FailedJob = FailureFacts &
     | { kind: 'launcher'; action: LauncherJob['action']; requester: SlackRequester }
     | { kind: 'notifier'; job: NotifierJob }
     | { kind: 'stack-events'; change: TeamStackStatusChange }
+    /** `reported`: the function told the channel itself before it failed. */
+    | { kind: 'certificate'; reported: boolean }
     | { kind: 'unknown'; why: string }
   );
 
@@ -58,9 +66,12 @@ const READS_PER_TICK = 5;
 /** Long enough for the tick to answer the record before another tick may read it again. */
 const VISIBILITY_SECONDS = 120;
 
+/** arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>], as Lambda names the function in a record. */
+const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9_$-]{1,128})?$/;
+
 /** The record as Lambda writes it to an on-failure destination (docs: "Capturing records of asynchronous invocations"). */
 interface InvocationRecord {
-  requestContext?: { functionArn?: unknown; condition?: unknown; approximateInvokeCount?: unknown };
+  requestContext?: { requestId?: unknown; functionArn?: unknown; condition?: unknown; approximateInvokeCount?: unknown };
   requestPayload?: unknown;
   responsePayload?: { errorType?: unknown; errorMessage?: unknown } | null;
 }
@@ -71,13 +82,13 @@ export function readFailedJob(body: string, config: FailedJobsDeps['config']): F
   try {
     record = JSON.parse(body) as InvocationRecord;
   } catch {
-    return { kind: 'unknown', why: 'not JSON', functionName: '', condition: '', attempts: 0, errorType: '', errorMessage: '' };
+    return { kind: 'unknown', why: 'not JSON', functionName: '', requestId: '', condition: '', attempts: 0, errorType: '', errorMessage: '' };
   }
   const context = typeof record.requestContext === 'object' && record.requestContext !== null ? record.requestContext : {};
   const response = typeof record.responsePayload === 'object' && record.responsePayload !== null ? record.responsePayload : {};
   const facts: FailureFacts = {
-    // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
-    functionName: typeof context.functionArn === 'string' ? (context.functionArn.split(':')[6] ?? '') : '',
+    functionName: typeof context.functionArn === 'string' ? (FUNCTION_ARN.exec(context.functionArn)?.[1] ?? '') : '',
+    requestId: typeof context.requestId === 'string' ? cut(context.requestId, 64) : '',
     condition: typeof context.condition === 'string' ? context.condition : 'unknown',
     attempts: typeof context.approximateInvokeCount === 'number' ? context.approximateInvokeCount : 0,
     errorType: typeof response.errorType === 'string' ? response.errorType : 'unknown',
@@ -94,6 +105,11 @@ export function readFailedJob(body: string, config: FailedJobsDeps['config']): F
   if (facts.functionName === config.notifierFunctionName) {
     const job = readNotifierJob(payload);
     return job ? { kind: 'notifier', job, ...facts } : { kind: 'unknown', why: 'not a notifier job', ...facts };
+  }
+  if (facts.functionName === config.certificateFunctionName) {
+    return isCertificateInvocation(payload)
+      ? { kind: 'certificate', reported: facts.errorType === CertificateCheckReported.errorType, ...facts }
+      : { kind: 'unknown', why: 'not a certificate check', ...facts };
   }
   const change = facts.functionName.startsWith(`${config.stackNamePrefix}-`) ? readTeamStackStatusChange(payload, teamStackName(config.stackNamePrefix)) : undefined;
   return change ? { kind: 'stack-events', change, ...facts } : { kind: 'unknown', why: 'not a job of this deployment', ...facts };
@@ -141,7 +157,7 @@ async function handleRecord(deps: FailedJobsDeps, message: Message): Promise<boo
 
 /** What the log says about a record: ids and the error, never the response_url (it lets anyone post to the channel). */
 function summary(job: FailedJob): Record<string, unknown> {
-  const facts = { kind: job.kind, functionName: job.functionName, condition: job.condition, attempts: job.attempts, errorType: job.errorType, errorMessage: job.errorMessage };
+  const facts = { kind: job.kind, functionName: job.functionName, requestId: job.requestId, condition: job.condition, attempts: job.attempts, errorType: job.errorType, errorMessage: job.errorMessage };
   switch (job.kind) {
     case 'launcher':
       return { ...facts, action: job.action, userId: job.requester.userId, channelId: job.requester.channelId };
@@ -149,6 +165,8 @@ function summary(job: FailedJob): Record<string, unknown> {
       return { ...facts, job: job.job };
     case 'stack-events':
       return { ...facts, stackId: job.change.stackId, status: job.change.status, eventId: job.change.eventId };
+    case 'certificate':
+      return { ...facts, reported: job.reported };
     case 'unknown':
       return { ...facts, why: job.why };
   }
@@ -163,6 +181,8 @@ async function answerFailedJob(deps: FailedJobsDeps, job: FailedJob, errorId: st
     case 'stack-events':
       // Replayed here, as stack-events would have handled it: its steps are claimed, so what was done is not done again.
       return handleStackStatusChange(deps, job.change);
+    case 'certificate':
+      return tellCertificateChannel(deps, job, errorId);
     case 'unknown':
       // Nothing to act on: the log line above is all there is to say.
       return undefined;
@@ -178,6 +198,31 @@ async function answerRequester(deps: FailedJobsDeps, requester: SlackRequester, 
     deps.logger.warn('The response_url is spent: telling the requester directly', { userId: requester.userId, error: error as Error });
     await deps.slack.postMessage(requester.userId, message);
   }
+}
+
+/**
+ * A certificate check that ended without a word to the channel: a timeout, a crash, or a
+ * failure it could not post about. Told once to the channel the certificate function posts
+ * to; a check that already told it (its error says so) is left at the log line.
+ */
+async function tellCertificateChannel(deps: FailedJobsDeps, job: Extract<FailedJob, { kind: 'certificate' }>, errorId: string): Promise<void> {
+  if (job.reported) {
+    deps.logger.info('The certificate function told its channel itself', { errorId });
+    return;
+  }
+  const { channel } = deps.config.certificate;
+  if (!channel) {
+    deps.logger.warn('No channel to report to: set CERTIFICATE_CHANNEL', { errorId });
+    return;
+  }
+  await deps.slack.postMessage(channel, checkUnfinishedMessage(deps.config.team.domainName, lambdaSaid(job), deps.config.certificateFunctionName, errorId));
+}
+
+/** Lambda's words for a failure, without the time and request id it puts before a timeout's or a crash's. */
+function lambdaSaid(facts: FailureFacts): string {
+  const message = facts.errorMessage.replace(/^\d{4}-\d\d-\d\dT\S+Z [0-9a-f-]{36} /, '').replace(/^RequestId: [0-9a-f-]{36} /, '');
+  if (message) return facts.errorType === 'unknown' ? message : `${facts.errorType}: ${message}`;
+  return facts.condition === 'EventAgeExceeded' ? 'Lambda gave up on the run before it started (EventAgeExceeded).' : `${facts.errorType} (${facts.condition})`;
 }
 
 /**

@@ -42,6 +42,7 @@ export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | '
     STACK_NAME_PREFIX: `${SERVICE}-${input.stage}`,
     LAUNCHER_FUNCTION_NAME: `${SERVICE}-${input.stage}-launcher`,
     NOTIFIER_FUNCTION_NAME: `${SERVICE}-${input.stage}-notifier`,
+    CERTIFICATE_FUNCTION_NAME: `${SERVICE}-${input.stage}-certificate`,
     FAILED_JOBS_QUEUE_URL: queueUrl,
     SLACK_SIGNING_SECRET_PARAMETER: names.signingSecret,
     SLACK_BOT_TOKEN_PARAMETER: names.botToken,

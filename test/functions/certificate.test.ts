@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/certificate';
 import { formatBundle } from '../../shared/certificate/certificate-bundle';
+import { CertificateCheckReported } from '../../shared/certificate/certificate-errors';
 import { wantedNames } from '../../shared/certificate/certificate-names';
 import { loadConfig } from '../../shared/core/config';
 import { validEnv } from '../fixtures';
@@ -23,14 +24,14 @@ function bundleExpiringIn(days: number): string {
 }
 
 /** The certificate function with SSM answering `parameters` (name → value) to GetParameters. */
-function setup(options: { parameters?: Record<string, string>; env?: Record<string, string>; seats?: number[]; seatsError?: Error } = {}) {
+function setup(options: { parameters?: Record<string, string>; env?: Record<string, string>; seats?: number[]; seatsError?: Error; slack?: ReturnType<typeof recordingPoster> } = {}) {
   const parameters = options.parameters ?? {};
   ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
     Parameters: input.Names.filter((name) => parameters[name] !== undefined).map((Name) => ({ Name, Value: parameters[Name], Type: 'SecureString' })),
     InvalidParameters: input.Names.filter((name) => parameters[name] === undefined),
   }));
   ssm.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Standard' });
-  const slack = recordingPoster();
+  const slack = options.slack ?? recordingPoster();
   const logger = recordingLogger();
   const config = loadConfig(validEnv(options.env));
   const handler = makeHandler({
@@ -147,7 +148,7 @@ describe('certificate function', () => {
     });
   });
 
-  it('tells the channel, with an error id, when the check itself fails, and still fails the run', async () => {
+  it('tells the channel, with an error id, when the check itself fails, and still fails the run, saying the channel was told', async () => {
     // Prepare: a roster it cannot read, day after day, would let the certificate expire unrenewed
     const broken = new Error('/team-ide-test/roster: members.0.seat: Too big');
     const { slack, logger, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) }, seatsError: broken });
@@ -156,12 +157,25 @@ describe('certificate function', () => {
     const failure = await run().catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toBe(broken);
     const logged = logger.entries.find((entry) => entry.message === 'Certificate check failed');
     expect(logged?.fields).toMatchObject({ errorId: expect.stringMatching(/^[0-9a-f]{8}$/), error: broken });
     expect(slack.posts.map((post) => post.channel)).toEqual(['C0000TEAM']);
     expect(slack.posts[0]?.message.text).toBe(`The daily check of the HTTPS certificate for *.code.example.com, code.example.com failed (error id ${String(logged?.fields.errorId)}).`);
     expect(slack.text()).toContain('nothing was renewed');
+    // Lambda writes the error's name as the failed job's errorType: the sweeper then does not tell the channel again.
+    expect(failure).toBeInstanceOf(CertificateCheckReported);
+    expect(failure).toMatchObject({ name: 'CertificateCheckReported', cause: broken, message: `The certificate check failed and the channel was told (error id ${String(logged?.fields.errorId)}): ${broken.message}` });
+  });
+
+  it('fails the run with the error itself when the channel could not be told, so the sweeper tells it', async () => {
+    const broken = new Error('/team-ide-test/roster: members.0.seat: Too big');
+    const slackDown = recordingPoster({ failWith: new Error('Slack chat.postMessage failed: fatal_error') });
+    const { logger, run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) }, seatsError: broken, slack: slackDown });
+
+    const failure = await run().catch((error: unknown) => error);
+
+    expect(failure).toBe(broken);
+    expect(logger.entries.some((entry) => entry.message === 'Could not post to the channel')).toBe(true);
   });
 
   it('with ALLOWED_CHANNELS=* and no CERTIFICATE_CHANNEL, logs what it would have said', async () => {

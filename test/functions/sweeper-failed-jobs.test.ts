@@ -185,6 +185,127 @@ describe('the failed-jobs queue, read by the sweeper', () => {
     expect(JSON.parse(store.get(`/team-ide-test/work/${STACK_UUID}/volume`) ?? '{}')).toMatchObject({ volumeId: volume });
   });
 
+  describe('a certificate check that did not finish', () => {
+    const CERTIFICATE_FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:team-ide-test-certificate:$LATEST';
+
+    it('tells the certificate\'s channel once: that the check did not finish, Lambda\'s words, and the command to run it again', async () => {
+      // Prepare: the daily run timed out (its schedule's event, Lambda's timeout record); CERTIFICATE_CHANNEL unset
+      queueHolds([failedJobRecord('certificate-timeout')]);
+      const { tick, slack, logger, notifierJobs, responder } = setup();
+
+      // Act
+      const outcome = await tick({});
+
+      // Assess: to the first allowed channel, where the certificate function posts
+      const logged = logger.entries.find((entry) => entry.message === 'Failed job');
+      expect(logged?.fields).toMatchObject({ kind: 'certificate', reported: false, functionName: 'team-ide-test-certificate', requestId: '7c1e2f3a-9b8d-4c5e-a6f7-0812a3b4c5d6', condition: 'RetriesExhausted' });
+      expect(slack.posts.map((post) => post.channel)).toEqual(['C0000TEAM']);
+      const [post] = slack.posts;
+      expect(post!.message.text).toBe(`The daily check of the HTTPS certificate for *.code.example.com, code.example.com did not finish (error id ${String(logged?.fields.errorId)}).`);
+      expect(slack.text()).toContain('> Task timed out after 300.00 seconds');
+      expect(slack.text()).not.toContain('7c1e2f3a');
+      expect(slack.text()).toContain('`aws lambda invoke --function-name team-ide-test-certificate /dev/stdout`');
+      expect(slack.text()).toContain('nothing was renewed');
+      expect([...notifierJobs, ...responder.responses]).toEqual([]);
+      expect(outcome).toMatchObject({ failedJobs: 1 });
+      expect(deleted()).toEqual(['rh-0']);
+    });
+
+    it('tells CERTIFICATE_CHANNEL when it is set, with a crash as Lambda reports it', async () => {
+      queueHolds([
+        failedJobRecord('certificate-timeout', (record) => {
+          record.responsePayload = { errorType: 'Runtime.ExitError', errorMessage: 'RequestId: 7c1e2f3a-9b8d-4c5e-a6f7-0812a3b4c5d6 Error: Runtime exited with error: signal: killed' };
+        }),
+      ]);
+      const { tick, slack } = setup({ env: { CERTIFICATE_CHANNEL: 'C0000CERT' } });
+
+      await tick({});
+
+      expect(slack.posts.map((post) => post.channel)).toEqual(['C0000CERT']);
+      expect(slack.text()).toContain('> Runtime.ExitError: Error: Runtime exited with error: signal: killed');
+    });
+
+    it('says Lambda gave up when the check never ran (an event too old, with no response)', async () => {
+      queueHolds([
+        failedJobRecord('certificate-timeout', (record) => {
+          record.requestContext.condition = 'EventAgeExceeded';
+          record.requestContext.approximateInvokeCount = 0;
+          delete record.responsePayload;
+        }),
+      ]);
+      const { tick, slack } = setup();
+
+      await tick({});
+
+      expect(slack.text()).toContain('> Lambda gave up on the run before it started (EventAgeExceeded).');
+    });
+
+    it('stays quiet about a check that told the channel itself before it failed', async () => {
+      queueHolds([
+        failedJobRecord('certificate-timeout', (record) => {
+          record.responsePayload = { errorType: 'CertificateCheckReported', errorMessage: 'The certificate check failed and the channel was told (error id 0a1b2c3d): socket hang up' };
+        }),
+      ]);
+      const { tick, slack, logger } = setup();
+
+      await tick({});
+
+      expect(slack.posts).toEqual([]);
+      expect(logger.entries.find((entry) => entry.message === 'Failed job')?.fields).toMatchObject({ kind: 'certificate', reported: true });
+      expect(logger.entries.some((entry) => entry.message === 'The certificate function told its channel itself')).toBe(true);
+      expect(deleted()).toEqual(['rh-0']);
+    });
+
+    it('with no channel to tell (ALLOWED_CHANNELS=* and no CERTIFICATE_CHANNEL), logs it and drops the record', async () => {
+      queueHolds([failedJobRecord('certificate-timeout')]);
+      const { tick, slack, logger } = setup({ env: { ALLOWED_CHANNELS: '*' } });
+
+      await tick({});
+
+      expect(slack.posts).toEqual([]);
+      expect(logger.entries.some((entry) => entry.level === 'warn' && entry.message === 'No channel to report to: set CERTIFICATE_CHANNEL')).toBe(true);
+      expect(deleted()).toEqual(['rh-0']);
+    });
+
+    it('keeps the record for the next tick while Slack is down', async () => {
+      queueHolds([failedJobRecord('certificate-timeout')]);
+      const { tick } = setup({ slackFailure: new Error('Slack chat.postMessage failed: fatal_error') });
+
+      await tick({});
+
+      expect(deleted()).toEqual([]);
+    });
+
+    it('tells nobody of a record in another shape: a payload no schedule sends, or a function ARN that is not Lambda\'s', async () => {
+      queueHolds([
+        failedJobRecord('certificate-timeout', (record) => {
+          record.requestPayload = { stackId: STACK_ID };
+        }),
+        failedJobRecord('certificate-timeout', (record) => {
+          record.requestPayload.source = 'attacker.events';
+        }),
+        failedJobRecord('certificate-timeout', (record) => {
+          record.requestContext.functionArn = 'x:x:x:x:x:function:team-ide-test-certificate';
+        }),
+        failedJobRecord('certificate-timeout', (record) => {
+          record.requestContext.functionArn = CERTIFICATE_FUNCTION.replace('team-ide-test-certificate', 'team-ide-prod-certificate');
+        }),
+      ]);
+      const { tick, slack, logger } = setup();
+
+      await tick({});
+
+      expect(slack.posts).toEqual([]);
+      expect(logger.entries.filter((entry) => entry.message === 'Failed job').map((entry) => entry.fields.why)).toEqual([
+        'not a certificate check',
+        'not a certificate check',
+        'not a job of this deployment',
+        'not a job of this deployment',
+      ]);
+      expect(deleted()).toEqual(['rh-0', 'rh-1', 'rh-2', 'rh-3']);
+    });
+  });
+
   it('keeps a record whose answer failed for the next tick, and gives it up at the fifth read', async () => {
     const slackDown = new Error('Slack chat.postMessage failed: fatal_error');
     const repairFailed = failedJobRecord('notifier-retries-exhausted', (record) => {
@@ -235,6 +356,17 @@ describe('readFailedJob', () => {
     expect(readFailedJob(failedJobRecord('notifier-retries-exhausted'), config)).toMatchObject({ kind: 'notifier', job: { stackId: STACK_ID } });
     expect(readFailedJob(failedJobRecord('launcher-timeout'), config)).toMatchObject({ kind: 'launcher', action: 'start', requester: { userId: 'U0000LEAD', channelId: 'C0000TEAM' } });
     expect(readFailedJob(failedJobRecord('stack-events-delete-complete'), config)).toMatchObject({ kind: 'stack-events', change: { stackId: STACK_ID, status: 'DELETE_COMPLETE' } });
+    expect(readFailedJob(failedJobRecord('certificate-timeout'), config)).toMatchObject({ kind: 'certificate', reported: false, errorType: 'unknown' });
+  });
+
+  it('takes a certificate check run by hand with nothing in it, as `aws lambda invoke --invocation-type Event` sends it', () => {
+    for (const payload of [{}, null, undefined]) {
+      const byHand = failedJobRecord('certificate-timeout', (record) => {
+        record.requestPayload = payload;
+      });
+      expect(readFailedJob(byHand, config)).toMatchObject({ kind: 'certificate' });
+    }
+    expect(readFailedJob(failedJobRecord('certificate-timeout', (record) => (record.requestPayload = { anything: 1 })), config)).toMatchObject({ kind: 'unknown', why: 'not a certificate check' });
   });
 
   it('takes a record that lost its response (an event too old to run) with the facts it has', () => {

@@ -134,7 +134,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(resourcesOfLauncher('ssm:GetParameter')).toContainEqual(expect.stringContaining('parameter/team-ide/ci/tls-certificate-status'));
   });
 
-  it('sends the jobs the launcher, stack-events and the notifier give up on to one queue, which only the sweeper reads', () => {
+  it('sends the jobs the launcher, stack-events, the notifier and the certificate function give up on to one queue, which only the sweeper reads', () => {
     const queueArn = { 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] };
     const destinations = Object.values(template.Resources)
       .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
@@ -146,10 +146,10 @@ describe('the deployment (serverless.yml)', () => {
       StackEventsLambdaFunction: queueArn,
       NotifierLambdaFunction: queueArn,
       SweeperLambdaFunction: undefined,
-      CertificateLambdaFunction: undefined,
+      CertificateLambdaFunction: queueArn,
     });
     // Lambda writes to a destination with the function's own execution role.
-    expect(grants('sqs:SendMessage').sort()).toEqual(['LauncherRole', 'NotifierRole', 'StackEventsRole']);
+    expect(grants('sqs:SendMessage').sort()).toEqual(['CertificateRole', 'LauncherRole', 'NotifierRole', 'StackEventsRole']);
     expect(grants('sqs:ReceiveMessage')).toEqual(['SweeperRole']);
     expect(grants('sqs:DeleteMessage')).toEqual(['SweeperRole']);
     expect(template.Resources.FailedJobsQueue?.Properties).toMatchObject({ QueueName: 'team-ide-ci-failed-jobs', MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });

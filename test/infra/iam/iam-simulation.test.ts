@@ -332,9 +332,9 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         SweeperLambdaFunction: 'none: ImplicitlyDenied',
         SlackCommandLambdaFunction: 'none: ImplicitlyDenied',
         SlackInteractionsLambdaFunction: 'none: ImplicitlyDenied',
-        CertificateLambdaFunction: 'none: ImplicitlyDenied',
+        CertificateLambdaFunction: 'destination: Allowed',
       });
-      expect(Object.values(destinations).filter(Boolean)).toEqual(Array(3).fill({ 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] }));
+      expect(Object.values(destinations).filter(Boolean)).toEqual(Array(4).fill({ 'Fn::GetAtt': ['FailedJobsQueue', 'Arn'] }));
     });
 
     it('let no function pass a role, but the launcher the service role to CloudFormation', async () => {
