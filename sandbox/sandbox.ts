@@ -46,6 +46,7 @@ import {
   type SandboxUrls,
 } from './settings';
 import { SANDBOX_BOT_SCOPES } from './backend/slack';
+import { type SandboxSweeper, startSweeperClock } from './sweeper-clock';
 
 export interface SandboxOptions {
   /** The shell's variables: the SANDBOX_* settings and overrides of .env.sandbox. */
@@ -62,6 +63,8 @@ export interface RunningSandbox {
   /** Who `npm run slack` sends as by default. */
   sender: SandboxSender;
   backend: SandboxBackend;
+  /** The sweeper's schedule (SANDBOX_SWEEP_SECONDS): its ticks so far, and a pause for tests that run the ticks themselves. */
+  sweeper: SandboxSweeper;
   /** With SANDBOX_ACME=pebble: the certificate the certificate function obtained from Pebble at start. */
   certificate?: SandboxCertificate;
   /** Stops serverless-offline, the backend and SES; safe to call twice. */
@@ -166,15 +169,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     backend.cloudFormation.recordDeployment(deploymentStackName(SANDBOX.stage), { SlackCommandUrl: urls.commands, SlackInteractionsUrl: urls.interactions, TeamStackName: teamStackName(config.stackNamePrefix) });
     const offline: OfflineProcess = await startOffline(env, ports, options.log);
     stoppers.push(() => offline.stop());
-    // The EventBridge schedule's stand-in; a tick that fails is logged by the sweeper itself.
-    const sweeps = setInterval(() => {
-      lambda.send(new InvokeCommand({ FunctionName: sweeperFunction, InvocationType: 'Event' })).catch((error: unknown) => {
-        options.log(`[sandbox] could not run the sweeper: ${(error as Error).message}`);
-      });
-    }, sweepSeconds * 1000);
-    stoppers.push(async () => clearInterval(sweeps));
+    if (!backend.lambda) throw new SandboxSetupError('the sandbox backend started without its Lambda stand-in');
+    const sweeper = startSweeperClock({ lambda, journal: backend.lambda, functionName: sweeperFunction, seconds: sweepSeconds, log: options.log });
+    stoppers.push(async () => sweeper.stop());
     const certificate = pebble ? await obtainCertificate(lambda, certificateFunction, backend, config, pebble) : undefined;
-    return { ports, urls, config, sender, backend, stop, ...(certificate ? { certificate } : {}) };
+    return { ports, urls, config, sender, backend, sweeper, stop, ...(certificate ? { certificate } : {}) };
   } catch (error) {
     await stop();
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {

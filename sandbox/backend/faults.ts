@@ -8,7 +8,7 @@
  *   PutParameter:InternalFailure:1,…         several switches, comma-separated
  *
  * The target in parentheses is matched, `*` as a wildcard, against what the call is about:
- * its StackName, Name, SecretId or QueueUrl.
+ * its StackName, Name (GetParameters: the first of its Names), SecretId or QueueUrl.
  */
 import { AwsServiceError } from './aws-protocols';
 

@@ -5,6 +5,10 @@
  * on-failure destination. This stand-in does what Lambda does, with its waits between attempts
  * shortened from 1 and 2 minutes to 1 and 2 seconds, and runs each attempt in serverless-offline
  * synchronously. Synchronous invocations pass straight through.
+ *
+ * It keeps a journal of the attempts, in the order they started and ended, so that tests can
+ * say what happened in which order (the notifier ran during the sweeper's second tick after its
+ * job landed in the queue) instead of how many milliseconds it took.
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
@@ -34,6 +38,28 @@ export interface SandboxLambdaOptions {
   log: (line: string) => void;
 }
 
+/** One attempt of an asynchronous invocation, as the stand-in ran it. */
+export interface InvocationAttempt {
+  /** The invocation's id: Lambda's answer to the Invoke (x-amzn-RequestId), kept by its retries and its failed job's record. */
+  requestId: string;
+  functionName: string;
+  payload: string;
+  /** 1, then 2 and 3 for Lambda's retries. */
+  attempt: number;
+  /** When it started and ended: its place in the order of the journal's events, and the clock's time in ms. */
+  startedSeq: number;
+  startedAt: number;
+  endedSeq?: number;
+  endedAt?: number;
+  /** How it ended: done, to be tried again, or given up, its record written to the failed-jobs queue or dropped. */
+  outcome?: 'succeeded' | 'retrying' | 'queued' | 'dropped';
+  /** The record it wrote to the failed-jobs queue, when it was `queued`. */
+  record?: string;
+}
+
+/** Enough for a day of `npm start` with a sweeper tick every 10 seconds; older attempts are forgotten. */
+const JOURNAL_SIZE = 10_000;
+
 /** The outcome of one attempt, as Lambda reports a function error. */
 interface Attempt {
   failed: boolean;
@@ -45,12 +71,27 @@ interface Attempt {
 export class SandboxLambda {
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = 0;
+  private readonly journal: InvocationAttempt[] = [];
+  private seq = 0;
+  private readonly settledListeners = new Map<string, ((attempt: InvocationAttempt) => void)[]>();
 
   constructor(private readonly options: SandboxLambdaOptions) {}
 
   /** Asynchronous invocations still being attempted or waiting to be attempted again. */
   pending(): number {
     return this.running + this.timers.size;
+  }
+
+  /** The attempts so far, of one function or of all, in the order they started. */
+  attempts(functionName?: string): InvocationAttempt[] {
+    return this.journal.filter((attempt) => functionName === undefined || attempt.functionName === functionName).map((attempt) => ({ ...attempt }));
+  }
+
+  /** Resolves with the last attempt of an invocation once it is settled: done, or given up. */
+  whenSettled(requestId: string): Promise<InvocationAttempt> {
+    const last = this.journal.findLast((attempt) => attempt.requestId === requestId);
+    if (last?.outcome !== undefined && last.outcome !== 'retrying') return Promise.resolve({ ...last });
+    return new Promise((resolve) => this.settledListeners.set(requestId, [...(this.settledListeners.get(requestId) ?? []), resolve]));
   }
 
   /** POST /2015-03-31/functions/<name>/invocations */
@@ -60,8 +101,9 @@ export class SandboxLambda {
       return { status: 404, contentType: 'application/json', body: JSON.stringify({ Type: 'User', Message: `Function not found: arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${functionName}` }) };
     }
     if (invocationType !== 'Event') return this.passThrough(functionName, invocationType, payload);
-    this.attempt(functionName, settings, payload, 1);
-    return { status: 202, contentType: 'application/json', body: '' };
+    const requestId = randomUUID();
+    this.attempt({ requestId, functionName, payload }, settings, 1);
+    return { status: 202, contentType: 'application/json', body: '', headers: { 'x-amzn-requestid': requestId } };
   }
 
   /** Stops every pending retry, so the sandbox can exit. */
@@ -75,24 +117,30 @@ export class SandboxLambda {
     return { status: response.status, contentType: response.headers['content-type'] ?? 'application/json', body: response.body };
   }
 
-  private attempt(functionName: string, settings: AsyncSettings, payload: string, number: number): void {
+  private attempt(invocation: { requestId: string; functionName: string; payload: string }, settings: AsyncSettings, number: number): void {
+    const { functionName, payload } = invocation;
+    const entry: InvocationAttempt = { ...invocation, attempt: number, startedSeq: ++this.seq, startedAt: Date.now() };
+    this.journal.push(entry);
+    if (this.journal.length > JOURNAL_SIZE) this.journal.shift();
     this.running++;
     this.options.active();
     this.run(functionName, payload)
       .then((attempt) => {
-        if (!attempt.failed) return;
+        if (!attempt.failed) return this.end(entry, 'succeeded');
         const attempts = settings.maximumRetryAttempts + 1;
         if (number < attempts) {
           const wait = this.options.retryDelaysMs[number - 1] ?? this.options.retryDelaysMs.at(-1) ?? 0;
           this.options.log(`${functionName} failed (${attempt.errorType}), attempt ${number} of ${attempts}: trying again in ${wait / 1000} s`);
+          this.end(entry, 'retrying');
           const timer = setTimeout(() => {
             this.timers.delete(timer);
-            this.attempt(functionName, settings, payload, number + 1);
+            this.attempt(invocation, settings, number + 1);
           }, wait);
           this.timers.add(timer);
           return;
         }
-        this.giveUp(functionName, settings, payload, number, attempt);
+        const record = this.giveUp(entry, settings, attempt);
+        this.end(entry, record === undefined ? 'dropped' : 'queued', record);
       })
       .finally(() => {
         this.running--;
@@ -100,28 +148,38 @@ export class SandboxLambda {
       });
   }
 
-  private giveUp(functionName: string, settings: AsyncSettings, payload: string, attempts: number, attempt: Attempt): void {
+  private end(entry: InvocationAttempt, outcome: NonNullable<InvocationAttempt['outcome']>, record?: string): void {
+    Object.assign(entry, { endedSeq: ++this.seq, endedAt: Date.now(), outcome, ...(record === undefined ? {} : { record }) });
+    if (outcome === 'retrying') return;
+    const listeners = this.settledListeners.get(entry.requestId) ?? [];
+    this.settledListeners.delete(entry.requestId);
+    for (const listener of listeners) listener({ ...entry });
+  }
+
+  /** Writes the failed job's record to the queue, as Lambda does for a function with an on-failure destination; returns it. */
+  private giveUp(entry: InvocationAttempt, settings: AsyncSettings, attempt: Attempt): string | undefined {
+    const { functionName, payload, attempt: attempts } = entry;
     if (!settings.onFailure) {
       this.options.log(`${functionName} failed ${attempts} time(s) (${attempt.errorType}): the job is dropped, as the function has no on-failure destination`);
-      return;
+      return undefined;
     }
     this.options.log(`${functionName} failed ${attempts} time(s) (${attempt.errorType}): the job goes to the failed-jobs queue`);
     // The record Lambda writes to an on-failure destination (docs: "Capturing records of asynchronous invocations").
-    this.options.failedJobs.send(
-      JSON.stringify({
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        requestContext: {
-          requestId: randomUUID(),
-          functionArn: `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${functionName}:$LATEST`,
-          condition: 'RetriesExhausted',
-          approximateInvokeCount: attempts,
-        },
-        requestPayload: JSON.parse(payload || '{}') as unknown,
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: { errorType: attempt.errorType, errorMessage: attempt.errorMessage, ...(attempt.trace ? { trace: attempt.trace } : {}) },
-      }),
-    );
+    const record = JSON.stringify({
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: entry.requestId,
+        functionArn: `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${functionName}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: JSON.parse(payload || '{}') as unknown,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: attempt.errorType, errorMessage: attempt.errorMessage, ...(attempt.trace ? { trace: attempt.trace } : {}) },
+    });
+    this.options.failedJobs.send(record);
+    return record;
   }
 
   /** One attempt in serverless-offline; its failure as Lambda reports it (a crash of the invocation itself counts as one). */

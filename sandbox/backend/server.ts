@@ -104,6 +104,8 @@ export interface SandboxBackend {
   faults: Faults;
   /** The hosts' seat reports (hosts.ts); `POST /sandbox/seats` marks seats alive or idle. */
   hosts: SandboxHosts;
+  /** Lambda Invoke, when it was given serverless-offline: the journal of asynchronous invocations (lambda.ts). */
+  lambda?: SandboxLambda;
   close(): Promise<void>;
 }
 
@@ -246,7 +248,8 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
       const handler = service === 'ssm' ? parameterStore : service === 'sqs' ? failedJobs : secretsManager;
       const input = JSON.parse(body || '{}') as Record<string, unknown>;
       return answerOrError(() => {
-        const fault = faults.take(operation, [input.Name, input.SecretId, input.QueueUrl].find((target) => typeof target === 'string') as string | undefined);
+        const names = Array.isArray(input.Names) ? (input.Names as unknown[]) : [];
+        const fault = faults.take(operation, [input.Name, names[0], input.SecretId, input.QueueUrl].find((target) => typeof target === 'string') as string | undefined);
         if (fault) throw fault;
         return jsonResponse(handler.handle(operation, input));
       }, jsonError);
@@ -287,6 +290,7 @@ export async function startBackend(options: BackendOptions): Promise<SandboxBack
     failedJobs,
     faults,
     hosts,
+    ...(lambda ? { lambda } : {}),
     close: async () => {
       hosts.close();
       cloudFormation.close();

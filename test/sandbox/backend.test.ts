@@ -343,6 +343,19 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       expect(backend.faults.remaining()).toEqual([2, 0]);
     });
 
+    it('matches a GetParameters call by the first of its Names', async () => {
+      await backend.close();
+      await start({ faults: parseFaultSwitches('GetParameters(/team-ide-test/tls-*):InternalFailure:1') });
+      const once = new SSMClient({ region: 'eu-west-1', endpoint: backend.url, credentials, maxAttempts: 1 });
+
+      const other = await once.send(new GetParametersCommand({ Names: ['/team-ide-test/slack-bot-token', '/team-ide-test/tls-certificate'] }));
+      const named = await once.send(new GetParametersCommand({ Names: ['/team-ide-test/tls-certificate', '/team-ide-test/tls-certificate-status'] })).catch((error: unknown) => error);
+
+      expect(other.InvalidParameters).toHaveLength(2);
+      expect(named).toMatchObject({ name: 'InternalFailure' });
+      expect(backend.faults.remaining()).toEqual([0]);
+    });
+
     it('refuses a switch it cannot read, saying what it expects', () => {
       expect(() => parseFaultSwitches('DescribeStacks:6')).toThrow('"DescribeStacks:6" is not Operation[(target)]:ErrorCode:times, e.g. DescribeStacks(arn:*):Throttling:6');
     });
@@ -447,6 +460,32 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
 
       expect(backend.failedJobs.list()).toEqual([]);
       await expect(invokeAsync('team-ide-test-nope', {})).rejects.toThrow(/Function not found/);
+    });
+
+    it('keeps a journal of the attempts in the order they started and ended, under the request id its answer gave', async () => {
+      failuresLeft = 3;
+
+      const retried = await invokeAsync('team-ide-test-notifier', { stackId: 'arn-3' });
+      const dropped = await invokeAsync('team-ide-test-sweeper', {});
+      const [lastRetried, lastDropped] = await Promise.all([backend.lambda!.whenSettled(retried.$metadata.requestId!), backend.lambda!.whenSettled(dropped.$metadata.requestId!)]);
+      const done = await invokeAsync('team-ide-test-sweeper', {});
+      const lastDone = await backend.lambda!.whenSettled(done.$metadata.requestId!);
+
+      const journal = backend.lambda!.attempts();
+      expect(journal.map((attempt) => [attempt.functionName, attempt.attempt, attempt.outcome])).toEqual([
+        ['team-ide-test-notifier', 1, 'retrying'],
+        ['team-ide-test-sweeper', 1, 'dropped'],
+        ['team-ide-test-notifier', 2, 'queued'],
+        ['team-ide-test-sweeper', 1, 'succeeded'],
+      ]);
+      expect(journal.filter((attempt) => attempt.functionName === 'team-ide-test-notifier').map((attempt) => attempt.requestId)).toEqual([retried.$metadata.requestId, retried.$metadata.requestId]);
+      expect([lastRetried, lastDropped, lastDone]).toEqual([journal[2], journal[1], journal[3]]);
+      // One order for starts and ends: each attempt ends after it starts, and a retry starts after its attempt ended.
+      for (const attempt of journal) expect(attempt.endedSeq).toBeGreaterThan(attempt.startedSeq);
+      expect(journal[2]!.startedSeq).toBeGreaterThan(journal[0]!.endedSeq!);
+      expect(JSON.parse(lastRetried.record!)).toMatchObject({ requestContext: { requestId: retried.$metadata.requestId, approximateInvokeCount: 2 } });
+      expect(backend.failedJobs.list().map((entry) => entry.body)).toEqual([lastRetried.record]);
+      expect(backend.lambda!.attempts('team-ide-test-sweeper')).toHaveLength(2);
     });
   });
 });

@@ -7,19 +7,28 @@ import { SANDBOX } from '../../sandbox/settings';
 import { pressButton, sendSlashCommand } from '../../sandbox/slack-cli';
 import { sandboxShell, waitFor } from '../helpers/local-servers';
 
+/** How long a step may take before the test gives up: a safety net for a loaded machine, not a speed target. */
+const DEADLINE_MS = 60_000;
+const MINUTE_MS = 1000;
+const WARNING_MINUTES = 5;
+
 // The idle stop, as `IDLE_MINUTES=5 WARNING_MINUTES=5 SANDBOX_IDLE_MINUTE_SECONDS=1 npm start` shows it, on a clock
 // whose minutes last a second: nobody opens the IDE, so the channel is warned; someone connects, and the warning says
 // they are back; they leave, the warning comes again, "Keep running" starts the idle clock over once, and the run
 // that is still unused then stops by itself, with the warning edited to say so.
+//
+// The test runs the sweeper's ticks itself (its clock paused): what a tick decides depends on the idle clock only, never
+// on how quickly this test marks a seat or presses a button after a warning, however busy the machine is.
 describe('the sandbox\'s idle stop, end to end', () => {
   let sandbox: RunningSandbox | undefined;
   const output: string[] = [];
 
   beforeAll(async () => {
     sandbox = await startSandbox({
-      shellEnv: await sandboxShell({ SANDBOX_STACK_DELAY_MS: '500', SANDBOX_SWEEP_SECONDS: '1', IDLE_MINUTES: '5', WARNING_MINUTES: '5', SANDBOX_IDLE_MINUTE_SECONDS: '1' }),
+      shellEnv: await sandboxShell({ SANDBOX_STACK_DELAY_MS: '500', IDLE_MINUTES: '5', WARNING_MINUTES: String(WARNING_MINUTES), SANDBOX_IDLE_MINUTE_SECONDS: String(MINUTE_MS / 1000) }),
       log: (line) => output.push(line),
     });
+    await sandbox.sweeper.pause();
   }, 60_000);
 
   afterAll(async () => {
@@ -28,11 +37,18 @@ describe('the sandbox\'s idle stop, end to end', () => {
 
   it('warns when nobody uses the run, says so when someone is back, keeps it once on "Keep running", then stops it', async () => {
     onTestFailed(() => console.error(`Sandbox output, last 100 lines:\n${output.slice(-100).join('\n')}`));
-    const { urls, sender, backend, config } = sandbox!;
+    const { urls, sender, backend, config, sweeper } = sandbox!;
     const user = { id: sender.member.userId, name: sender.member.name };
-    const inChannel = (what: string, matches: (message: SandboxSlackMessage) => boolean, timeoutMs = 20_000) =>
-      waitFor(what, async () => backend.slack.list().find((message) => message.channel === sender.channelId && matches(message)), timeoutMs);
+    const message = (seq: number) => backend.slack.list().find((candidate) => candidate.seq === seq);
+    const inChannel = (what: string, matches: (message: SandboxSlackMessage) => boolean) =>
+      waitFor(what, async () => backend.slack.list().find((message) => message.channel === sender.channelId && matches(message)), DEADLINE_MS);
     const idleWarnings = () => backend.slack.list().filter((message) => message.channel === sender.channelId && JSON.stringify(message.blocks ?? []).includes('keep_running'));
+    /** Runs the sweeper's ticks, a fifth of an idle minute apart, until one of them brought about what `probe` looks for. */
+    const tickUntil = <T>(what: string, probe: () => T | undefined) =>
+      waitFor(what, async () => {
+        await sweeper.tick();
+        return probe();
+      }, DEADLINE_MS, MINUTE_MS / 5);
     const seats = async (body: object) =>
       (await (await fetch(`${urls.backend}/sandbox/seats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as SeatsAnswer;
     const cloudFormation = new CloudFormationClient({ region: config.region, endpoint: urls.backend, credentials: { accessKeyId: SANDBOX.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: SANDBOX.credentials.AWS_SECRET_ACCESS_KEY } });
@@ -41,35 +57,40 @@ describe('the sandbox\'s idle stop, end to end', () => {
     // Act 1: a run nobody opens is warned of.
     await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide start 1', user, channelId: sender.channelId, teamId: sender.teamId });
     await inChannel('"ready"', (message) => /are ready/.test(message.rendered));
-    const first = await inChannel('the first idle warning', (message) => /Nobody has used the team IDEs/.test(message.rendered));
+    const first = await tickUntil('the first idle warning', () => idleWarnings()[0]);
     const firstAsPosted = first.rendered;
-    // Act 2: someone connects: the warning is edited, and the run outlives its 5-second warning.
+    // Act 2: someone connects: the next tick edits the warning, and a tick after the time the warning stopped the run at still leaves it.
     const marked = await seats({ status: 'alive' });
-    await waitFor('the warning edited', async () => (backend.slack.list().find((message) => message.seq === first.seq)?.editedAt ? true : undefined), 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    await tickUntil('the warning edited', () => message(first.seq)?.editedAt);
+    const wouldHaveStoppedAt = Date.parse(first.at) + WARNING_MINUTES * MINUTE_MS;
+    await waitFor('the time the warning said the run stops', async () => (Date.now() > wouldHaveStoppedAt ? true : undefined), DEADLINE_MS, 100);
+    const afterThatTime = await sweeper.tick();
     const statusWhileUsed = await stackStatus();
-    // Act 3: they leave; the next warning comes, "Keep running" is pressed twice.
+    // Act 3: they leave; the next warning comes, and "Keep running" is pressed.
     await seats({ status: 'idle' });
-    const second = await waitFor('the second idle warning', async () => idleWarnings().find((message) => message.seq > first.seq && !message.editedAt), 20_000);
+    const second = await tickUntil('the second idle warning', () => idleWarnings().find((candidate) => candidate.seq > first.seq && !candidate.editedAt));
     const kept = await pressButton({ interactionsUrl: urls.interactions, backendUrl: urls.backend, label: 'Keep running', user, channelId: sender.channelId, teamId: sender.teamId });
-    const keptAnswer = await waitFor('the answer to "Keep running"', async () => backend.slack.list().find((message) => message.responseUrlId === kept.responseUrlId), 10_000);
+    const keptAnswer = await waitFor('the answer to "Keep running"', async () => backend.slack.list().find((candidate) => candidate.responseUrlId === kept.responseUrlId), DEADLINE_MS);
     // Act 4: still nobody: a third warning, then the stop.
-    const third = await waitFor('the third idle warning', async () => idleWarnings().find((message) => message.seq > second.seq), 20_000);
-    const stopped = await waitFor('the stop for idleness', async () => (backend.slack.list().find((message) => message.seq === third.seq && /being deleted/.test(message.rendered)) ? true : undefined), 20_000);
-    const gone = await inChannel('"stopped and deleted"', (message) => /are stopped and deleted/.test(message.rendered));
+    const third = await tickUntil('the third idle warning', () => idleWarnings().find((candidate) => candidate.seq > second.seq));
+    await tickUntil('the stop for idleness', () => (/being deleted/.test(message(third.seq)?.rendered ?? '') ? true : undefined));
+    const gone = await inChannel('"stopped and deleted"', (candidate) => /are stopped and deleted/.test(candidate.rendered));
 
     // Assess
     expect(firstAsPosted).toContain('[Keep running]');
     expect(firstAsPosted).toContain('[Stop now]');
     expect(marked.seats['1']?.status).toBe('alive');
-    expect(backend.slack.list().find((message) => message.seq === first.seq)?.rendered).toMatch(/Someone is using the team IDEs @\w+ started again \(dev-1\): they keep running\./);
+    expect(message(first.seq)?.rendered).toMatch(/Someone is using the team IDEs @\w+ started again \(dev-1\): they keep running\./);
+    expect(afterThatTime).toMatchObject({ outcome: 'succeeded' });
+    expect(afterThatTime.startedAt).toBeGreaterThan(wouldHaveStoppedAt);
     expect(statusWhileUsed).toBe('CREATE_COMPLETE');
     expect(keptAnswer.rendered).toMatch(/kept the team IDEs @\w+ started running/);
     expect(third.seq).toBeGreaterThan(keptAnswer.seq);
-    expect(stopped).toBe(true);
-    expect(backend.slack.list().find((message) => message.seq === third.seq)?.rendered).not.toContain('[Keep running]');
+    expect(message(third.seq)?.rendered).not.toContain('[Keep running]');
     expect(gone.rendered).toContain('are stopped and deleted');
     // Three warnings in all: the one someone answered by connecting, the one kept, the one the run stopped on.
-    expect(backend.slack.list().filter((message) => message.channel === sender.channelId && /Nobody has used|Someone is using/.test(message.rendered))).toHaveLength(3);
-  }, 120_000);
+    expect(backend.slack.list().filter((candidate) => candidate.channel === sender.channelId && /Nobody has used|Someone is using/.test(candidate.rendered))).toHaveLength(3);
+    // No sweep failed along the way.
+    expect(sweeper.ticks().filter((tick) => tick.outcome !== 'succeeded')).toEqual([]);
+  }, 240_000);
 });
