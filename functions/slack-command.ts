@@ -12,7 +12,7 @@ import { rosterChangeAcknowledgement, rosterMessage } from '../shared/slack/rost
 import { acknowledgement, helpMessage } from '../shared/slack/slack-messages';
 import type { SlackMessage } from '../shared/slack/slack-api';
 import { loadSlackSigningSecret } from '../shared/slack/slack-secrets';
-import type { Roster } from '../shared/team/roster';
+import type { Roster } from '../shared/core/roster';
 import { rosterReaderFor } from '../shared/team/roster-store';
 import { authorize, authorizeChannel, authorizeWorkspace, planStart } from '../shared/team/start-plan';
 

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { MAX_SLOT, parseRoster, type Roster, type RosterMember } from '../shared/team/roster';
+import { MAX_SLOT } from '../shared/core/host-network';
+import { parseRoster, type Roster, type RosterMember } from '../shared/core/roster';
 import { type FaultSwitch, parseFaultSwitches } from './backend/faults';
 import type { SandboxSlackUser } from './backend/slack';
 

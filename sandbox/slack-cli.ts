@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { parseRoster } from '../shared/team/roster';
+import { parseRoster } from '../shared/core/roster';
 import type { BackendActivity, SlackMessagesAnswer } from './backend/server';
 import { renderMessage, type SandboxSlackMessage } from './backend/slack';
 import { defaultSender, readPorts, readSandboxEnv, SANDBOX, SandboxSetupError, sandboxMembers, sandboxUrls } from './settings';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StackStatusChangeEvent } from '../../shared/stack/stack-status-event';
-import { MAX_SLOT } from '../../shared/team/roster';
+import { MAX_SLOT } from '../../shared/core/host-network';
 import { defaultSandboxAccount, type SandboxAccount } from './account';
 import {
   AwsServiceError,

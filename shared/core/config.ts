@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { cidrsOverlap, isCidr } from './cidr';
 import { ConfigError } from './errors';
-import { mostSeatsOn } from '../team/host-shares';
-import { isSize, type Size, SIZES } from '../team/instance-types';
-import { parseRoster, ROSTER_FORMAT, type Roster } from '../team/roster';
-import { CONTAINER_ADDRESSES } from '../stack/team-stack';
+import { CONTAINER_ADDRESSES } from './host-network';
+import { isSize, LARGEST_SIZE, mostSeatsOn, type Size, SIZES } from './instance-types';
+import { parseRoster, ROSTER_FORMAT, type Roster } from './roster';
 
 /**
  * Every setting of team-ide, read from the environment once at cold start. The README's
@@ -176,7 +175,7 @@ const idList = (what: string) =>
   });
 
 /** No host holds more: every IDE needs its minimum of memory. */
-const MOST_SEATS = mostSeatsOn(SIZES[Object.keys(SIZES).at(-1) as Size]);
+const MOST_SEATS = mostSeatsOn(SIZES[LARGEST_SIZE]);
 
 const schema = z.object({
   AWS_REGION: required('the AWS region (Lambda sets it; locally use e.g. eu-west-1)'),

@@ -6,7 +6,7 @@ import type { Config } from '../core/config';
 import { renderDeveloperEmail } from './email';
 import { type Logger, newErrorId } from '../core/logger';
 import type { NotifierJob } from './notifier-job';
-import type { Roster, RosterMember } from '../team/roster';
+import type { Roster, RosterMember } from '../core/roster';
 import { PREVIEWS_PARAMETER } from '../previews/previews';
 import { notifyFailedMessage, readyMessage, type SeatReport } from '../runs/run-messages';
 import { claimRunMarker, type RunKey } from '../runs/run-markers';

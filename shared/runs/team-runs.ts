@@ -5,7 +5,7 @@ import { type CertificateStatus, readCertificateStatus } from '../certificate/ce
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { StackStateError } from '../core/errors';
-import { estimateCost } from '../team/instance-types';
+import { estimateCost } from '../team/instance-prices';
 import type { SlackRequester } from './launcher-job';
 import type { Logger } from '../core/logger';
 import type { SlackMessage, SlackResponder } from '../slack/slack-api';
@@ -26,7 +26,7 @@ import { stopRunOnce } from './run-stop';
 import { previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../previews/preview-messages';
 import { decidePreviews, PREVIEWS_PARAMETER, type PreviewDecision } from '../previews/previews';
 import { createTeamStack, describeTeamStack, type TeamStack } from '../stack/stack-gateway';
-import type { Roster } from '../team/roster';
+import type { Roster } from '../core/roster';
 import type { StartPlan } from '../team/start-plan';
 import { NO_DATA_VOLUME, runTagsToStackTags, teamStackName, teamStackParameters } from '../stack/team-stack';
 import { savedWorkCost } from '../snapshots/saved-work';

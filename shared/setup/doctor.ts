@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { loadConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
-import type { Roster } from '../team/roster';
+import type { Roster } from '../core/roster';
 import { readRoster, rosterParameterName } from '../team/roster-store';
 import type { SetupClients } from './aws-clients';
 import { readCertificateStatus } from '../certificate/certificate-store';

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { WebClient } from '@slack/web-api';
-import { ROSTER_FORMAT, parseRoster } from '../team/roster';
+import { ROSTER_FORMAT, parseRoster } from '../core/roster';
 import type { SetupClients } from './aws-clients';
 import { writeCertificateBundle } from '../certificate/certificate-store';
 import { readOwnCertificate } from './certificate';

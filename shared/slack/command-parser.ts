@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors';
-import { MAX_SLOT } from '../team/roster';
+import { MAX_SLOT } from '../core/host-network';
 import { echo } from './slack-format';
 
 /** A person named in `/ide start @alice <@U0123|bob>`. */

@@ -1,4 +1,4 @@
-import type { Roster, RosterMember } from '../team/roster';
+import type { Roster, RosterMember } from '../core/roster';
 import type { Added } from '../team/roster-changes';
 import type { SlackMessage } from './slack-api';
 import { mention, plural, section } from './slack-format';

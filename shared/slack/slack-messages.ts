@@ -1,8 +1,9 @@
 import { USAGE } from './command-parser';
 import type { AppError } from '../core/errors';
 import { formatMemory } from '../team/host-shares';
-import { type CostEstimate, SIZES } from '../team/instance-types';
-import type { Roster, RosterMember } from '../team/roster';
+import type { CostEstimate } from '../team/instance-prices';
+import { SIZES } from '../core/instance-types';
+import type { Roster, RosterMember } from '../core/roster';
 import { formatDuration } from '../runs/run-lifetime';
 import type { LauncherJob } from '../runs/launcher-job';
 import type { SlackMessage } from './slack-api';

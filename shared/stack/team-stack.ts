@@ -1,7 +1,7 @@
 import type { Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import type { TeamStackSettings } from '../core/config';
 import type { IdeShare } from '../team/host-shares';
-import type { InstanceType } from '../team/instance-types';
+import type { InstanceType } from '../core/instance-types';
 
 /**
  * The contract between the launcher, the team template and the stack-events / notifier
@@ -121,12 +121,6 @@ export const OUTPUT = {
   instanceId: 'InstanceId',
   publicIp: 'PublicIp',
 } as const;
-
-/**
- * The addresses of the host's Docker networks (infra/host/boot.sh): the range Docker's own
- * bridge has always used, which AWS asks VPCs not to use for that reason.
- */
-export const CONTAINER_ADDRESSES = '172.17.0.0/16';
 
 /** The data volume of one run, as the template takes it; `keep: false` makes none. */
 export interface DataVolumePlan {

@@ -1,4 +1,4 @@
-import { INSTANCE_SPECS, type InstanceType, SIZES, type Size } from './instance-types';
+import { INSTANCE_SPECS, type InstanceType, MIN_IDE_MEMORY_MIB, reservedMemoryMiB, SIZES, type Size } from '../core/instance-types';
 
 /**
  * How one host is shared out among the IDEs of a run, so that one developer's build or
@@ -7,19 +7,14 @@ import { INSTANCE_SPECS, type InstanceType, SIZES, type Size } from './instance-
  *
  * - Memory is split hard: it is the one resource whose overcommitment kills (the kernel's
  *   OOM killer picks its victim anywhere on the host), so the IDEs' limits add up to the
- *   host's memory minus a reserve for the kernel, Docker and Traefik.
+ *   host's memory minus a reserve for the kernel, Docker and Traefik (`reservedMemoryMiB`,
+ *   in shared/core/instance-types.ts with the most IDEs each host holds).
  * - CPU is not split: an idle teammate's share would go to waste. Each IDE may use all but
  *   `CPU_RESERVE` of the vCPUs, so no single build takes the host, and Docker's equal CPU
  *   weights share the host evenly when everyone is busy.
  * - Processes and threads are capped per IDE, one per MiB of its memory: a fork bomb stops
  *   at its own limit instead of the host's.
  */
-
-/** code-server asks for at least 1 GB of memory; less and a language server is killed mid-edit. */
-export const MIN_IDE_MEMORY_MIB = 1024;
-
-/** Traefik's own memory limit (boot.sh), part of the reserve. */
-export const TRAEFIK_MEMORY_MIB = 256;
 
 /** vCPUs no single IDE may take: left to Traefik and the OS. */
 export const CPU_RESERVE = 0.5;
@@ -31,16 +26,6 @@ export interface IdeShare {
   pids: number;
 }
 
-/**
- * Memory the IDEs may not have: 768 MiB for the kernel, systemd, sshd, dockerd and
- * containerd (with a shim per container), Traefik's limit, and 1/32 of the host for what
- * grows with it (the kernel's page map alone is 1/64; EC2 also shows a little less than
- * the instance type's nominal memory).
- */
-export function reservedMemoryMiB(memoryMiB: number): number {
-  return 768 + TRAEFIK_MEMORY_MIB + Math.ceil(memoryMiB / 32);
-}
-
 /** Each IDE's share of the host for `seats` IDEs; undefined when one would get less than `MIN_IDE_MEMORY_MIB`. */
 export function shareHost(instanceType: InstanceType, seats: number): IdeShare | undefined {
   const { vcpus, memoryMiB } = INSTANCE_SPECS[instanceType];
@@ -50,21 +35,12 @@ export function shareHost(instanceType: InstanceType, seats: number): IdeShare |
   return { memoryMiB: perIde, cpus: vcpus - CPU_RESERVE, pids: perIde };
 }
 
-/** The most IDEs the instance type holds. */
-export function mostSeatsOn(instanceType: InstanceType): number {
-  const { memoryMiB } = INSTANCE_SPECS[instanceType];
-  return Math.max(0, Math.floor((memoryMiB - reservedMemoryMiB(memoryMiB)) / MIN_IDE_MEMORY_MIB));
-}
-
 const SIZE_ORDER = Object.keys(SIZES) as Size[];
 
 /** The smallest `--size`, from `from` up, that holds `seats` IDEs; undefined when none does. */
 export function smallestSizeFor(seats: number, from: Size = SIZE_ORDER[0] as Size): Size | undefined {
   return SIZE_ORDER.slice(SIZE_ORDER.indexOf(from)).find((size) => shareHost(SIZES[size], seats) !== undefined);
 }
-
-/** The largest `--size`. */
-export const LARGEST_SIZE = SIZE_ORDER.at(-1) as Size;
 
 /** `1.4 GiB`: memory as a lead reads it, rounded down to a tenth. */
 export function formatMemory(memoryMiB: number): string {

@@ -1,6 +1,7 @@
 import type { PersonRef } from '../slack/command-parser';
 import { RosterError } from '../core/errors';
-import { MAX_SLOT, type Roster, type RosterMember } from './roster';
+import { MAX_SLOT } from '../core/host-network';
+import type { Roster, RosterMember } from '../core/roster';
 
 /** Someone to add, as Slack describes them (users.info). */
 export interface NewMember {

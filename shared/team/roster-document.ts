@@ -1,7 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { RosterError } from '../core/errors';
-import { MAX_SLOT, type Roster, type RosterMember } from './roster';
+import { MAX_SLOT } from '../core/host-network';
+import type { Roster, RosterMember } from '../core/roster';
 
 /**
  * The roster as it is stored in SSM: one JSON document,

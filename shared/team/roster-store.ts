@@ -1,6 +1,6 @@
 import { DeleteParameterCommand, GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { RosterError } from '../core/errors';
-import type { Roster } from './roster';
+import type { Roster } from '../core/roster';
 import { decodeRoster, encodeRoster, RosterDocumentError } from './roster-document';
 
 /**

@@ -1,9 +1,9 @@
 import type { SeatRequest } from '../slack/command-parser';
 import type { Config } from '../core/config';
 import { NotAllowedError, RosterError, UsageError } from '../core/errors';
-import { formatMemory, type IdeShare, LARGEST_SIZE, MIN_IDE_MEMORY_MIB, mostSeatsOn, shareHost, smallestSizeFor } from './host-shares';
-import { type InstanceType, isInstanceType, isSize, SIZES, INSTANCE_TYPES, INSTANCE_SPECS, type Size } from './instance-types';
-import type { RosterMember } from './roster';
+import { formatMemory, type IdeShare, shareHost, smallestSizeFor } from './host-shares';
+import { INSTANCE_SPECS, INSTANCE_TYPES, type InstanceType, isInstanceType, isSize, LARGEST_SIZE, MIN_IDE_MEMORY_MIB, mostSeatsOn, type Size, SIZES } from '../core/instance-types';
+import type { RosterMember } from '../core/roster';
 import { echo } from '../slack/slack-format';
 
 /** What `/ide start` asked for, as read from the command text: checked by `planStart`. */

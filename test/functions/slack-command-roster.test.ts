@@ -4,7 +4,7 @@ import { loadConfig } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/logger';
 import type { LauncherJob } from '../../shared/runs/launcher-job';
 import { signedHeaders, slashCommandBody } from '../../sandbox/slack-request';
-import type { Roster } from '../../shared/team/roster';
+import type { Roster } from '../../shared/core/roster';
 import { validEnv } from '../fixtures';
 import { httpApiEvent } from '../helpers/http-api-event';
 import { realisticMembers } from '../helpers/roster-people';

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cidrsOverlap, parseCidr } from '../../shared/core/cidr';
-import { CONTAINER_ADDRESSES } from '../../shared/stack/team-stack';
-import { TRAEFIK_MEMORY_MIB } from '../../shared/team/host-shares';
+import { CONTAINER_ADDRESSES } from '../../shared/core/host-network';
+import { TRAEFIK_MEMORY_MIB } from '../../shared/core/instance-types';
 import {
   SAMPLE,
   SAMPLE_SHARE,

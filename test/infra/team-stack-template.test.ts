@@ -5,8 +5,8 @@ import { parseCloudFormationYaml } from './cfn-yaml';
 import { fillHeader, userDataParts } from './boot-dry-run';
 import { isObject, type JsonObject } from './schema-validation';
 import { loadConfig } from '../../shared/core/config';
-import { mostSeatsOn, shareHost } from '../../shared/team/host-shares';
-import { INSTANCE_TYPES } from '../../shared/team/instance-types';
+import { INSTANCE_TYPES, mostSeatsOn } from '../../shared/core/instance-types';
+import { shareHost } from '../../shared/team/host-shares';
 import { NO_DATA_VOLUME, teamStackParameters } from '../../shared/stack/team-stack';
 import { seatsFor, validEnv } from '../fixtures';
 

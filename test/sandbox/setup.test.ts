@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { teamTemplateBody } from '../../infra/team-template';
 import { checkLauncherTemplate, startSandbox } from '../../sandbox/sandbox';
 import { loadConfig } from '../../shared/core/config';
-import { MAX_SLOT } from '../../shared/team/roster';
+import { MAX_SLOT } from '../../shared/core/host-network';
 import { validEnv } from '../fixtures';
 import { serverlessProblem } from '../../sandbox/serverless-offline';
 import { parseEnvFile, readFailSlot, readPorts, SandboxSetupError } from '../../sandbox/settings';

@@ -5,7 +5,7 @@ import { checkTemplate, parseTemplate } from '../../../sandbox/backend/cloudform
 import { loadConfig } from '../../../shared/core/config';
 import { NO_DATA_VOLUME, teamStackParameters } from '../../../shared/stack/team-stack';
 import { shareHost } from '../../../shared/team/host-shares';
-import { INSTANCE_TYPES } from '../../../shared/team/instance-types';
+import { INSTANCE_TYPES } from '../../../shared/core/instance-types';
 import { seatsFor, validEnv } from '../../fixtures';
 import { expandForEach } from '../cfn-template';
 import { packagedDeployment, type PackagedTemplate } from '../packaged-deployment';

@@ -15,7 +15,7 @@ import {
 } from '../../../shared/slack/slack-messages';
 import { discardConfirmationMessage } from '../../../shared/snapshots/work-messages';
 import type { TeamStack } from '../../../shared/stack/stack-gateway';
-import type { RosterMember } from '../../../shared/team/roster';
+import type { RosterMember } from '../../../shared/core/roster';
 import { planStart } from '../../../shared/team/start-plan';
 import { loadConfig } from '../../../shared/core/config';
 import { validEnv } from '../../fixtures';

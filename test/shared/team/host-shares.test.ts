@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CPU_RESERVE, formatMemory, MIN_IDE_MEMORY_MIB, mostSeatsOn, reservedMemoryMiB, shareHost, smallestSizeFor } from '../../../shared/team/host-shares';
-import { INSTANCE_SPECS, INSTANCE_TYPES } from '../../../shared/team/instance-types';
+import { CPU_RESERVE, formatMemory, shareHost, smallestSizeFor } from '../../../shared/team/host-shares';
+import { INSTANCE_SPECS, INSTANCE_TYPES, MIN_IDE_MEMORY_MIB, mostSeatsOn, reservedMemoryMiB } from '../../../shared/core/instance-types';
 
 describe('shareHost', () => {
   it('splits what the host keeps free evenly among the IDEs', () => {

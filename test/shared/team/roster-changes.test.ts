@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../../../shared/core/errors';
 import { parseCommand } from '../../../shared/slack/command-parser';
-import { MAX_SLOT, parseRoster } from '../../../shared/team/roster';
+import { MAX_SLOT } from '../../../shared/core/host-network';
+import { parseRoster } from '../../../shared/core/roster';
 import { addMembers, removeMembers } from '../../../shared/team/roster-changes';
 
 const roster = parseRoster('1:U0000AAA1:alice:alice@example.com,3:U0000CCC3:carol:carol@example.com').roster;

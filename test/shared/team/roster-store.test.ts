@@ -1,7 +1,7 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RosterError } from '../../../shared/core/errors';
-import { parseRoster } from '../../../shared/team/roster';
+import { parseRoster } from '../../../shared/core/roster';
 import { addMembers, removeMembers } from '../../../shared/team/roster-changes';
 import { cachedRosterReader, CLAIM_LEASE_MS, changeRoster, readRoster, type RosterStoreDeps } from '../../../shared/team/roster-store';
 import { type SetupBackend, startSetupBackend } from '../../helpers/setup-backend';

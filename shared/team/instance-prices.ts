@@ -1,47 +1,4 @@
-/**
- * The instance types a run may use. The team template's InstanceType parameter allows
- * exactly these (a test keeps the two lists equal).
- */
-export const INSTANCE_TYPES = [
-  't3.medium',
-  't3.large',
-  't3.xlarge',
-  't3.2xlarge',
-  'm6i.large',
-  'm6i.xlarge',
-  'm6i.2xlarge',
-] as const;
-
-export type InstanceType = (typeof INSTANCE_TYPES)[number];
-
-/** `--size` names, so a lead need not know EC2's catalogue. */
-export const SIZES = {
-  small: 't3.medium',
-  medium: 't3.large',
-  large: 't3.xlarge',
-  xlarge: 't3.2xlarge',
-} as const satisfies Record<string, InstanceType>;
-
-export type Size = keyof typeof SIZES;
-
-export function isSize(value: string): value is Size {
-  return Object.hasOwn(SIZES, value);
-}
-
-export function isInstanceType(value: string): value is InstanceType {
-  return (INSTANCE_TYPES as readonly string[]).includes(value);
-}
-
-/** What each instance type has to share out, as EC2 lists it (GiB are 1,024 MiB). */
-export const INSTANCE_SPECS: Record<InstanceType, { vcpus: number; memoryMiB: number }> = {
-  't3.medium': { vcpus: 2, memoryMiB: 4 * 1024 },
-  't3.large': { vcpus: 2, memoryMiB: 8 * 1024 },
-  't3.xlarge': { vcpus: 4, memoryMiB: 16 * 1024 },
-  't3.2xlarge': { vcpus: 8, memoryMiB: 32 * 1024 },
-  'm6i.large': { vcpus: 2, memoryMiB: 8 * 1024 },
-  'm6i.xlarge': { vcpus: 4, memoryMiB: 16 * 1024 },
-  'm6i.2xlarge': { vcpus: 8, memoryMiB: 32 * 1024 },
-};
+import { type InstanceType, isInstanceType } from '../core/instance-types';
 
 /**
  * On-demand Linux price in USD per hour, us-east-1, as published by AWS in 2025.

@@ -1,7 +1,11 @@
+import { MAX_SLOT } from './host-network';
+
 /**
  * The team roster: who can get a seat, the email their link goes to, and the dev slot
  * they always sit in. A member keeps the same dev-N on every run, so the URL in their
- * bookmarks and their browser's saved password keep working.
+ * bookmarks and their browser's saved password keep working. In core because the ROSTER
+ * setting, the roster until the team's own is stored, is checked at cold start; the stored
+ * roster and its changes are in shared/team/.
  */
 export interface RosterMember {
   /** N in dev-N. */
@@ -15,12 +19,6 @@ export interface RosterMember {
 }
 
 export type Roster = readonly RosterMember[];
-
-/**
- * The highest seat: dev-254. Seat N's IDE gets the host network 172.17.N.0/24 (infra/host/boot.sh):
- * 0 is the edge network and 255 the idle default bridge. A run holds at most MAX_SEATS of them.
- */
-export const MAX_SLOT = 254;
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/i;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCost, HOURLY_PRICE_USD, INSTANCE_TYPES, REGIONAL_HOURLY_PRICE_USD } from '../../../shared/team/instance-types';
+import { estimateCost, HOURLY_PRICE_USD, REGIONAL_HOURLY_PRICE_USD } from '../../../shared/team/instance-prices';
+import { INSTANCE_TYPES } from '../../../shared/core/instance-types';
 
 const since = new Date('2026-11-28T09:00:00Z');
 const now = new Date('2026-11-28T13:30:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoster } from '../../../shared/team/roster';
+import { parseRoster } from '../../../shared/core/roster';
 
 describe('parseRoster', () => {
   it('reads entries separated by commas or new lines, sorted by slot, with an empty email allowed', () => {
