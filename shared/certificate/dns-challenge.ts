@@ -1,9 +1,5 @@
-import {
-  ChangeResourceRecordSetsCommand,
-  GetHostedZoneCommand,
-  type Route53Client,
-  waitUntilResourceRecordSetsChanged,
-} from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, type Route53Client, waitUntilResourceRecordSetsChanged } from '@aws-sdk/client-route-53';
+import { examineHostedZone } from '../dns/hosted-zone';
 import { CertificateRenewalError } from './certificate-errors';
 
 /** How long to wait for Route 53 to say a change reached every one of its name servers. */
@@ -26,27 +22,35 @@ export const challengeRecordName = (identifier: string): string => `_acme-challe
 const CHALLENGE_TTL = 60;
 
 /**
- * Checks, before anything is ordered, that the hosted zone is one the CA can see and that
- * it holds the domain: a wrong zone would only show as a failed validation, which counts
- * against the CA's limits.
+ * Checks, before anything is ordered, that the CA will find the answers in the hosted zone:
+ * the zone holds the domain, is public, and no more specific public zone of this account
+ * (of the domain, or of `_acme-challenge.<domain>` itself) would be asked instead. A wrong
+ * zone would only show as a failed validation, which counts against the CA's limits.
  */
 export async function checkHostedZone(route53: Route53Client, hostedZoneId: string, domainName: string): Promise<void> {
-  let zone;
+  const challengeName = challengeRecordName(domainName);
+  let standing;
   try {
-    ({ HostedZone: zone } = await route53.send(new GetHostedZoneCommand({ Id: hostedZoneId })));
+    standing = await examineHostedZone(route53, hostedZoneId, domainName, challengeName);
   } catch (error) {
-    const name = (error as Error).name;
-    const message = name === 'NoSuchHostedZone'
-      ? `Route 53 has no hosted zone ${hostedZoneId} in this account`
-      : `Route 53 did not describe hosted zone ${hostedZoneId}: ${(error as Error).message}`;
-    throw new CertificateRenewalError('hosted-zone', message, `Set HOSTED_ZONE_ID to the id of the public hosted zone that holds ${domainName} (Route 53 console, Hosted zones).`, { cause: error });
+    throw new CertificateRenewalError('hosted-zone', `Route 53 did not describe hosted zone ${hostedZoneId}: ${(error as Error).message}`, `Check that the certificate function's role may read hosted zone ${hostedZoneId} and list hosted zones by name.`, { cause: error });
   }
-  const zoneName = (zone?.Name ?? '').replace(/\.$/, '').toLowerCase();
-  if (zone?.Config?.PrivateZone) {
-    throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} (${zoneName}) is private: the CA cannot see its records`, `Set HOSTED_ZONE_ID to the public hosted zone of ${domainName}.`);
-  }
-  if (domainName !== zoneName && !domainName.endsWith(`.${zoneName}`)) {
-    throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} is ${zoneName}, which does not hold ${domainName}`, `Set HOSTED_ZONE_ID to the hosted zone of ${domainName} or of one of its parent domains, or DOMAIN_NAME to a name under ${zoneName}.`);
+  switch (standing.kind) {
+    case 'missing':
+      throw new CertificateRenewalError('hosted-zone', `Route 53 has no hosted zone ${hostedZoneId} in this account`, `Set HOSTED_ZONE_ID to the id of the public hosted zone that holds ${domainName} (Route 53 console, Hosted zones).`);
+    case 'outside':
+      throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} is ${standing.zone.name}, which does not hold ${domainName}`, `Set HOSTED_ZONE_ID to the hosted zone of ${domainName} or of one of its parent domains, or DOMAIN_NAME to a name under ${standing.zone.name}.`);
+    case 'private':
+      throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} (${standing.zone.name}) is private: the CA cannot see its records`, `Set HOSTED_ZONE_ID to the public hosted zone of ${domainName}.`);
+    case 'shadowed': {
+      const { by, zone } = standing;
+      const hint = by.name === challengeName
+        ? `Delete hosted zone ${by.id} if nothing uses it, with the NS record of ${by.name} in ${zone.name}: the certificate function writes its answers in HOSTED_ZONE_ID.`
+        : `Set HOSTED_ZONE_ID to ${by.id}, or delete that zone if no NS record points at it.`;
+      throw new CertificateRenewalError('hosted-zone', `${by.name} has its own public hosted zone ${by.id}, so the CA would look for the DNS-01 answer there, not in ${hostedZoneId} (${zone.name})`, hint);
+    }
+    case 'serves':
+      return;
   }
 }
 

@@ -8,7 +8,8 @@ import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashb
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { isCidr } from '../core/cidr';
 import { describeAwsError, type Finding, renderFinding, SetupError } from './findings';
-import { checkHostedZone, findPublicZones, noZoneFinding } from './hosted-zone';
+import { findPublicZones } from '../dns/hosted-zone';
+import { checkHostedZone, noZoneFinding } from './hosted-zone';
 import { checkSubnet, findPublicSubnets } from './network';
 import { readParameters, storeSecureString } from './parameters';
 import type { Prompter } from './prompter';

@@ -1,4 +1,4 @@
-import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListHostedZonesByNameCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
 import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,28 @@ describe('certificate function', () => {
     const { run } = setup();
 
     expect(await run()).toMatchObject({ action: 'failed', step: 'hosted-zone', message: expect.stringContaining('is private') });
+  });
+
+  it('refuses a zone that a public zone of _acme-challenge.<domain> would hide from the CA, and says how to get rid of it', async () => {
+    // Prepare: HOSTED_ZONE_ID is example.com's, and the account also holds a public zone where the CA would look.
+    route53.on(GetHostedZoneCommand).resolves({ HostedZone: { Id: '/hostedzone/Z0123456789ABCDEFGHIJ', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false } } });
+    route53.on(ListHostedZonesByNameCommand, { DNSName: '_acme-challenge.code.example.com' }).resolves({
+      HostedZones: [{ Id: '/hostedzone/Z0CHALLENGE', Name: '_acme-challenge.code.example.com.', CallerReference: 'y', Config: { PrivateZone: false } }],
+      IsTruncated: false,
+    });
+    const { run } = setup({ parameters: { [CERTIFICATE]: bundleExpiringIn(20) } });
+
+    // Act
+    const outcome = await run();
+
+    // Assess
+    expect(outcome).toEqual({
+      action: 'failed',
+      step: 'hosted-zone',
+      message: '_acme-challenge.code.example.com has its own public hosted zone Z0CHALLENGE, so the CA would look for the DNS-01 answer there, not in Z0123456789ABCDEFGHIJ (example.com)',
+      hint: 'Delete hosted zone Z0CHALLENGE if nothing uses it, with the NS record of _acme-challenge.code.example.com in example.com: the certificate function writes its answers in HOSTED_ZONE_ID.',
+    });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
   });
 
   describe('with TLS_CERTIFICATE=own', () => {

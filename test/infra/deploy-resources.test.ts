@@ -123,7 +123,7 @@ describe('the deployment (serverless.yml)', () => {
     const change = route53.find((statement) => actions(statement).includes('route53:ChangeResourceRecordSets'));
     const ssmWrites = statements.filter((statement) => actions(statement).includes('ssm:PutParameter')).map((statement) => JSON.stringify(statement.Resource));
 
-    expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone']);
+    expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone', 'route53:ListHostedZonesByName']);
     expect(JSON.stringify(change?.Resource)).toContain(':hostedzone/Z0123456789ABCDEFGHIJ');
     expect(change?.Condition).toEqual({
       'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', '_acme-challenge.dev-?.code.example.com', '_acme-challenge.dev-??.code.example.com', '_acme-challenge.dev-???.code.example.com'] },

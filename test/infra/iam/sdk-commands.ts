@@ -164,6 +164,8 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
   DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
   GetHostedZoneCommand: { action: 'route53:GetHostedZone', resources: (d) => [d.stack.hostedZoneArn] },
+  // shared/dns/hosted-zone.ts: a more specific public zone that would hide the records; IAM has no resource to scope it to.
+  ListHostedZonesByNameCommand: { action: 'route53:ListHostedZonesByName', resources: () => ['*'] },
   ChangeResourceRecordSetsCommand: {
     action: 'route53:ChangeResourceRecordSets',
     resources: (d) => [d.stack.hostedZoneArn],

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../../sandbox/backend/account';
-import { checkHostedZone, findPublicZones, noZoneFinding } from '../../../shared/setup/hosted-zone';
+import { findPublicZones } from '../../../shared/dns/hosted-zone';
+import { checkHostedZone, noZoneFinding } from '../../../shared/setup/hosted-zone';
 import { type SetupBackend, startSetupBackend } from '../../helpers/setup-backend';
 
 const zone = (id: string, name: string, privateZone = false) => ({ id, name, privateZone });
@@ -17,33 +18,7 @@ describe('the hosted zone of the domain', () => {
     return setup.clients.route53;
   };
 
-  describe('findPublicZones', () => {
-    it('finds the parent domain\'s public zone and leaves out a private zone of the same name', async () => {
-      const route53 = await start([zone('Z0PRIVATE', 'example.com', true), zone('Z0PUBLIC', 'example.com'), zone('Z0OTHER', 'example.org'), zone('Z0DEEPER', 'www.example.com')]);
-
-      expect(await findPublicZones(route53, 'code.example.com')).toEqual([{ id: 'Z0PUBLIC', name: 'example.com', privateZone: false }]);
-    });
-
-    it('prefers the domain\'s own zone, which DNS asks first, over its parent\'s', async () => {
-      const route53 = await start([zone('Z0PARENT', 'example.com'), zone('Z0OWN', 'code.example.com')]);
-
-      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0OWN']);
-    });
-
-    it('pages through many zones of one name (ListHostedZonesByName lists from the name on, 10 at a time here)', async () => {
-      // Eleven private zones sort before the one public zone of the same name.
-      const privates = Array.from({ length: 11 }, (_unused, index) => zone(`Z0A${String(index).padStart(2, '0')}`, 'example.com', true));
-      const route53 = await start([...privates, zone('Z0ZPUBLIC', 'example.com'), zone('Z0NEXT', 'example.net')]);
-
-      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0ZPUBLIC']);
-    });
-
-    it('returns every public zone of the same name, for the user to choose from', async () => {
-      const route53 = await start([zone('Z0FIRST', 'example.com'), zone('Z0SECOND', 'example.com')]);
-
-      expect((await findPublicZones(route53, 'code.example.com')).map((found) => found.id)).toEqual(['Z0FIRST', 'Z0SECOND']);
-    });
-
+  describe('noZoneFinding', () => {
     it('finds nothing when only other domains have zones, and says what to create', async () => {
       const route53 = await start([zone('Z0OTHER', 'example.org'), zone('Z0PRIVATE', 'example.com', true)]);
 
