@@ -145,6 +145,13 @@ export type CertificateKeyType = 'ecdsa' | 'rsa';
 
 export const LETS_ENCRYPT_DIRECTORY_URL = 'https://acme-v02.api.letsencrypt.org/directory';
 
+/**
+ * The deployment's roles name each seat's records under the domain (infra/deploy-resources.yml),
+ * and IAM holds a role's policies to 10,240 characters: a longer domain would not deploy
+ * (test/infra/iam/policy-size.test.ts). Real ones are far shorter; DNS allows 253.
+ */
+export const DOMAIN_NAME_MAX_LENGTH = 100;
+
 /** The status parameter sits beside the certificate's, so one name setting covers both. */
 export const certificateStatusParameter = (certificateParameter: string) => `${certificateParameter}-status`;
 
@@ -228,7 +235,10 @@ const schema = z.object({
       error: 'must be a domain name like code.example.com, without https:// or a trailing dot',
     })
     // The IAM conditions on record names compare them as Route 53 normalizes them, in lower case.
-    .refine((text) => text === text.toLowerCase(), { error: 'must be written in lower case, as DNS names are compared: e.g. code.example.com' }),
+    .refine((text) => text === text.toLowerCase(), { error: 'must be written in lower case, as DNS names are compared: e.g. code.example.com' })
+    .refine((text) => text.length <= DOMAIN_NAME_MAX_LENGTH, {
+      error: `must be at most ${DOMAIN_NAME_MAX_LENGTH} characters: the deployment's IAM policies name every seat's records under it, and IAM caps their size`,
+    }),
   HOSTED_ZONE_ID: required('the Route 53 hosted zone id of the domain (Z…)').refine((text) => /^Z[A-Z0-9]{1,32}$/.test(text), {
     error: 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ',
   }),

@@ -7,6 +7,7 @@ import { readOwnCertificate } from './certificate';
 import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashboard-credential';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { isCidr } from '../core/cidr';
+import { DOMAIN_NAME_MAX_LENGTH } from '../core/config';
 import { describeAwsError, type Finding, renderFinding, SetupError } from './findings';
 import { findPublicZones } from '../dns/hosted-zone';
 import { checkHostedZone, noZoneFinding } from './hosted-zone';
@@ -66,6 +67,7 @@ export interface SetupStage {
 }
 
 const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const isDomain = (text: string) => DOMAIN.test(text) && text.length <= DOMAIN_NAME_MAX_LENGTH;
 const ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const MEMBER_IDS = /^(\*|[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*)$/;
@@ -98,9 +100,9 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   const domain = (answers.domain ?? remembered('DOMAIN_NAME') ?? (await prompter.ask({
     flag: 'domain',
     text: 'Domain the IDEs live under (each developer gets dev-N.<domain>), e.g. code.example.com',
-    validate: (answer) => (DOMAIN.test(answer.toLowerCase()) ? undefined : 'a domain name like code.example.com, without https://'),
+    validate: (answer) => (isDomain(answer.toLowerCase()) ? undefined : `a domain name like code.example.com, without https://, of at most ${DOMAIN_NAME_MAX_LENGTH} characters`),
   }))).toLowerCase();
-  if (!DOMAIN.test(domain)) throw new SetupError(`--domain ${domain}: give a domain name like code.example.com, without https:// or a trailing dot.`);
+  if (!isDomain(domain)) throw new SetupError(`--domain ${domain}: give a domain name like code.example.com, without https:// or a trailing dot, of at most ${DOMAIN_NAME_MAX_LENGTH} characters.`);
   settings.DOMAIN_NAME = domain;
 
   let hostedZoneId = answers.hostedZoneId ?? remembered('HOSTED_ZONE_ID');

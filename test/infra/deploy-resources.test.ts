@@ -9,6 +9,9 @@ import type { JsonObject } from './schema-validation';
 /** What `serverless package` makes of serverless.yml and infra/deploy-*.yml, offline, with .env.ci's fake settings. */
 let template: PackagedTemplate;
 
+/** dev-1 to dev-254 as tightly as StringLike's ? can say it (infra/deploy-resources.yml). */
+const SEAT_PATTERNS = ['dev-?', 'dev-??', 'dev-1??', 'dev-20?', 'dev-21?', 'dev-22?', 'dev-23?', 'dev-24?', 'dev-250', 'dev-251', 'dev-252', 'dev-253', 'dev-254'];
+
 beforeAll(async () => {
   ({ template } = await packagedDeployment());
 }, 240_000);
@@ -126,7 +129,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(route53.flatMap(actions).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone', 'route53:ListHostedZonesByName']);
     expect(JSON.stringify(change?.Resource)).toContain(':hostedzone/Z0123456789ABCDEFGHIJ');
     expect(change?.Condition).toEqual({
-      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', '_acme-challenge.dev-?.code.example.com', '_acme-challenge.dev-??.code.example.com', '_acme-challenge.dev-???.code.example.com'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', ...SEAT_PATTERNS.map((seat) => `_acme-challenge.${seat}.code.example.com`)] },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
     });
     expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
@@ -172,12 +175,8 @@ describe('the deployment (serverless.yml)', () => {
 
     // Assess: one backslash, as the policy document holds it; IAM's StringLike takes it literally.
     expect((records?.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([
-      'dev-?.code.example.com',
-      'dev-??.code.example.com',
-      'dev-???.code.example.com',
-      '\\052.dev-?.code.example.com',
-      '\\052.dev-??.code.example.com',
-      '\\052.dev-???.code.example.com',
+      ...SEAT_PATTERNS.map((seat) => `${seat}.code.example.com`),
+      ...SEAT_PATTERNS.map((seat) => `\\052.${seat}.code.example.com`),
       'monitor.code.example.com',
       'i-?????????????????.code.example.com',
     ]);

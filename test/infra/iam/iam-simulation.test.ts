@@ -17,6 +17,13 @@ import { claimedSnapshot, keyPolicyLeavingAccessToIam, NOT_NEEDED, requestsFor, 
 
 let template: PackagedTemplate;
 
+/**
+ * Seats at the edges of the patterns that name dev-1 to dev-254 (StringLike has only ? and *:
+ * dev-?, dev-??, dev-1??, dev-20? to dev-24?, dev-250 to dev-254), and seats past the last.
+ */
+const EDGE_SEATS = [1, 9, 10, 99, 100, 199, 200, 209, 240, 249, 250, 254];
+const PAST_THE_LAST_SEAT = [255, 259, 260, 299, 300, 999];
+
 beforeAll(async () => {
   ({ template } = await packagedDeployment());
 }, 240_000);
@@ -169,6 +176,8 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       // Act
       const results = await outcomes(d.roleArn('TeamStackServiceRole'), policiesOf('TeamStackServiceRole'), [
         change(records),
+        // Every seat, dev-1 to dev-254, at each edge of the patterns that say it.
+        change(EDGE_SEATS.flatMap((slot) => [`dev-${slot}.${domain}`, `\\052.dev-${slot}.${domain}`])),
         // A wildcard reaches the condition key as \052 (Route 53's normalization): the domain's own wildcard is not the stack's.
         change([`\\052.${domain}`]),
         change([`\\052.monitor.${domain}`]),
@@ -181,6 +190,8 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change([`dev-1.${domain}`, `www.${domain}`]),
         change([`dev-1.evil.${domain}`]),
         change([`dev-1000.${domain}`]),
+        // Past the last seat: no seat is ever made there.
+        ...PAST_THE_LAST_SEAT.flatMap((slot) => [change([`dev-${slot}.${domain}`]), change([`\\052.dev-${slot}.${domain}`]), change([`dev-1.${domain}`, `dev-${slot}.${domain}`])]),
         change([`_acme-challenge.${domain}`], ['TXT']),
         change([`dev-1.${domain}`], ['TXT']),
         change([`dev-1.example.org`]),
@@ -193,7 +204,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         `\\052.dev-1.${domain}`, `\\052.dev-42.${domain}`, `\\052.dev-254.${domain}`,
         `monitor.${domain}`, expect.stringMatching(new RegExp(`^i-[0-9a-f]{17}\\.${domain.replace(/\./g, '\\.')}$`)),
       ]);
-      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', ...Array(15).fill('ImplicitlyDenied')]);
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', ...Array(15 + 3 * PAST_THE_LAST_SEAT.length).fill('ImplicitlyDenied')]);
     });
   });
 
@@ -390,6 +401,7 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         // One change for the apex and every seat's preview wildcard (each *.dev-N answers at _acme-challenge.dev-N).
         change([challenge, `_acme-challenge.dev-1.${domain}`, `_acme-challenge.dev-42.${domain}`, `_acme-challenge.dev-254.${domain}`]),
         change([challenge, `_acme-challenge.dev-1.${domain}`], { actions: ['DELETE'] }),
+        change([challenge, ...EDGE_SEATS.map((slot) => `_acme-challenge.dev-${slot}.${domain}`)]),
         change([challenge], { actions: ['CREATE'] }),
         change([challenge], { types: ['A'] }),
         change([challenge], { types: ['CNAME'] }),
@@ -399,13 +411,14 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
         change(['_acme-challenge.example.org']),
         change([challenge], { zone: 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE' }),
         change([`_acme-challenge.dev-1000.${domain}`]),
+        ...PAST_THE_LAST_SEAT.map((slot) => change([challenge, `_acme-challenge.dev-${slot}.${domain}`])),
         change([`_acme-challenge.monitor.${domain}`]),
         change([`_acme-challenge.dev-1.evil.${domain}`]),
         change([`_acme-challenge.${domain.toUpperCase()}`]),
       ], d);
 
       // Assess
-      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed', ...Array(12).fill('ImplicitlyDenied')]);
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed', 'Allowed', ...Array(12 + PAST_THE_LAST_SEAT.length).fill('ImplicitlyDenied')]);
     });
 
     it('writes only its certificate, status and account key, and reads no other secret', async () => {
