@@ -1,8 +1,9 @@
 import { type CertificateBundle, certificateFacts, daysLeft, parseBundle } from '../certificate/certificate-bundle';
-import { baseNames, missingNames } from '../certificate/certificate-names';
+import { baseNames, missingNames, previewSeats, seatRanges } from '../certificate/certificate-names';
 import { OWN_CERTIFICATE_WARNING_DAYS } from '../certificate/certificate-decision';
 import type { CertificateStatus } from '../certificate/certificate-store';
-import type { CertificateSettings } from '../core/config';
+import type { CertificateMode, CertificateSettings } from '../core/config';
+import { decidePreviews } from '../previews/previews';
 import { fail, type Finding, pass } from './findings';
 
 const CHECK = 'Certificate';
@@ -53,4 +54,25 @@ export function checkStoredCertificate(value: string | undefined, status: Certif
   }
   if (settings.mode === 'acme' && status?.problem) return fail(CHECK, `*.${domain} has ${left} days left, but the last renewal failed: ${status.problem.message}.`, fix);
   return pass(CHECK, `*.${domain}, ${left} days left ${until}${settings.mode === 'acme' ? ', renewed by the certificate function' : ''}.`);
+}
+
+/**
+ * Whether the roster's seats get previews (`https://3000.dev-N.<domain>`), by the launcher's
+ * own rule on what the certificate function last reported, for the seats a certificate can
+ * name. Those past them always open apps through code-server's path proxy; they are named, not
+ * failed: no certificate could cover them.
+ */
+export function checkPreviewCoverage(status: CertificateStatus | undefined, mode: CertificateMode, domain: string, rosterSlots: readonly number[], certificateFunction: string): Finding {
+  const seats = previewSeats(rosterSlots);
+  const beyond = rosterSlots.filter((slot) => !seats.includes(slot));
+  const decision = decidePreviews(status, domain, seats, rosterSlots);
+  if (!decision.on) {
+    const invoke = `\`aws lambda invoke --function-name ${certificateFunction} /dev/stdout\``;
+    return fail('Previews', `${decision.reason}.`, mode === 'acme'
+      ? `run the certificate function, which adds every roster seat's name: ${invoke}.`
+      : `add *.dev-N.${domain} for those seats to your certificate, store it with \`npm run setup -- --certificate-file fullchain.pem --private-key-file privkey.pem\`, then run the certificate function so the launcher sees it: ${invoke}.`);
+  }
+  const covered = seats.length > 0 ? `the certificate names *.dev-N.${domain} for ${seatRanges(seats)}` : 'no seat on the roster yet';
+  const past = beyond.length > 0 ? `; ${seatRanges(beyond)}, past the ${seats.length} a certificate holds, open apps at https://dev-N.${domain}/proxy/<port>/` : '';
+  return pass('Previews', `${covered}${past}.`);
 }

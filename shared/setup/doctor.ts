@@ -5,7 +5,7 @@ import type { Roster } from '../core/roster';
 import { readRoster, rosterParameterName } from '../team/roster-store';
 import type { SetupClients } from './aws-clients';
 import { readCertificateStatus } from '../certificate/certificate-store';
-import { checkStoredCertificate } from './certificate';
+import { checkPreviewCoverage, checkStoredCertificate } from './certificate';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount } from './email-sender';
 import { describeAwsError, fail, type Finding, isAccessDenied, pass } from './findings';
 import { checkHostedZone } from './hosted-zone';
@@ -114,6 +114,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
     checkParameters(names, stored, { certificateMode: config.certificate.mode, dashboard: config.team.adminCidr !== '' }).forEach(note);
     const status = await readCertificateStatus(clients.ssm, config.certificate.statusParameter);
     note(checkStoredCertificate(stored.get(names.certificate)?.value, status, config.certificate, config.team.domainName, input.now()));
+    note(checkPreviewCoverage(status, config.certificate.mode, config.team.domainName, roster.map((member) => member.slot), `${SERVICE}-${input.stage}-certificate`));
   } catch (error) {
     const finding = parameterAccessFinding(error);
     if (!finding) throw error;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatBundle } from '../../../shared/certificate/certificate-bundle';
-import { checkStoredCertificate, readOwnCertificate } from '../../../shared/setup/certificate';
+import { wantedNames } from '../../../shared/certificate/certificate-names';
+import type { CertificateStatus } from '../../../shared/certificate/certificate-store';
+import { checkPreviewCoverage, checkStoredCertificate, readOwnCertificate } from '../../../shared/setup/certificate';
 import { selfSignedCertificate } from '../../helpers/test-certificates';
 
 const now = new Date();
@@ -60,5 +62,51 @@ describe('checkStoredCertificate (the doctor)', () => {
 
   it('fails a bundle without its key', () => {
     expect(checkStoredCertificate(wildcard.certificate, undefined, own, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('holds the certificate but not its private key') });
+  });
+});
+
+describe('checkPreviewCoverage (the doctor)', () => {
+  const DOMAIN = 'code.example.com';
+  const FUNCTION = 'team-ide-prod-certificate';
+  const reported = (slots: number[], mode: 'acme' | 'own' = 'acme'): CertificateStatus => ({ mode, names: wantedNames(DOMAIN, slots), notAfter: '2099-01-01T00:00:00.000Z', issuer: 'R11' });
+
+  it('passes when the certificate the launcher reads names every roster seat\'s previews', () => {
+    expect(checkPreviewCoverage(reported([1, 2, 3, 5]), 'acme', DOMAIN, [1, 2, 3, 5], FUNCTION)).toEqual({
+      ok: true,
+      check: 'Previews',
+      detail: 'the certificate names *.dev-N.code.example.com for dev-1 to dev-3, dev-5.',
+    });
+  });
+
+  it('fails a seat the certificate does not name yet, and says to run the certificate function', () => {
+    const finding = checkPreviewCoverage(reported([1, 2, 3]), 'acme', DOMAIN, [1, 2, 3, 5], FUNCTION);
+
+    expect(finding).toEqual({
+      ok: false,
+      check: 'Previews',
+      detail: 'the certificate does not cover `*.dev-N.code.example.com` for dev-5 yet: the certificate function adds the roster\'s seats on its next run (after a deploy, or daily).',
+      fix: 'run the certificate function, which adds every roster seat\'s name: `aws lambda invoke --function-name team-ide-prod-certificate /dev/stdout`.',
+    });
+  });
+
+  it('fails when the certificate function has reported nothing yet', () => {
+    expect(checkPreviewCoverage(undefined, 'acme', DOMAIN, [1], FUNCTION)).toMatchObject({ ok: false, detail: expect.stringContaining('has not reported a certificate yet'), fix: expect.stringContaining(`--function-name ${FUNCTION}`) });
+  });
+
+  it('with a certificate of one\'s own, says to add the names and store it again', () => {
+    const finding = checkPreviewCoverage(reported([1], 'own'), 'own', DOMAIN, [1, 7], FUNCTION);
+
+    expect(finding).toMatchObject({ ok: false, detail: expect.stringContaining('does not cover `*.dev-N.code.example.com` for dev-7') });
+    expect(finding.fix).toMatch(/^add \*\.dev-N\.code\.example\.com for those seats to your certificate, store it with `npm run setup -- --certificate-file/);
+  });
+
+  it('names the seats past the 98 a certificate holds without failing them: no certificate could cover them', () => {
+    const roster = Array.from({ length: 100 }, (_unused, index) => index + 1);
+
+    expect(checkPreviewCoverage(reported(roster), 'acme', DOMAIN, roster, FUNCTION)).toEqual({
+      ok: true,
+      check: 'Previews',
+      detail: 'the certificate names *.dev-N.code.example.com for dev-1 to dev-98; dev-99 to dev-100, past the 98 a certificate holds, open apps at https://dev-N.code.example.com/proxy/<port>/.',
+    });
   });
 });

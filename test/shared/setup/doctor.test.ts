@@ -1,10 +1,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler as makeCommandHandler } from '../../../functions/slack-command';
 import { makeHandler as makeInteractionsHandler } from '../../../functions/slack-interactions';
 import type { SandboxAccount } from '../../../sandbox/backend/account';
-import { loadConfig } from '../../../shared/core/config';
+import { certificateStatusParameter, loadConfig } from '../../../shared/core/config';
 import { createLogger } from '../../../shared/core/logger';
 import { htpasswdLine } from '../../../shared/setup/dashboard-credential';
 import { functionSettings, runDoctor } from '../../../shared/setup/doctor';
@@ -13,13 +13,16 @@ import { parameterNames } from '../../../shared/setup/stage';
 import { validEnv } from '../../fixtures';
 import { generateKeyPairSync } from 'node:crypto';
 import { formatBundle } from '../../../shared/certificate/certificate-bundle';
+import { wantedNames } from '../../../shared/certificate/certificate-names';
 import { selfSignedCertificate } from '../../helpers/test-certificates';
 import { serveHandlers } from '../../helpers/lambda-http';
 import { type SetupBackend, startSetupBackend, TOKENS } from '../../helpers/setup-backend';
 
 const STAGE = 'test';
 const SIGNING_SECRET = 'doctor-test-signing-secret';
-const certificate = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
+/** What the certificate function obtained for the fixture roster's seats (1, 2, 3 and 5), and the status it wrote beside it. */
+const certificate = selfSignedCertificate({ names: wantedNames('code.example.com', [1, 2, 3, 5]), days: 90 });
+const statusNaming = (slots: number[]) => JSON.stringify({ mode: 'acme', names: wantedNames('code.example.com', slots), notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString(), issuer: '*.code.example.com' });
 const bundleOf = (pair: { certificate: string; privateKey: string }) => formatBundle({ chain: [pair.certificate], privateKey: pair.privateKey });
 const accountKey = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
@@ -33,6 +36,8 @@ interface Wrong {
   account?: (account: SandboxAccount) => void;
   settings?: Record<string, string>;
   parameters?: Record<string, string>;
+  /** What the certificate function last reported. */
+  certificateStatus?: string;
   deployedSigningSecret?: string;
 }
 
@@ -61,6 +66,8 @@ describe('the doctor', () => {
         ...wrong.parameters,
       },
     });
+    // A String beside the certificate, as the certificate function writes it (the seeded parameters are SecureStrings).
+    await setup.clients.ssm.send(new PutParameterCommand({ Name: certificateStatusParameter(names.certificate), Value: wrong.certificateStatus ?? statusNaming([1, 2, 3, 5]), Type: 'String' }));
     // The deployed functions: configured right (the settings file may have gone wrong since).
     const config = loadConfig(functionSettings({ stage: STAGE, region: 'eu-west-1', settings: settings(), sandboxUrl: setup.backend.url }));
     const logger = createLogger('doctor-test');
@@ -90,6 +97,7 @@ describe('the doctor', () => {
       'SSM /team-ide/test/tls-certificate',
       'SSM /team-ide/test/acme-account-key',
       'Certificate',
+      'Previews',
       'SES sender',
       'SES account',
       'SES recipients',
@@ -110,6 +118,7 @@ describe('the doctor', () => {
     ['a deployment that checks with another signing secret', { deployedSigningSecret: 'the-previous-signing-secret' }, ['Slack command endpoint', 'Slack interactions endpoint'], /store the app's current signing secret/],
     ['a roster document someone edited by hand', { parameters: { '/team-ide-test/roster': '{"version":1,"members":[{"seat":1}]}' } }, 'Roster', /delete \/team-ide-test\/roster to start again from ROSTER/],
     ['a certificate the certificate function could not renew', { parameters: { '/team-ide/test/tls-certificate': bundleOf(selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 12 })) } }, 'Certificate', /certificate function/],
+    ['a certificate that lacks a roster seat\'s previews', { certificateStatus: statusNaming([1, 2, 3]) }, 'Previews', /^run the certificate function, which adds every roster seat's name: `aws lambda invoke --function-name team-ide-test-certificate \/dev\/stdout`\.$/],
     ['a dashboard credential that is no htpasswd line (the dashboard on)', { settings: { ADMIN_CIDR: '203.0.113.7/32' }, parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
   ])('fails %s, with the fix, and nothing else', async (_what, wrong, check, fix) => {
     const findings = await examine(wrong);
