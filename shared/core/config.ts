@@ -288,6 +288,9 @@ const schema = z.object({
   }),
 });
 
+/** Every setting the functions read, by its variable's name (serverless.yml gives each one; Lambda sets AWS_REGION). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 /**
  * Validates the environment and returns the typed settings. Throws one `ConfigError`
  * that names every missing or wrong setting and says what to set it to.

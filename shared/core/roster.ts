@@ -26,6 +26,11 @@ const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
 export const ROSTER_FORMAT = 'slot:SlackUserId:name:email entries separated by commas, e.g. "1:U0123ABCD:alice:alice@example.com,2:U0456EFGH:bob:bob@example.com"';
 
+/** The ROSTER setting that holds these members: what parseRoster reads back. */
+export function formatRoster(members: Roster): string {
+  return members.map((member) => `${member.slot}:${member.userId}:${member.name}:${member.email}`).join(',');
+}
+
 /**
  * Parses the ROSTER setting. Returns the members sorted by slot, or the list of problems
  * (each naming the entry), so a deploy with a broken roster fails at cold start.

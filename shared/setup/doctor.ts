@@ -9,6 +9,7 @@ import { checkPreviewCoverage, checkStoredCertificate } from './certificate';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount } from './email-sender';
 import { describeAwsError, fail, type Finding, isAccessDenied, pass } from './findings';
 import { checkHostedZone } from './hosted-zone';
+import { checkFunctionEnvironment, functionSettings } from './function-environment';
 import { checkSubnet } from './network';
 import { checkParameters, parameterAccessFinding, readParameters } from './parameters';
 import { checkBotIdentity, readBotIdentity } from './slack-app';
@@ -23,33 +24,6 @@ export interface DoctorInput {
   /** The sandbox backend the stage talks to (IDE_BACKEND=sandbox), instead of AWS and Slack. */
   sandboxUrl?: string;
   now: () => Date;
-}
-
-/**
- * The settings as the deployed functions get them: `.env.<stage>` plus what serverless.yml
- * fills in itself (region, names, the failed-jobs queue in the caller's account). Checked
- * with the functions' own config module.
- */
-export function functionSettings(input: Pick<DoctorInput, 'stage' | 'region' | 'settings' | 'sandboxUrl'> & { accountId?: string }): Record<string, string | undefined> {
-  const names = parameterNames(input.stage, input.settings);
-  const queueName = `${SERVICE}-${input.stage}-failed-jobs`;
-  const queueUrl = input.sandboxUrl ? `${input.sandboxUrl}/000000000000/${queueName}` : input.accountId && `https://sqs.${input.region}.amazonaws.com/${input.accountId}/${queueName}`;
-  return {
-    ...input.settings,
-    // What `npm start` gives the functions in the sandbox: its endpoints.
-    ...(input.sandboxUrl ? { AWS_ENDPOINT_URL: input.sandboxUrl, SLACK_API_URL: `${input.sandboxUrl}/api`, ACME_DIRECTORY_URL: input.settings.ACME_DIRECTORY_URL ?? `${input.sandboxUrl}/acme/directory` } : {}),
-    AWS_REGION: input.region,
-    STACK_NAME_PREFIX: `${SERVICE}-${input.stage}`,
-    LAUNCHER_FUNCTION_NAME: `${SERVICE}-${input.stage}-launcher`,
-    NOTIFIER_FUNCTION_NAME: `${SERVICE}-${input.stage}-notifier`,
-    CERTIFICATE_FUNCTION_NAME: `${SERVICE}-${input.stage}-certificate`,
-    FAILED_JOBS_QUEUE_URL: queueUrl,
-    SLACK_SIGNING_SECRET_PARAMETER: names.signingSecret,
-    SLACK_BOT_TOKEN_PARAMETER: names.botToken,
-    CERTIFICATE_PARAMETER: names.certificate,
-    ACME_ACCOUNT_KEY_PARAMETER: names.acmeAccountKey,
-    DASHBOARD_USERS_PARAMETER: names.dashboardUsers,
-  };
 }
 
 /**
@@ -84,6 +58,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
     config = loadConfig(functionSettings({ ...input, ...(accountId ? { accountId } : {}) }));
     roster = config.roster;
     note(pass('Settings', `.env.${input.stage} is what the functions accept.`));
+    note(checkFunctionEnvironment({ ...input, ...(accountId ? { accountId } : {}) }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     note(fail('Settings', `the functions would refuse to start: ${error.problems.join('; ')}.`, `fix .env.${input.stage} (\`npm run setup -- --stage ${input.stage}\` writes it) and deploy again.`));

@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { WebClient } from '@slack/web-api';
-import { ROSTER_FORMAT, parseRoster } from '../core/roster';
+import { parseRoster, type Roster, ROSTER_FORMAT } from '../core/roster';
+import { RosterError } from '../core/errors';
 import type { SetupClients } from './aws-clients';
 import { writeCertificateBundle } from '../certificate/certificate-store';
 import { readOwnCertificate } from './certificate';
@@ -8,7 +9,8 @@ import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashb
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { isCidr } from '../core/cidr';
 import { DOMAIN_NAME_MAX_LENGTH } from '../core/config';
-import { describeAwsError, type Finding, renderFinding, SetupError } from './findings';
+import { describeAwsError, type Finding, pass, renderFinding, SetupError } from './findings';
+import { checkFunctionEnvironment, LAMBDA_ENVIRONMENT_LIMIT, leadsOnly, measureEnvironment, type StageSettings } from './function-environment';
 import { findPublicZones } from '../dns/hosted-zone';
 import { checkHostedZone, noZoneFinding } from './hosted-zone';
 import { checkSubnet, findPublicSubnets } from './network';
@@ -16,7 +18,7 @@ import { readParameters, storeSecureString } from './parameters';
 import type { Prompter } from './prompter';
 import { checkBotIdentity, createSlackApp, type Manifest, manifestWithEndpoints, readBotIdentity, type SlackEndpoints, updateSlackApp } from './slack-app';
 import { deploymentStackName, parameterNames, readDeployment, SERVICE } from './stage';
-import { readRoster } from '../team/roster-store';
+import { changeRoster, readRoster, rosterParameterName } from '../team/roster-store';
 
 /** Every answer setup can be given as a flag; what is not given is found, remembered, or asked. */
 export interface SetupAnswers {
@@ -89,8 +91,10 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   const settings: Record<string, string> = { AWS_REGION: stage.region };
   const show = (finding: Finding) => prompter.say(renderFinding(finding));
 
+  let accountId: string | undefined;
   try {
     const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
+    accountId = caller.Account;
     prompter.say(`Setting up stage ${stage.stage} in ${stage.region}, account ${caller.Account} as ${caller.Arn}.`);
   } catch (error) {
     throw new SetupError(`AWS credentials: none usable (${describeAwsError(error)}). Configure them (\`aws configure\`, AWS_PROFILE or SSO) and run setup again.`);
@@ -244,6 +248,9 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
     );
   }
 
+  // ---- The functions' variables: Lambda takes 4 KB of them
+  settings.ROSTER = await fitRosterIntoEnvironment({ ...stage, settings: { ...stage.settings, ...settings }, ...(accountId ? { accountId } : {}) }, parsedRoster.roster, deps, show);
+
   // ---- Remember, deploy, point the app at the deployment
   deps.remember(settings);
   prompter.say(`Remembered the answers in .env.${stage.stage}.`);
@@ -256,6 +263,30 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   if (!deployed) throw new SetupError(`Deployment: ${deploymentStackName(stage.stage)} is not in ${stage.region} after the deploy. See the deploy's output above.`);
   await pointAppAtDeployment(deps, manifestWithEndpoints(deps.manifest, deployed), deployed, { appId, configToken });
   prompter.say(`Done. Check everything with \`npm run doctor -- --stage ${stage.stage}\`, then try \`/ide help\` in Slack.`);
+}
+
+/**
+ * ROSTER, kept short enough for Lambda's 4 KB of variables: a roster that would pass it is
+ * stored in SSM, where `/ide roster` keeps the team's roster anyway, and ROSTER keeps only the
+ * leads, what it is once a roster is stored: the roster to start again from. Returns the
+ * ROSTER to remember.
+ */
+async function fitRosterIntoEnvironment(input: StageSettings, roster: Roster, deps: SetupDeps, show: (finding: Finding) => void): Promise<string> {
+  const rosterText = input.settings.ROSTER ?? '';
+  const { size, rosterBytes, withLeadsOnly } = measureEnvironment(input);
+  if (size <= LAMBDA_ENVIRONMENT_LIMIT) return rosterText;
+  if (withLeadsOnly > LAMBDA_ENVIRONMENT_LIMIT) throw SetupError.from(checkFunctionEnvironment(input));
+  const prefix = `${SERVICE}-${input.stage}`;
+  const storedNow = await changeRoster({ ssm: deps.clients.ssm, stackNamePrefix: prefix, initialRoster: roster, now: deps.now }, (current) =>
+    // readRoster hands back the initial roster itself while nothing is stored: only then is there something to store.
+    current === roster ? { roster: [...current], result: true } : { roster: current, result: false },
+  ).catch((error: unknown) => {
+    if (error instanceof RosterError) throw new SetupError(`Roster: ${error.message}`);
+    throw error;
+  });
+  const where = `${rosterParameterName(prefix)} (SSM)`;
+  show(pass('Function environment', `ROSTER (${rosterBytes} bytes) would take each function's variables to about ${size} bytes, past the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows: ${storedNow ? `stored the roster in ${where}, where \`/ide roster\` keeps it` : `the team's roster is in ${where} already`}, and kept only the leads in ROSTER.`));
+  return leadsOnly(rosterText, input.settings.ALLOWED_USERS ?? '');
 }
 
 /** The roster setup starts with: the leads on ALLOWED_USERS, each with the name and email Slack has for them. */

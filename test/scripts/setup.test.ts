@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setupCommand } from '../../scripts/setup';
 import { terminalPrompter } from '../../scripts/cli/terminal-prompter';
 import { loadConfig } from '../../shared/core/config';
-import { functionSettings } from '../../shared/setup/doctor';
+import { parseRoster } from '../../shared/core/roster';
+import { checkFunctionEnvironment, functionSettings } from '../../shared/setup/function-environment';
+import { decodeRoster, encodeRoster } from '../../shared/team/roster-document';
 import { readEnvText } from '../../shared/setup/env-file';
 import { manifestEndpoints, type Manifest } from '../../shared/setup/slack-app';
 import { parameterNames } from '../../shared/setup/stage';
@@ -197,6 +199,38 @@ describe('npm run setup', () => {
     expect(lines).toContain('✓ Certificate: the deploy gets *.code.example.com from Let\'s Encrypt and renews it (TLS_CERTIFICATE=acme).');
     expect(envFile().TLS_CERTIFICATE).toBeUndefined();
     expect(setup.backend.parameterStore.names()).not.toContain(names.certificate);
+  });
+
+  it('moves a ROSTER that would take the functions past Lambda\'s 4 KB of variables into SSM, and keeps only the leads in it', async () => {
+    // Prepare: a roster of 70, the leads U0000LEAD and U0000AAA1 among them.
+    const members = ['1:U0000LEAD:lead:lead@example.com', '2:U0000AAA1:alice:alice@example.com', ...Array.from({ length: 68 }, (_unused, index) => `${index + 3}:U0000M${String(index + 3).padStart(3, '0')}:member${index + 3}:member${index + 3}@example.com`)];
+
+    // Act
+    await run([...firstRun(), '--roster', members.join(','), '--no-deploy']);
+
+    // Assess: the team's roster is in SSM, whole; ROSTER holds the leads; the deploy's variables fit.
+    const stored = setup.backend.parameterStore.handle('GetParameter', { Name: '/team-ide-demo/roster' }) as { Parameter: { Value: string } };
+    expect(decodeRoster(stored.Parameter.Value)).toEqual(parseRoster(members.join(',')).roster);
+    expect(envFile().ROSTER).toBe('1:U0000LEAD:lead:lead@example.com,2:U0000AAA1:alice:alice@example.com');
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ Function environment: ROSTER \(\d{4} bytes\) would take each function's variables to about \d{4} bytes, past the 4096 Lambda allows: stored the roster in \/team-ide-demo\/roster \(SSM\), where `\/ide roster` keeps it, and kept only the leads in ROSTER\.$/));
+    expect(checkFunctionEnvironment({ stage: 'demo', region: 'eu-west-1', settings: envFile() })).toMatchObject({ ok: true });
+  });
+
+  it('leaves a team\'s roster already stored in SSM as it is when it shortens ROSTER', async () => {
+    // Prepare: the team's own roster, stored by `/ide roster add`.
+    const teamRoster = [{ slot: 1, userId: 'U0000LEAD', name: 'lead', email: 'lead@example.com' }, { slot: 4, userId: 'U0000DDD4', name: 'dave', email: 'dave@example.com' }];
+    setup.backend.parameterStore.put('/team-ide-demo/roster', encodeRoster(teamRoster), 'String');
+    const members = ['1:U0000LEAD:lead:lead@example.com', ...Array.from({ length: 69 }, (_unused, index) => `${index + 2}:U0000M${String(index + 2).padStart(3, '0')}:member${index + 2}:member${index + 2}@example.com`)];
+
+    // Act
+    await run([...firstRun(), '--roster', members.join(','), '--no-deploy']);
+
+    // Assess
+    const stored = setup.backend.parameterStore.handle('GetParameter', { Name: '/team-ide-demo/roster' }) as { Parameter: { Value: string; Version: number } };
+    expect(decodeRoster(stored.Parameter.Value)).toEqual(teamRoster);
+    expect(stored.Parameter.Version).toBe(1);
+    expect(envFile().ROSTER).toBe('1:U0000LEAD:lead:lead@example.com');
+    expect(lines).toContainEqual(expect.stringContaining('the team\'s roster is in /team-ide-demo/roster (SSM) already, and kept only the leads in ROSTER.'));
   });
 
   it('with --no-deploy, stores and remembers but does not deploy', async () => {

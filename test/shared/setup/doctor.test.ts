@@ -7,7 +7,8 @@ import type { SandboxAccount } from '../../../sandbox/backend/account';
 import { certificateStatusParameter, loadConfig } from '../../../shared/core/config';
 import { createLogger } from '../../../shared/core/logger';
 import { htpasswdLine } from '../../../shared/setup/dashboard-credential';
-import { functionSettings, runDoctor } from '../../../shared/setup/doctor';
+import { runDoctor } from '../../../shared/setup/doctor';
+import { functionSettings } from '../../../shared/setup/function-environment';
 import { type Finding, renderFinding } from '../../../shared/setup/findings';
 import { parameterNames } from '../../../shared/setup/stage';
 import { validEnv } from '../../fixtures';
@@ -31,6 +32,9 @@ const settings = (overrides: Record<string, string> = {}) => ({
   ...validEnv({ HOSTED_ZONE_ID: 'Z0SANDBOX0000000000', IDE_BACKEND: 'sandbox' }),
   ...overrides,
 });
+
+/** A valid ROSTER of `count` people, alice (a lead) first: about 60 bytes each. */
+const longRoster = (count: number) => ['1:U0000AAA1:alice:alice@example.com', ...Array.from({ length: count - 1 }, (_unused, index) => `${index + 2}:U0000M${String(index + 2).padStart(3, '0')}:member${index + 2}:member${index + 2}@example.com`)].join(',');
 
 interface Wrong {
   account?: (account: SandboxAccount) => void;
@@ -90,6 +94,7 @@ describe('the doctor', () => {
     expect(findings.map((finding) => finding.check)).toEqual([
       'AWS credentials',
       'Settings',
+      'Function environment',
       'Roster',
       'Deployment',
       'SSM /team-ide/test/slack-signing-secret',
@@ -119,6 +124,7 @@ describe('the doctor', () => {
     ['a roster document someone edited by hand', { parameters: { '/team-ide-test/roster': '{"version":1,"members":[{"seat":1}]}' } }, 'Roster', /delete \/team-ide-test\/roster to start again from ROSTER/],
     ['a certificate the certificate function could not renew', { parameters: { '/team-ide/test/tls-certificate': bundleOf(selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 12 })) } }, 'Certificate', /certificate function/],
     ['a certificate that lacks a roster seat\'s previews', { certificateStatus: statusNaming([1, 2, 3]) }, 'Previews', /^run the certificate function, which adds every roster seat's name: `aws lambda invoke --function-name team-ide-test-certificate \/dev\/stdout`\.$/],
+    ['a ROSTER setting long enough to push the functions\' environment past Lambda\'s 4 KB', { settings: { ROSTER: longRoster(70) }, certificateStatus: statusNaming(Array.from({ length: 70 }, (_unused, index) => index + 1)) }, 'Function environment', /^run `npm run setup -- --stage test`: it moves the roster into SSM \(\/team-ide-test\/roster\)/],
     ['a dashboard credential that is no htpasswd line (the dashboard on)', { settings: { ADMIN_CIDR: '203.0.113.7/32' }, parameters: { '/team-ide/test/dashboard-users': 'admin:plain-password' } }, 'SSM /team-ide/test/dashboard-users', /store the dashboard's htpasswd line with `npm run setup`/],
   ])('fails %s, with the fix, and nothing else', async (_what, wrong, check, fix) => {
     const findings = await examine(wrong);
