@@ -1,3 +1,5 @@
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import { afterEach } from 'vitest';
 import { defaultSandboxAccount, type SandboxAccount } from '../../sandbox/backend/account';
 import type { SandboxBackend } from '../../sandbox/backend/server';
 import { SANDBOX_BOT_SCOPES, type SandboxWorkspace } from '../../sandbox/backend/slack';
@@ -53,4 +55,23 @@ export async function startSetupBackend(options: { account?: (account: SandboxAc
   const backend = await startTestBackend({ stackDelayMs: 10, botToken: TOKENS.bot, parameters: options.parameters ?? {}, account, workspace: testWorkspace() });
   const clients = createClients({ region: 'eu-west-1', backend: { kind: 'sandbox', url: backend.url }, settings: {} });
   return { backend, account, clients, close: () => backend.close() };
+}
+
+/** A hosted zone of the sandbox's account. */
+export const hostedZone = (id: string, name: string, privateZone = false) => ({ id, name, privateZone });
+
+/**
+ * For a describe block of hosted-zone tests: starts a setup backend whose account holds just
+ * the zones given, and closes it after each test.
+ */
+export function backendWithZones(): (zones: SandboxAccount['hostedZones']) => Promise<{ route53: Route53Client; account: SandboxAccount }> {
+  let started: SetupBackend | undefined;
+  afterEach(async () => {
+    await started?.close();
+    started = undefined;
+  });
+  return async (zones) => {
+    started = await startSetupBackend({ account: (account) => void (account.hostedZones = zones) });
+    return { route53: started.clients.route53, account: started.account };
+  };
 }
