@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DOMAIN_NAME_MAX_LENGTH } from '../../../shared/core/config';
+import { STAGE_PATTERN } from '../../../shared/setup/stage';
 import { CI_STAGE, packagedDeployment, type PackagedTemplate } from '../packaged-deployment';
 import { deploymentContext, SIMULATED_REGIONS } from './deployment-context';
 import { rolePolicies } from './policies';
@@ -11,7 +12,7 @@ import { rolePolicies } from './policies';
  */
 const ROLE_POLICY_LIMIT = 10_240;
 
-/** A stage name longer than any here: it is in every function, queue, parameter and stack name. */
+/** The longest stage name setup takes (STAGE_PATTERN): it is in every function, queue, parameter and stack name. */
 const LONG_STAGE = 'production-eu-west-1';
 
 let template: PackagedTemplate;
@@ -50,6 +51,8 @@ describe('the size of each role\'s policies', () => {
     const sizes = Object.fromEntries(roleIds().map((id) => [id, stretched(policyText(id, 'eu-west-1')).length]));
 
     expect(longDomain).toHaveLength(DOMAIN_NAME_MAX_LENGTH);
+    expect(LONG_STAGE).toMatch(STAGE_PATTERN);
+    expect(`${LONG_STAGE}x`).not.toMatch(STAGE_PATTERN);
     // The service role names the domain in every seat pattern of its record names: it is the one that grows.
     expect(stretched(policyText('TeamStackServiceRole', 'eu-west-1')).split(longDomain).length - 1).toBeGreaterThanOrEqual(28);
     for (const [id, size] of Object.entries(sizes)) expect(size, id).toBeLessThanOrEqual(ROLE_POLICY_LIMIT);

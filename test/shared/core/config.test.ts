@@ -51,7 +51,7 @@ describe('loadConfig', () => {
     ['DEFAULT_SIZE', 'huge', 'DEFAULT_SIZE must be one of small, medium, large, xlarge'],
     ['DOMAIN_NAME', 'https://code.example.com', 'DOMAIN_NAME must be a domain name'],
     ['DOMAIN_NAME', 'Code.Example.com', 'DOMAIN_NAME must be written in lower case'],
-    ['DOMAIN_NAME', `${'a'.repeat(63)}.${'b'.repeat(24)}.code.example.com`, 'DOMAIN_NAME must be at most 100 characters: the deployment\'s IAM policies name every seat\'s records under it'],
+    ['DOMAIN_NAME', `${'a'.repeat(63)}.${'b'.repeat(24)}.code.example.com`, 'DOMAIN_NAME must be at most 90 characters: the deployment\'s IAM policies name every seat\'s records under it'],
     ['HOSTED_ZONE_ID', 'zone', 'HOSTED_ZONE_ID must be a Route 53 hosted zone id'],
     ['VPC_ID', 'vpc-1', 'VPC_ID must be a VPC id'],
     ['SUBNET_ID', 'subnet-xyz', 'SUBNET_ID must be a subnet id'],
