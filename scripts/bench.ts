@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startBackend } from '../sandbox/backend/server';
 import { SANDBOX_ENDPOINT_VARIABLES } from '../shared/core/config';
-import { parseRoster } from '../shared/team/roster';
+import { parseRoster } from '../shared/core/roster';
 import { encodeRoster } from '../shared/team/roster-document';
 import { rosterParameterName } from '../shared/team/roster-store';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/core/config';
-import type { Roster } from '../../shared/team/roster';
+import type { Roster } from '../../shared/core/roster';
 import { configProblems, validEnv } from '../fixtures';
 import { realisticMembers } from '../helpers/roster-people';
 import { CI_STAGE, type PackagedTemplate, packagedDeployment, REPO_ROOT } from './packaged-deployment';
@@ -59,7 +59,7 @@ const LONGEST: Record<string, { value: string; longer?: string }> = {
   SNAPSHOTS_KEPT: { value: '20', longer: '100' },
   DATA_VOLUME_GB: { value: '1024', longer: '10000' },
   POWERTOOLS_LOG_LEVEL: { value: 'DEBUG' },
-  DOMAIN_NAME: { value: `${'d'.repeat(63)}.${'o'.repeat(63)}.${'m'.repeat(63)}.${'a'.repeat(36)}.example` },
+  DOMAIN_NAME: { value: `${'d'.repeat(63)}.${'o'.repeat(18)}.example`, longer: `${'d'.repeat(63)}.${'o'.repeat(19)}.example` },
   KEY_PAIR_NAME: { value: 'k'.repeat(255) },
 };
 
