@@ -47,6 +47,13 @@ function signals(result: DryRunResult): { status: string; reason: string; url: s
     });
 }
 
+/** The boot stopped at its first step, told CloudFormation so, and started no container. */
+function expectRefusedBeforeStarting(result: DryRunResult): void {
+  expect(result.exitCode).not.toBe(0);
+  expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('team-ide boot failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
+  expect(callsOf(result, 'docker')).toEqual([]);
+}
+
 function secretTexts(result: DryRunResult): string[] {
   const keyBody = result.secrets.privateKey.split('\n').slice(1, -1);
   return [...Object.values(result.secrets.passwords), ...keyBody, result.secrets.dashboardUsers];
@@ -410,9 +417,7 @@ describe('boot dry run with previews off', () => {
 
     try {
       // Assess
-      expect(result.exitCode).not.toBe(0);
-      expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
-      expect(callsOf(result, 'docker')).toEqual([]);
+      expectRefusedBeforeStarting(result);
     } finally {
       await result.cleanup();
     }
@@ -439,9 +444,7 @@ describe('boot dry run at the edge of the seat numbers', () => {
 
     try {
       // Assess
-      expect(result.exitCode).not.toBe(0);
-      expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
-      expect(callsOf(result, 'docker')).toEqual([]);
+      expectRefusedBeforeStarting(result);
     } finally {
       await result.cleanup();
     }
@@ -470,11 +473,7 @@ describe('boot dry run with the largest share', () => {
 
     try {
       // Assess
-      expect(result.exitCode).not.toBe(0);
-      expect(signals(result)).toEqual([
-        { status: 'FAILURE', reason: expect.stringContaining('failed at step check-values'), url: SAMPLE.waitHandleUrl },
-      ]);
-      expect(callsOf(result, 'docker')).toEqual([]);
+      expectRefusedBeforeStarting(result);
     } finally {
       await result.cleanup();
     }
@@ -662,10 +661,8 @@ describe('boot dry run: the homes on the data volume', () => {
   ])('fails at check-values, starting nothing, given %s', async (_what, members) => {
     const result = await dryRun({ slots: ['1', '2'], members, dataVolume: {} });
 
-    expect(result.exitCode).not.toBe(0);
-    expect(signals(result)).toEqual([{ status: 'FAILURE', reason: expect.stringContaining('team-ide boot failed at step check-values'), url: SAMPLE.waitHandleUrl }]);
+    expectRefusedBeforeStarting(result);
     expect(callsOf(result, 'mount')).toEqual([]);
-    expect(callsOf(result, 'docker', 'run')).toEqual([]);
   });
 
   it('refuses to format a volume that already has a filesystem, though none was expected', async () => {
