@@ -1,4 +1,4 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ServiceTimeoutError } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -17,11 +17,15 @@ import type { Logger } from '../core/logger';
  *   bolt, reading and planning the command                    < 20 ms the bench's warm figure
  *                                                          ≤ 2,570 ms of Slack's 3,000
  *
- * One attempt may take 300 ms (its connection 200 ms): SSM and Lambda answer these calls in
- * tens of milliseconds, the first one of a container with its TLS handshake included. A
- * second attempt gets whatever is left of the call's 500 ms: enough after a kept-alive
- * socket that died while the function was frozen, which fails at once; not after a slow
- * first attempt, which means AWS is slow now, and a plain "try again" is the honest answer.
+ * One attempt at a read may take 300 ms (its connection 200 ms): SSM answers in tens of
+ * milliseconds, the first call of a container with its TLS handshake included. A second
+ * attempt gets whatever is left of the call's 500 ms: enough after a kept-alive socket that
+ * died while the function was frozen, which fails at once; not after a slow first attempt,
+ * which means AWS is slow now, and a plain "try again" is the honest answer.
+ *
+ * The hand-off is not a read: an Invoke that Lambda accepted but answered late has queued the
+ * job, and sending it again would start the command twice. So it has one attempt for the
+ * whole 500 ms, and a second only when the connection failed before any answer.
  */
 
 /** The most one AWS call may take before the answer, all attempts and the waits between them included. */
@@ -43,18 +47,43 @@ export interface AnswerClients {
  * socket's idle time and ignore `throwOnRequestTimeout`). `endpoint`: a local stand-in.
  */
 export function answerClients(options: { region: string; endpoint?: string }): AnswerClients {
-  const config = {
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  const common = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) };
+  const ssm = new SSMClient({
+    ...common,
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: { connectionTimeout: CONNECTION_LIMIT_MS, requestTimeout: ATTEMPT_LIMIT_MS, throwOnRequestTimeout: true },
-  };
-  const ssm = new SSMClient(config);
+  });
   ssm.middlewareStack.add((next) => (args) => withinLimit(next(args)), CALL_LIMIT);
-  const lambda = new LambdaClient(config);
+  const lambda = new LambdaClient({
+    ...common,
+    retryStrategy: retryOnlyUnanswered,
+    requestHandler: { connectionTimeout: CONNECTION_LIMIT_MS, requestTimeout: AWS_CALL_LIMIT_MS, throwOnRequestTimeout: true },
+  });
   lambda.middlewareStack.add((next) => (args) => withinLimit(next(args)), CALL_LIMIT);
   return { ssm, lambda };
 }
+
+type RetryStrategyV2 = Extract<NonNullable<LambdaClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
+type RetryToken = Awaited<ReturnType<RetryStrategyV2['acquireInitialRetryToken']>>;
+
+/** Errors of a connection that failed before the request could be answered: a stale kept-alive socket, a refused connection. */
+const CONNECTION_FAILED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+const retryToken = (retries: number): RetryToken => ({ getRetryCount: () => retries, getRetryDelay: () => 0 });
+
+/**
+ * The hand-off's retries: once, at once, after a failed connection; never after a timeout or
+ * an answer (throttled, refused), since Lambda may have queued the job.
+ */
+const retryOnlyUnanswered: RetryStrategyV2 = {
+  acquireInitialRetryToken: async () => retryToken(0),
+  refreshRetryTokenForRetry: async (token, errorInfo) => {
+    const code = String((errorInfo.error as { code?: unknown } | undefined)?.code);
+    if (token.getRetryCount() + 1 >= MAX_ATTEMPTS || !CONNECTION_FAILED_CODES.has(code)) throw errorInfo.error ?? new Error('Lambda did not confirm the hand-off');
+    return retryToken(token.getRetryCount() + 1);
+  },
+  recordSuccess: () => undefined,
+};
 
 /** Outermost, so that the limit covers the retries. */
 const CALL_LIMIT = { step: 'initialize', name: 'teamIdeCallLimit' } as const;

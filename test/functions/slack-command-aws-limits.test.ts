@@ -102,6 +102,28 @@ describe('slack-command when AWS is slow', () => {
     expect(answer.ms).toBeLessThan(SLACK_LIMIT_MS);
   });
 
+  it('hands a command on once when Lambda accepts it late, within the call\'s limit', async () => {
+    aws.answerWith((request) => (operationOf(request) === 'Invoke' ? { lateMs: 400 } : 'forward'));
+    const send = slackCommand();
+
+    const answer = await send('stop');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    expect(answer.text).toMatch(/^On it/);
+    expect(functions.payloads).toEqual([expect.objectContaining({ action: 'stop' })]);
+  });
+
+  it('never sends the hand-off again after Lambda was slow to confirm it: the job may be queued', async () => {
+    aws.answerWith((request) => (operationOf(request) === 'Invoke' ? { lateMs: 700 } : 'forward'));
+    const send = slackCommand();
+
+    const answer = await send('stop');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    expect(answer.text).toBe(HAND_OFF_NOT_CONFIRMED);
+    expect(functions.payloads).toEqual([expect.objectContaining({ action: 'stop' })]);
+  });
+
   it('fails a cold start in time when SSM does not hand over the signing secret, and reads it again on the next request', async () => {
     holding('GetParameters');
     const send = slackCommand();
@@ -134,5 +156,17 @@ describe('slack-command when AWS is slow', () => {
 
     expect(dropped).toBe(2);
     expect(answer.text).toMatch(/^On it: starting 1 IDE/);
+  });
+
+  it('tries the hand-off again at once when its connection is closed before Lambda answered, and hands it on once', async () => {
+    let dropped = 0;
+    aws.answerWith((request) => (operationOf(request) === 'Invoke' && dropped++ === 0 ? 'drop' : 'forward'));
+    const send = slackCommand();
+
+    const answer = await send('stop');
+
+    expect(answer.text).toMatch(/^On it/);
+    await expect.poll(() => functions.payloads).toEqual([expect.objectContaining({ action: 'stop' })]);
+    expect(dropped).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** What the endpoint does with one request: pass it to the stand-in, hold it unanswered, or drop its connection. */
-export type SlowAwsAnswer = 'forward' | 'hold' | 'drop';
+/** What the endpoint does with one request: pass it to the stand-in (at once, or after `lateMs`), hold it unanswered, or drop its connection. */
+export type SlowAwsAnswer = 'forward' | 'hold' | 'drop' | { lateMs: number };
 
 export interface SlowAws {
   url: string;
@@ -40,12 +40,19 @@ export async function startSlowAws(target: string): Promise<SlowAws> {
       incoming.socket.destroy();
       return;
     }
-    const forwarded = request(`${target}${incoming.url ?? '/'}`, { method: incoming.method, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
-      response.pipe(outgoing);
+    // Read whole before forwarding: a late request still reaches the stand-in after its caller gave up, as it would reach AWS.
+    const body: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => body.push(chunk));
+    incoming.on('end', () => {
+      setTimeout(() => {
+        const forwarded = request(`${target}${incoming.url ?? '/'}`, { method: incoming.method, headers: incoming.headers }, (response) => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        });
+        forwarded.on('error', (error) => outgoing.destroy(error));
+        forwarded.end(Buffer.concat(body));
+      }, typeof answer === 'object' ? answer.lateMs : 0);
     });
-    forwarded.on('error', (error) => outgoing.destroy(error));
-    incoming.pipe(forwarded);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
