@@ -75,11 +75,24 @@ export async function orderCertificate(options: OrderOptions): Promise<Certifica
 
   return step('finalize', async () => {
     const certificateKey = options.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
-    const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: [...names] }, certificateKey);
+    const [, csr] = await acme.crypto.createCsr(csrNames(names), certificateKey);
     const finalized = await client.finalizeOrder(order, csr);
     const chain = acme.crypto.splitPemChain(await client.getCertificate(finalized));
     return { chain, privateKey: certificateKey.toString() };
   });
+}
+
+/** RFC 5280's bound on a subject's common name; CAs refuse a CSR whose CN is longer ("CN was longer than 64 bytes"). */
+const COMMON_NAME_MAX_BYTES = 64;
+
+/**
+ * The names a CSR asks for: all of them as subject alternative names, which is what browsers
+ * check, and the first as the common name only while it fits the CN's 64 bytes. A longer one
+ * is left out rather than cut: Let's Encrypt issues certificates without a CN since 2023.
+ */
+export function csrNames(names: readonly string[]): { commonName?: string; altNames: string[] } {
+  const [first] = names;
+  return { ...(first !== undefined && Buffer.byteLength(first) <= COMMON_NAME_MAX_BYTES ? { commonName: first } : {}), altNames: [...names] };
 }
 
 /**

@@ -210,6 +210,21 @@ describe('the certificate function against Pebble', () => {
       expect(challengeRecords()).toEqual([]);
     }, 120_000);
 
+    it('obtains a certificate from a CSR without a common name, for a domain whose names do not fit one', async () => {
+      // Prepare
+      const certificateParameter = newCertificateParameter();
+      const domain = `${'d'.repeat(50)}.${'o'.repeat(7)}.example.com`;
+      expect(`*.${domain}`.length).toBeGreaterThan(64);
+
+      // Act
+      const outcome = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, DOMAIN_NAME: domain });
+
+      // Assess
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ action: 'renewed', names: wantedNames(domain, [1, 2, 3, 5]) });
+      expect(new X509Certificate(storedBundle(certificateParameter).chain[0] as string).subjectAltName).toContain(`DNS:*.${domain}`);
+      expect(challengeRecords()).toEqual([]);
+    }, 120_000);
+
     it('puts an RSA chain and key in the tier their size needs', async () => {
       // Prepare
       const certificateParameter = newCertificateParameter();
