@@ -51,13 +51,31 @@ export function functionSettings(input: StageSettings): Record<string, string | 
   };
 }
 
-/** CloudFormation names a resource `<stack>-<logical id>-<13 random characters>`, the whole at most 64. */
-const generatedName = (stage: string, logicalId: string) => `${SERVICE}-${stage}-${logicalId}-`.padEnd(`${SERVICE}-${stage}-${logicalId}-`.length + 13, 'X').slice(0, 64);
+/** A stand-in for the account id in the values CloudFormation fills in: every account id has 12 digits. */
+const ANY_ACCOUNT_ID = '123456789012';
+
+/**
+ * The three variables CloudFormation fills in at deploy time, at the longest it can make them,
+ * as the packaging plugin (scripts/serverless-environment-limit.cjs) counts them: setup and the
+ * doctor must never pass settings that `npm run deploy` then refuses, and neither may be more
+ * lenient than Lambda. SQS writes a queue's URL with the host it was created through, none
+ * longer than FIPS in China (`sqs-fips.<region>.amazonaws.com.cn`); the longest partition is
+ * `aws-us-gov`; the names CloudFormation generates are as long as IAM allows, 64 characters
+ * for a role and 128 for an instance profile. The plugin reads these from the template; a test
+ * (test/infra/function-environment.test.ts) keeps the two counts equal.
+ */
+export function longestCloudFormationValues(stage: string, region: string): Record<'FAILED_JOBS_QUEUE_URL' | 'TEAM_STACK_ROLE_ARN' | 'INSTANCE_PROFILE_NAME', string> {
+  return {
+    FAILED_JOBS_QUEUE_URL: `https://sqs-fips.${region}.amazonaws.com.cn/${ANY_ACCOUNT_ID}/${SERVICE}-${stage}-failed-jobs`,
+    TEAM_STACK_ROLE_ARN: `arn:aws-us-gov:iam::${ANY_ACCOUNT_ID}:role/${'r'.repeat(64)}`,
+    INSTANCE_PROFILE_NAME: 'p'.repeat(128),
+  };
+}
 
 /**
  * The variables serverless.yml gives each function, as deployed from these settings: every
  * setting but AWS_REGION (Lambda's own), an unset one as serverless.yml's default (mostly an
- * empty string), the names CloudFormation generates at their usual length, and serverless.yml's
+ * empty string), the values CloudFormation fills in at their longest, and serverless.yml's
  * two of its own.
  */
 export function functionEnvironment(input: StageSettings): Record<string, string> {
@@ -66,8 +84,7 @@ export function functionEnvironment(input: StageSettings): Record<string, string
     NODE_OPTIONS: '--enable-source-maps',
     POWERTOOLS_LOG_LEVEL: settings.LOG_LEVEL ?? 'INFO',
     ALLOWED_CHANNELS: settings.ALLOWED_CHANNELS ?? '*',
-    INSTANCE_PROFILE_NAME: generatedName(input.stage, 'HostInstanceProfile'),
-    TEAM_STACK_ROLE_ARN: `arn:aws:iam::${input.accountId ?? '000000000000'}:role/${generatedName(input.stage, 'TeamStackServiceRole')}`,
+    ...longestCloudFormationValues(input.stage, input.region),
   };
   const names = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', ...SETTING_NAMES.filter((name) => name !== 'AWS_REGION')];
   return Object.fromEntries(names.map((name) => [name, deployed[name] ?? settings[name] ?? '']));

@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/core/config';
 import type { Roster } from '../../shared/core/roster';
+import { checkFunctionEnvironment, environmentSize, functionEnvironment } from '../../shared/setup/function-environment';
 import { configProblems, validEnv } from '../fixtures';
+import { ciSettings } from './iam/deployment-context';
 import { realisticMembers } from '../helpers/roster-people';
 import { CI_STAGE, type PackagedTemplate, packagedDeployment, REPO_ROOT } from './packaged-deployment';
 
@@ -127,6 +129,38 @@ describe('the functions\' environments (Lambda\'s 4 KB each)', () => {
     expect(Math.max(...lambdaFunctions(onLongestStage).map(([, resource]) => String(resource.Properties.FunctionName).length))).toBe(FUNCTION_NAME_LIMIT);
     for (const [id, size] of Object.entries(measured)) expect(size, id).toBeLessThanOrEqual(LIMIT);
     expect(people).toBeGreaterThanOrEqual(20);
+  });
+
+  it('are counted by the doctor and setup exactly as by this plugin, with .env.ci\'s ROSTER, a long one, and one byte over the limit', () => {
+    // The same settings on both sides: .env.ci's, the ROSTER given to both.
+    const region = 'eu-west-1';
+    const counted = (roster: string) => {
+      const settings = { ...ciSettings(), ROSTER: roster };
+      const packaged = JSON.parse(JSON.stringify(template)) as PackagedTemplate;
+      for (const [, resource] of lambdaFunctions(packaged)) resource.Properties.Environment.Variables.ROSTER = roster;
+      const byPlugin = environments(packaged, region);
+      const byDoctor = functionEnvironment({ stage: CI_STAGE, region, settings, accountId: '210987654321' });
+      return { byPlugin, byDoctor, pluginBytes: Object.values(sizes(byPlugin)), doctorBytes: environmentSize(byDoctor), finding: checkFunctionEnvironment({ stage: CI_STAGE, region, settings }) };
+    };
+    const ciRoster = ciSettings().ROSTER ?? '';
+    // 38 people: within a few bytes of the limit, where a lenient count would say it fits with room to spare.
+    const longRoster = rosterSetting(realisticMembers(38));
+    const { doctorBytes: withLongRoster } = counted(longRoster);
+    // The long roster, its last email stretched until the plugin counts one byte more than Lambda allows.
+    const overByOne = `${longRoster.slice(0, longRoster.lastIndexOf('@'))}${'x'.repeat(LIMIT + 1 - withLongRoster)}${longRoster.slice(longRoster.lastIndexOf('@'))}`;
+
+    for (const roster of [ciRoster, longRoster, overByOne]) {
+      const { byPlugin, byDoctor, pluginBytes, doctorBytes } = counted(roster);
+      expect(Object.keys(byPlugin)).toHaveLength(7);
+      for (const variables of Object.values(byPlugin)) expect(byDoctor).toEqual(variables);
+      expect(pluginBytes).toEqual(pluginBytes.map(() => doctorBytes));
+    }
+    expect(withLongRoster).toBeGreaterThan(LIMIT - 60);
+    expect(withLongRoster).toBeLessThanOrEqual(LIMIT);
+    expect(counted(longRoster).finding.ok).toBe(true);
+    expect(counted(overByOne).pluginBytes[0]).toBe(LIMIT + 1);
+    expect(plugin.environmentLimitProblem(counted(overByOne).byPlugin)).toBeDefined();
+    expect(counted(overByOne).finding).toMatchObject({ ok: false, detail: expect.stringContaining(`about ${LIMIT + 1} bytes`) });
   });
 
   it('refuses, at exactly one byte over the limit, naming the functions, the largest settings and, for ROSTER, what to do', () => {
