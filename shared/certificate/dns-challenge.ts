@@ -1,5 +1,5 @@
 import { ChangeResourceRecordSetsCommand, type Route53Client, waitUntilResourceRecordSetsChanged } from '@aws-sdk/client-route-53';
-import { examineHostedZone } from '../dns/hosted-zone';
+import { examineHostedZone, shadowedZoneFix } from '../dns/hosted-zone';
 import { CertificateRenewalError } from './certificate-errors';
 
 /** How long to wait for Route 53 to say a change reached every one of its name servers. */
@@ -42,13 +42,8 @@ export async function checkHostedZone(route53: Route53Client, hostedZoneId: stri
       throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} is ${standing.zone.name}, which does not hold ${domainName}`, `Set HOSTED_ZONE_ID to the hosted zone of ${domainName} or of one of its parent domains, or DOMAIN_NAME to a name under ${standing.zone.name}.`);
     case 'private':
       throw new CertificateRenewalError('hosted-zone', `Hosted zone ${hostedZoneId} (${standing.zone.name}) is private: the CA cannot see its records`, `Set HOSTED_ZONE_ID to the public hosted zone of ${domainName}.`);
-    case 'shadowed': {
-      const { by, zone } = standing;
-      const hint = by.name === challengeName
-        ? `Delete hosted zone ${by.id} if nothing uses it, with the NS record of ${by.name} in ${zone.name}: the certificate function writes its answers in HOSTED_ZONE_ID.`
-        : `Set HOSTED_ZONE_ID to ${by.id}, or delete that zone if no NS record points at it.`;
-      throw new CertificateRenewalError('hosted-zone', `${by.name} has its own public hosted zone ${by.id}, so the CA would look for the DNS-01 answer there, not in ${hostedZoneId} (${zone.name})`, hint);
-    }
+    case 'shadowed':
+      throw new CertificateRenewalError('hosted-zone', `${standing.by.name} has its own public hosted zone ${standing.by.id}, so the CA would look for the DNS-01 answer there, not in ${hostedZoneId} (${standing.zone.name})`, shadowedZoneFix(standing, domainName));
     case 'serves':
       return;
   }

@@ -89,3 +89,18 @@ export async function examineHostedZone(route53: Route53Client, id: string, doma
   if (nearest && nearest.name.length > zone.name.length) return { kind: 'shadowed', zone, by: nearest };
   return { kind: 'serves', zone };
 }
+
+/**
+ * What to do about a shadowed zone, in the one wording setup, the doctor and the certificate
+ * function give. The inner zone may be the live one (delegated by an NS record in the outer
+ * zone) or a leftover nobody points at, and we cannot tell which from Route 53's list of zones:
+ * so both ways out are given. A zone under the domain (`_acme-challenge.<domain>`) cannot be
+ * HOSTED_ZONE_ID, the IDEs' names are not in it: deleting it is the only way.
+ */
+export function shadowedZoneFix(standing: Extract<ZoneStanding, { kind: 'shadowed' }>, domain: string): string {
+  const { by, zone } = standing;
+  if (!encloses(by.name, bare(domain))) {
+    return `Delete hosted zone ${by.id} if nothing uses it, with the NS record of ${by.name} in ${zone.name}: the certificate function writes its answers in HOSTED_ZONE_ID.`;
+  }
+  return `Set HOSTED_ZONE_ID to ${by.id}, or delete that zone if no NS record points at it.`;
+}

@@ -106,7 +106,7 @@ export async function runDoctor(input: DoctorInput, clients: SetupClients, repor
     note(fail('SES account', `cannot read it (${describeAwsError(error)}).`, 'use credentials allowed ses:GetAccount.'));
   }
 
-  note(await checkHostedZone(clients.route53, config.team.hostedZoneId, config.team.domainName));
+  note(await checkHostedZone(clients.route53, config.team.hostedZoneId, config.team.domainName, config.certificate.mode));
   note(await checkSubnet(clients.ec2, config.team.vpcId, config.team.subnetId));
 
   const setupAgain = `run \`npm run setup -- --stage ${input.stage}\``;

@@ -8,7 +8,7 @@ import { readOwnCertificate } from './certificate';
 import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashboard-credential';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { isCidr } from '../core/cidr';
-import { DOMAIN_NAME_MAX_LENGTH } from '../core/config';
+import { type CertificateMode, DOMAIN_NAME_MAX_LENGTH } from '../core/config';
 import { describeAwsError, type Finding, pass, renderFinding, SetupError } from './findings';
 import { checkFunctionEnvironment, LAMBDA_ENVIRONMENT_LIMIT, leadsOnly, measureEnvironment, type StageSettings } from './function-environment';
 import { findPublicZones } from '../dns/hosted-zone';
@@ -118,7 +118,7 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
       : await prompter.choose('hosted-zone-id', `Several public zones are named ${zones[0]?.name}: which one does the registrar point at?`, zones.map((zone) => ({ label: zone.id, value: zone.id })));
   }
   if (!ZONE_ID.test(hostedZoneId)) throw new SetupError(`--hosted-zone-id ${hostedZoneId}: a Route 53 zone id looks like Z0123456789ABCDEFGHIJ.`);
-  show(checkOrStop(await checkHostedZone(clients.route53, hostedZoneId, domain)));
+  show(checkOrStop(await checkHostedZone(clients.route53, hostedZoneId, domain, certificateModeOf(answers, remembered('TLS_CERTIFICATE')))));
   settings.HOSTED_ZONE_ID = hostedZoneId;
 
   // ---- The network
@@ -310,6 +310,15 @@ async function initialRoster(bot: WebClient, allowedUsers: string, prompter: Pro
     entries.push(`${index + 1}:${id}:${user.name ?? id.toLowerCase()}:${email}`);
   }
   return entries.join(',');
+}
+
+/**
+ * The certificate mode this run ends with (storeCertificate decides it): `own` with certificate
+ * files given or remembered, `acme` otherwise, also for a remembered value config.ts would
+ * refuse, so the hosted zone is checked for the DNS-01 answer rather than too little.
+ */
+function certificateModeOf(answers: SetupAnswers, remembered: string | undefined): CertificateMode {
+  return answers.certificateFile !== undefined || answers.privateKeyFile !== undefined || remembered === 'own' ? 'own' : 'acme';
 }
 
 /**

@@ -169,6 +169,19 @@ describe('npm run setup', () => {
     expect(deploys).toBe(0);
   });
 
+  it('getting the certificate from Let\'s Encrypt, stops at a public zone of _acme-challenge.<domain>, which would hide the DNS-01 answer; with its own certificate, goes on', async () => {
+    // Prepare: a zone left over where the CA looks, beside the parent's zone setup finds.
+    await setup.close();
+    setup = await startSetupBackend({ account: (account) => void account.hostedZones.push({ id: 'Z0CHALLENGE', name: '_acme-challenge.code.example.com', privateZone: false }) });
+    const withoutCertificate = firstRun().filter((flag, index, flags) => !['--certificate-file', '--private-key-file'].includes(flag) && !['--certificate-file', '--private-key-file'].includes(flags[index - 1] ?? ''));
+
+    // Act, Assess
+    await expect(run(withoutCertificate)).rejects.toThrow('Hosted zone: _acme-challenge.code.example.com has its own public zone Z0CHALLENGE: the CA would look for the certificate\'s DNS-01 answer there, not in Z0SANDBOX0000000000 (example.com), and every renewal would fail. Delete hosted zone Z0CHALLENGE if nothing uses it');
+    expect(deploys).toBe(0);
+    expect(await run(firstRun())).toBe(0);
+    expect(lines).toContain('✓ Hosted zone: Z0SANDBOX0000000000 (example.com, public) holds code.example.com.');
+  });
+
   it('in the SES sandbox, asks SES to verify the roster\'s addresses when told to', async () => {
     setup.account.ses.productionAccessEnabled = false;
 

@@ -117,6 +117,8 @@ describe('the doctor', () => {
 
   it.each<[string, Wrong, string | string[], RegExp]>([
     ['a zone that does not hold the domain', { settings: { HOSTED_ZONE_ID: 'Z0OTHER' }, account: (account) => void account.hostedZones.push({ id: 'Z0OTHER', name: 'example.org', privateZone: false }) }, 'Hosted zone', /set HOSTED_ZONE_ID to the zone of code\.example\.com/],
+    ['a public zone of the domain that would be asked instead of HOSTED_ZONE_ID\'s', { account: (account) => void account.hostedZones.push({ id: 'Z0OWN', name: 'code.example.com', privateZone: false }) }, 'Hosted zone', /^Set HOSTED_ZONE_ID to Z0OWN, or delete that zone if no NS record points at it\.$/],
+    ['a public zone of _acme-challenge.<domain>, where the CA would look for the DNS-01 answer', { account: (account) => void account.hostedZones.push({ id: 'Z0CHALLENGE', name: '_acme-challenge.code.example.com', privateZone: false }) }, 'Hosted zone', /^Delete hosted zone Z0CHALLENGE if nothing uses it, with the NS record of _acme-challenge\.code\.example\.com in /],
     ['an unverified sender', { account: (account) => void (account.ses.identities = {}) }, 'SES sender', /verify the domain example\.com or the address/],
     ['a subnet without a route to an internet gateway', { account: (account) => void (account.routeTables[0]!.routes = account.routeTables[0]!.routes.filter((route) => !route.gatewayId?.startsWith('igw-'))) }, 'Network', /add the route 0\.0\.0\.0\/0 → igw-…/],
     ['a bot token without the commands scope', { parameters: { '/team-ide/test/slack-bot-token': TOKENS.botWithoutCommands } }, 'Slack token', /reinstall it to the workspace/],
