@@ -15,6 +15,7 @@ import { findPublicZones } from '../dns/hosted-zone';
 import { checkHostedZone, noZoneFinding } from './hosted-zone';
 import { checkSubnet, findPublicSubnets } from './network';
 import { readParameters, storeSecureString } from './parameters';
+import { leftOutFinding, leftOutOfStoredRoster } from './roster-left-out';
 import type { Prompter } from './prompter';
 import { checkBotIdentity, createSlackApp, type Manifest, manifestWithEndpoints, readBotIdentity, type SlackEndpoints, updateSlackApp } from './slack-app';
 import { deploymentStackName, parameterNames, readDeployment, SERVICE } from './stage';
@@ -270,6 +271,13 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
  * stored in SSM, where `/ide roster` keeps the team's roster anyway, and ROSTER keeps only the
  * leads, what it is once a roster is stored: the roster to start again from. Returns the
  * ROSTER to remember.
+ *
+ * When SSM holds a roster already, it stays as it is, and people ROSTER names but it lacks are
+ * on neither once ROSTER is shortened: setup names them and the `/ide roster add` that seats
+ * them, and still writes. Stopping would not help: the long ROSTER cannot stay (the deploy
+ * would fail), setup cannot tell someone forgotten from someone `/ide roster remove` took off
+ * on purpose (the stored roster is the team's, changed in Slack since), and a stop would hold
+ * every later setup run (a new token, a redeploy) until ROSTER is edited by hand.
  */
 async function fitRosterIntoEnvironment(input: StageSettings, roster: Roster, deps: SetupDeps, show: (finding: Finding) => void): Promise<string> {
   const rosterText = input.settings.ROSTER ?? '';
@@ -277,15 +285,18 @@ async function fitRosterIntoEnvironment(input: StageSettings, roster: Roster, de
   if (size <= LAMBDA_ENVIRONMENT_LIMIT) return rosterText;
   if (withLeadsOnly > LAMBDA_ENVIRONMENT_LIMIT) throw SetupError.from(checkFunctionEnvironment(input));
   const prefix = `${SERVICE}-${input.stage}`;
-  const storedNow = await changeRoster({ ssm: deps.clients.ssm, stackNamePrefix: prefix, initialRoster: roster, now: deps.now }, (current) =>
+  // The roster stored before, or undefined when this stores the first.
+  const storedBefore = await changeRoster({ ssm: deps.clients.ssm, stackNamePrefix: prefix, initialRoster: roster, now: deps.now }, (current) =>
     // readRoster hands back the initial roster itself while nothing is stored: only then is there something to store.
-    current === roster ? { roster: [...current], result: true } : { roster: current, result: false },
+    current === roster ? { roster: [...current], result: undefined } : { roster: current, result: current },
   ).catch((error: unknown) => {
     if (error instanceof RosterError) throw new SetupError(`Roster: ${error.message}`);
     throw error;
   });
   const where = `${rosterParameterName(prefix)} (SSM)`;
-  show(pass('Function environment', `ROSTER (${rosterBytes} bytes) would take each function's variables to about ${size} bytes, past the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows: ${storedNow ? `stored the roster in ${where}, where \`/ide roster\` keeps it` : `the team's roster is in ${where} already`}, and kept only the leads in ROSTER.`));
+  show(pass('Function environment', `ROSTER (${rosterBytes} bytes) would take each function's variables to about ${size} bytes, past the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows: ${storedBefore ? `the team's roster is in ${where} already` : `stored the roster in ${where}, where \`/ide roster\` keeps it`}, and kept only the leads in ROSTER.`));
+  const leftOut = storedBefore ? leftOutOfStoredRoster(roster, storedBefore) : [];
+  if (leftOut.length > 0) show(leftOutFinding(leftOut, roster.length, where));
   return leadsOnly(rosterText, input.settings.ALLOWED_USERS ?? '');
 }
 

@@ -227,6 +227,7 @@ describe('npm run setup', () => {
     expect(envFile().ROSTER).toBe('1:U0000LEAD:lead:lead@example.com,2:U0000AAA1:alice:alice@example.com');
     expect(lines).toContainEqual(expect.stringMatching(/^✓ Function environment: ROSTER \(\d{4} bytes\) would take each function's variables to about \d{4} bytes, past the 4096 Lambda allows: stored the roster in \/team-ide-demo\/roster \(SSM\), where `\/ide roster` keeps it, and kept only the leads in ROSTER\.$/));
     expect(checkFunctionEnvironment({ stage: 'demo', region: 'eu-west-1', settings: envFile() })).toMatchObject({ ok: true });
+    expect(lines.filter((line) => line.startsWith('✗'))).toEqual([]);
   });
 
   it('leaves a team\'s roster already stored in SSM as it is when it shortens ROSTER', async () => {
@@ -244,6 +245,11 @@ describe('npm run setup', () => {
     expect(stored.Parameter.Version).toBe(1);
     expect(envFile().ROSTER).toBe('1:U0000LEAD:lead:lead@example.com');
     expect(lines).toContainEqual(expect.stringContaining('the team\'s roster is in /team-ide-demo/roster (SSM) already, and kept only the leads in ROSTER.'));
+    // The 69 people ROSTER named beside the lead are in neither now: setup names them, says how to seat them, and still writes.
+    const leftOut = lines.find((line) => line.startsWith('✗ Roster: '));
+    expect(leftOut).toBe('✗ Roster: 69 of the 70 people in ROSTER are not on the team\'s roster in /team-ide-demo/roster (SSM) (which `/ide roster` keeps and the functions read), and with ROSTER cut to the leads are on neither: @member2, @member3, @member4, @member5, @member6 and 64 more. Fix: if they belong on the team, add them in Slack once deployed: `/ide roster add @member2 @member3 @member4 @member5 @member6 …` (type @ and pick each person from the list; one command takes several). If `/ide roster remove` took them off, nothing is to be done.');
+    expect(lines.join('\n')).not.toMatch(/member\d+@example\.com/);
+    expect(lines.at(-1)).toContain('Not deployed (--no-deploy)');
   });
 
   it('with --no-deploy, stores and remembers but does not deploy', async () => {
