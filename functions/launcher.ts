@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +15,7 @@ import { addToRoster, removeFromRoster, type RosterCommandDeps } from '../shared
 import { rosterReaderFor } from '../shared/team/roster-store';
 import { authorize, planStart } from '../shared/team/start-plan';
 
-export type LauncherDeps = TeamRunDeps & Pick<RosterCommandDeps, 'lookUpUser'>;
+export type LauncherDeps = TeamRunDeps & Pick<RosterCommandDeps, 'lookUpUser' | 'lambda'>;
 
 /**
  * How long a start waits for the previous run's stop and snapshot: within the launcher's
@@ -73,6 +74,7 @@ function defaultDeps(): LauncherDeps {
     cloudFormation: new CloudFormationClient({ region: config.region }),
     ssm,
     ec2: new EC2Client({ region: config.region }),
+    lambda: new LambdaClient({ region: config.region }),
     slack: createSlackResponder(),
     templateBody: teamTemplateBody,
     now: () => new Date(),

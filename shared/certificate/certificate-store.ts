@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { generateKeyPairSync } from 'node:crypto';
 import type { CertificateMode } from '../core/config';
+import type { Logger } from '../core/logger';
 import { type CertificateBundle, certificateFacts, formatBundle, parseBundle } from './certificate-bundle';
 import type { StoredCertificate } from './certificate-decision';
 import { CertificateRenewalError } from './certificate-errors';
@@ -70,6 +71,14 @@ export async function readCertificateStatus(ssm: SSMClient, statusParameter: str
     if ((error as Error).name === 'ParameterNotFound') return undefined;
     throw error;
   }
+}
+
+/** The status for a reader that does without it: one it cannot read counts as none, and is logged. */
+export async function readCertificateStatusOrNone(ssm: SSMClient, statusParameter: string, logger: Logger): Promise<CertificateStatus | undefined> {
+  return readCertificateStatus(ssm, statusParameter).catch((error: unknown) => {
+    logger.warn('Could not read the certificate status', { statusParameter, error: error as Error });
+    return undefined;
+  });
 }
 
 /**

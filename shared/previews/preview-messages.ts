@@ -1,4 +1,5 @@
-import { appUrl, EXAMPLE_PORT, ideUrl, type PreviewDecision } from './previews';
+import { seatRanges } from '../certificate/certificate-names';
+import { appUrl, EXAMPLE_PORT, ideUrl, type NewSeatPreviews, pastPreviewSeatsReason, type PreviewDecision } from './previews';
 
 /** Where the addresses of a line point: the deployment's domain and HTTPS port. */
 export interface PreviewSite {
@@ -22,3 +23,26 @@ export function previewStatusLine(decision: PreviewDecision, site: PreviewSite, 
 
 /** Why a run that started without previews still has none, when the certificate covers them now. */
 export const STARTED_WITHOUT_PREVIEWS = 'the certificate did not cover their names when this run started; the next `/ide start` has them';
+
+/**
+ * What `/ide roster add` says about the new seats' previews: that they come once the
+ * certificate is obtained again (`certificateStarted`), or with its daily check when the
+ * certificate function could not be started, or never, past the seats a certificate names.
+ * Nothing when the certificate already names them, or when no certificate is kept here.
+ */
+export function newSeatPreviewLines(previews: NewSeatPreviews, certificateStarted: boolean, site: PreviewSite): string[] {
+  const { awaitingCertificate: awaiting, pastCertificate: past } = previews;
+  // One seat's own address, or the form of several.
+  const addressOf = (slots: readonly number[]) => ideUrl(site.domainName, slots.length === 1 ? String(slots[0]) : 'N', site.exposedPort);
+  const pathProxy = (slots: readonly number[]) => `\`${appUrl(addressOf(slots), '<port>', false)}\``;
+  const lines: string[] = [];
+  if (awaiting.length > 0) {
+    const seats = `${seatRanges(awaiting)} (\`${appUrl(addressOf(awaiting), '<port>', true)}\`)`;
+    const those = awaiting.length === 1 ? 'that seat' : 'those seats';
+    lines.push(certificateStarted
+      ? `Previews for ${seats} come once the certificate is re-issued to name ${those}, in a few minutes; a run started before then goes without them, its apps at ${pathProxy(awaiting)}.`
+      : `Previews for ${seats} wait for the certificate's daily check, which re-issues it to name ${those}: the check could not be started now. Until then runs go without them, their apps at ${pathProxy(awaiting)}.`);
+  }
+  if (past.length > 0) lines.push(`No previews for ${seatRanges(past)}: ${pastPreviewSeatsReason(past)}. ${past.length === 1 ? 'Its' : 'Their'} apps open at ${pathProxy(past)}, behind the same login.`);
+  return lines;
+}

@@ -1,5 +1,6 @@
 import { MAX_CERTIFICATE_NAMES, MAX_PREVIEW_SEATS, missingNames, previewName, previewSeats, seatRanges } from '../certificate/certificate-names';
 import type { CertificateStatus } from '../certificate/certificate-store';
+import type { CertificateMode } from '../core/config';
 
 /**
  * Previews of what a developer runs: an app on port 3000 in dev-1 opens at
@@ -33,12 +34,46 @@ export function decidePreviews(status: CertificateStatus | undefined, domainName
   if (status.mode === 'own') {
     return { on: false, reason: `your certificate (TLS_CERTIFICATE=own) does not cover ${names}: add those names to it, or set TLS_CERTIFICATE=acme to have them obtained` };
   }
-  const named = previewSeats(rosterSlots);
-  const beyond = uncovered.filter((slot) => !named.includes(slot));
-  if (beyond.length > 0) {
-    return { on: false, reason: `${seatRanges(beyond)} ${beyond.length === 1 ? 'is' : 'are'} past the roster's ${MAX_PREVIEW_SEATS} lowest seats, the most whose previews fit in one certificate (${MAX_CERTIFICATE_NAMES} names)` };
-  }
+  const beyond = pastPreviewSeats(uncovered, rosterSlots);
+  if (beyond.length > 0) return { on: false, reason: pastPreviewSeatsReason(beyond) };
   return { on: false, reason: `the certificate does not cover ${names} yet: the certificate function adds the roster's seats on its next run (after a deploy, or daily)` };
+}
+
+/** Which of `slots` no certificate of the deployment names: those past the roster's lowest seats, as many as fit. */
+const pastPreviewSeats = (slots: readonly number[], rosterSlots: readonly number[]): number[] => {
+  const named = previewSeats(rosterSlots);
+  return slots.filter((slot) => !named.includes(slot));
+};
+
+/** Why seats past the roster's lowest get no previews, for people. */
+export function pastPreviewSeatsReason(slots: readonly number[]): string {
+  return `${seatRanges(slots)} ${slots.length === 1 ? 'is' : 'are'} past the roster's ${MAX_PREVIEW_SEATS} lowest seats, the most whose previews fit in one certificate (${MAX_CERTIFICATE_NAMES} names)`;
+}
+
+/** What seats just added to the roster mean for their previews. */
+export interface NewSeatPreviews {
+  /**
+   * Seats the deployment's certificate does not name yet but will once it is obtained again:
+   * the certificate function should run now rather than at its daily check.
+   */
+  awaitingCertificate: number[];
+  /** Seats no certificate of the deployment names: past the roster's lowest, as many as fit. */
+  pastCertificate: number[];
+}
+
+/**
+ * Whether seats added to the roster need the certificate obtained again, from what the
+ * certificate function last reported. Pure: the TLS_CERTIFICATE mode, the status, the domain,
+ * the seats added and the roster's seats after the change. With `own` nothing is obtained; with
+ * no status the certificate function never ran (the sandbox without its CA), and its first run
+ * names every seat anyway.
+ */
+export function previewsForNewSeats(mode: CertificateMode, status: CertificateStatus | undefined, domainName: string, added: readonly number[], rosterSlots: readonly number[]): NewSeatPreviews {
+  if (mode === 'own') return { awaitingCertificate: [], pastCertificate: [] };
+  const pastCertificate = pastPreviewSeats(added, rosterSlots);
+  const named = added.filter((slot) => !pastCertificate.includes(slot));
+  const awaitingCertificate = status ? named.filter((slot) => missingNames(status.names, [previewName(domainName, slot)]).length > 0) : [];
+  return { awaitingCertificate, pastCertificate };
 }
 
 /** How a developer reaches an app on `port` of their IDE at `ideUrl` (`https://dev-1.<domain>`, maybe with `:port`). */

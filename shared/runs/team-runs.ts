@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { certificateStatusLine } from '../certificate/certificate-messages';
-import { type CertificateStatus, readCertificateStatus } from '../certificate/certificate-store';
+import { type CertificateStatus, readCertificateStatusOrNone } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { StackStateError } from '../core/errors';
@@ -178,10 +178,7 @@ const loadRoster = (deps: TeamRunDeps): Promise<Roster> => (deps.loadRoster ?? (
 
 /** What the certificate function last reported; a status that cannot be read counts as none (previews off, no certificate line). */
 async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus | undefined> {
-  return readCertificateStatus(deps.ssm, deps.config.certificate.statusParameter).catch((error: unknown) => {
-    deps.logger.warn('Could not read the certificate status', { statusParameter: deps.config.certificate.statusParameter, error: error as Error });
-    return undefined;
-  });
+  return readCertificateStatusOrNone(deps.ssm, deps.config.certificate.statusParameter, deps.logger);
 }
 
 /** Previews of the run as the launcher decided them when it started it; with no run, what the roster's seats would get now. */

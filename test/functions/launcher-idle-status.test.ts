@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -33,6 +34,7 @@ async function status(report: { value: string; at: string }, options: { env?: Re
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
     ec2: new EC2Client({ region: 'eu-west-1' }),
+    lambda: new LambdaClient({ region: 'eu-west-1' }),
     slack,
     templateBody: '',
     now: () => at('10:00:00'),

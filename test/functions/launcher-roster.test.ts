@@ -1,9 +1,11 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
 import { teamTemplateBody } from '../../infra/team-template';
 import { loadConfig } from '../../shared/core/config';
-import { createLogger } from '../../shared/core/logger';
+import { createLogger, type Logger } from '../../shared/core/logger';
 import type { SlackRequester } from '../../shared/runs/launcher-job';
 import { createSlackDirectory } from '../../shared/slack/slack-api';
 import { createTeamStack } from '../../shared/stack/stack-gateway';
@@ -12,7 +14,12 @@ import { shareHost } from '../../shared/team/host-shares';
 import { cachedRosterReader, readRoster } from '../../shared/team/roster-store';
 import { validEnv } from '../fixtures';
 import { recordingResponder } from '../helpers/recording-slack';
+import { recordingLogger } from '../helpers/run-fixtures';
+import { wantedNames } from '../../shared/certificate/certificate-names';
 import { type SetupBackend, startSetupBackend, TOKENS } from '../helpers/setup-backend';
+
+/** The certificate function is mocked: its Invoke is what these tests look at (the IAM tests check the launcher may send it). */
+const lambda = mockClient(LambdaClient);
 
 /** `/ide roster add|remove` in the launcher, with the sandbox's SSM, CloudFormation and Slack (users.info) behind the real clients. */
 describe('launcher: the roster', () => {
@@ -24,20 +31,23 @@ describe('launcher: the roster', () => {
   beforeEach(async () => {
     setup = await startSetupBackend();
     slack = recordingResponder();
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
   });
 
   afterEach(async () => {
     await setup.close();
   });
 
-  function launcher(botToken: string = TOKENS.bot) {
+  function launcher(botToken: string = TOKENS.bot, options: { config?: typeof config; logger?: Logger } = {}) {
     const directory = createSlackDirectory({ botToken, apiUrl: `${setup.backend.url}/api` });
     return makeHandler({
-      config,
-      logger: createLogger('launcher-roster-test'),
+      config: options.config ?? config,
+      logger: options.logger ?? createLogger('launcher-roster-test'),
       cloudFormation: setup.clients.cloudFormation,
       ssm: setup.clients.ssm,
       ec2: setup.clients.ec2,
+      lambda: new LambdaClient({ region: 'eu-west-1' }),
       slack,
       templateBody: teamTemplateBody,
       now: () => new Date(),
@@ -70,6 +80,73 @@ describe('launcher: the roster', () => {
     expect(parameter('Slots')).toBe('2');
     // His own home, whoever held dev-2 before.
     expect(parameter('SlotMembers')).toBe('U0000BBB2');
+  });
+
+  describe('the certificate, when a new seat needs it obtained again', () => {
+    /** What the certificate function last reported: a certificate naming these seats' previews. */
+    const certificateNames = (slots: number[], mode = 'acme') =>
+      setup.backend.parameterStore.put(config.certificate.statusParameter, JSON.stringify({ mode, names: wantedNames(config.team.domainName, slots), notAfter: '2027-02-01T00:00:00.000Z', issuer: 'R11' }), 'String');
+    const addBob = (options: Parameters<typeof launcher>[1] = {}) => launcher(TOKENS.bot, options)({ action: 'roster-add', requester: lead, people: [{ userId: 'U0000BBB2', label: '@bob' }] });
+    const told = () => slack.responses.map((response) => JSON.stringify(response.blocks)).join('\n');
+
+    it('starts the certificate function, without waiting, when the certificate does not name the new seat, and says the previews come in a few minutes', async () => {
+      // Prepare
+      certificateNames([1, 3]);
+
+      // Act
+      await addBob();
+
+      // Assess
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+      const { input } = lambda.commandCalls(InvokeCommand)[0]!.args[0];
+      expect({ ...input, Payload: Buffer.from(input.Payload as Uint8Array).toString() }).toEqual({ FunctionName: 'team-ide-test-certificate', InvocationType: 'Event', Payload: '{}' });
+      expect(said()).toEqual(['in_channel: <@U0000LEAD> added dev-2 <@U0000BBB2> to the roster: that seat is theirs from now on.']);
+      expect(told()).toContain('Previews for dev-2 (`https://<port>.dev-2.code.example.com`) come once the certificate is re-issued to name that seat, in a few minutes');
+    });
+
+    it.each([
+      ['the certificate already names the seat', () => certificateNames([1, 2, 3]), {}],
+      ['the certificate function never reported (the sandbox without its CA)', () => undefined, {}],
+      ['the certificate is brought by hand (TLS_CERTIFICATE=own)', () => certificateNames([1, 3], 'own'), { config: loadConfig(validEnv({ ROSTER: '1:U0000AAA1:alice:alice@example.com,3:U0000CCC3:carol:carol@example.com', TLS_CERTIFICATE: 'own' })) }],
+    ])('does not start it when %s, and says nothing of previews', async (_when, prepare, options) => {
+      // Prepare
+      prepare();
+
+      // Act
+      await addBob(options);
+
+      // Assess
+      expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+      expect(await roster()).toHaveLength(3);
+      expect(told()).not.toContain('review');
+    });
+
+    it('does not start it when nobody new got a seat', async () => {
+      // Prepare
+      certificateNames([3]);
+
+      // Act
+      await launcher()({ action: 'roster-add', requester: lead, people: [{ userId: 'U0000AAA1', label: '@alice' }] });
+
+      // Assess
+      expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+    });
+
+    it('keeps the roster change when the certificate function cannot be started, logs why, and says the previews wait for the daily check', async () => {
+      // Prepare
+      certificateNames([1, 3]);
+      lambda.on(InvokeCommand).rejects(Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), { name: 'AccessDeniedException' }));
+      const logger = recordingLogger();
+
+      // Act
+      await addBob({ logger });
+
+      // Assess
+      expect((await roster()).map((member) => member.slot)).toEqual([1, 2, 3]);
+      expect(said()).toEqual(['in_channel: <@U0000LEAD> added dev-2 <@U0000BBB2> to the roster: that seat is theirs from now on.']);
+      expect(told()).toContain('Previews for dev-2 (`https://<port>.dev-2.code.example.com`) wait for the certificate\'s daily check');
+      expect(logger.entries).toContainEqual({ level: 'error', message: expect.stringContaining('Could not start the certificate function'), fields: expect.objectContaining({ functionName: 'team-ide-test-certificate', seats: [2] }) });
+    });
   });
 
   it('says when someone is already on the roster, and changes nothing', async () => {

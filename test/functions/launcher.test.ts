@@ -7,6 +7,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CreateTagsCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +40,7 @@ function setup(options: { markers?: Record<string, string>; now?: string; env?: 
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
     ec2: new EC2Client({ region: 'eu-west-1' }),
+    lambda: new LambdaClient({ region: 'eu-west-1' }),
     slack,
     templateBody: 'Transform: AWS::LanguageExtensions\nResources: {}\n',
     now: () => clock.now,

@@ -4,6 +4,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -199,6 +200,7 @@ describe('sweeper', () => {
         cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
         ssm: new SSMClient({ region: 'eu-west-1' }),
         ec2: new EC2Client({ region: 'eu-west-1' }),
+        lambda: new LambdaClient({ region: 'eu-west-1' }),
         slack: responder,
         templateBody: '',
         now: () => clock.now,

@@ -161,6 +161,12 @@ describe('the deployment (serverless.yml)', () => {
     }
   });
 
+  it('lets the launcher start the certificate function (a roster add whose seat it does not name), and no other function', () => {
+    const invoke = statementsOf('LauncherRole').filter((statement) => actions(statement).includes('lambda:InvokeFunction'));
+
+    expect(invoke.map((statement) => JSON.stringify(statement.Resource))).toEqual([expect.stringMatching(/:function:team-ide-ci-certificate"/)]);
+  });
+
   it('lets the sweeper run the notifier again and read what failed, and nothing else of Lambda', () => {
     const sweeper = statementsOf('SweeperRole');
     const invoke = sweeper.filter((statement) => actions(statement).includes('lambda:InvokeFunction'));

@@ -378,6 +378,33 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
     });
   });
 
+  describe('who may start which function', () => {
+    it('lets slack-command start the launcher, the launcher the certificate function, stack-events and the sweeper the notifier, and nothing else', async () => {
+      // Prepare: every function of the deployment, another deployment's certificate function, and an unrelated one.
+      const functions = deployedFunctions(template);
+      const targets = [...functions.map((fn) => fn.functionName), 'team-ide-prod-certificate', 'billing-export'];
+      const results: Record<string, string[]> = {};
+
+      // Act
+      for (const fn of functions) {
+        const lines = await outcomes(d.roleArn(fn.roleId), policiesOf(fn.roleId), targets.map((name) => ({ action: 'lambda:InvokeFunction', resource: d.functionArn(name) })), d);
+        results[fn.roleId] = targets.filter((_name, index) => lines[index]?.endsWith(': Allowed'));
+      }
+
+      // Assess
+      expect(targets).toHaveLength(9);
+      expect(results).toEqual({
+        SlackCommandRole: ['team-ide-ci-launcher'],
+        LauncherRole: ['team-ide-ci-certificate'],
+        StackEventsRole: ['team-ide-ci-notifier'],
+        NotifierRole: [],
+        SweeperRole: ['team-ide-ci-notifier'],
+        SlackInteractionsRole: [],
+        CertificateRole: [],
+      });
+    });
+  });
+
   describe('the certificate function\'s role', () => {
     it('changes only the _acme-challenge TXT records of DOMAIN_NAME and its dev-N, with UPSERT and DELETE, in its zone', async () => {
       // Prepare

@@ -113,6 +113,8 @@ const isCertificateFunction = (fn: DeployedFunction) => functionBase(fn) === 'ce
 /** Which function a function hands work to. */
 const INVOKES: Record<string, string> = {
   'slack-command': 'LAUNCHER_FUNCTION_NAME',
+  // A roster add whose new seat the certificate does not name (shared/team/roster-commands.ts).
+  launcher: 'CERTIFICATE_FUNCTION_NAME',
   'stack-events': 'NOTIFIER_FUNCTION_NAME',
   // The repair of a run nobody emailed, and of a failed notifier job (shared/runs/run-repair.ts).
   sweeper: 'NOTIFIER_FUNCTION_NAME',
