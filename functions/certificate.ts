@@ -3,7 +3,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { type CertificateDeps, type CertificateOutcome, checkCertificate, reportCheckFailure } from '../shared/certificate/certificate-check';
 import { coldStart } from '../shared/core/cold-start';
 import { botPosterFor } from '../shared/slack/bot-poster';
-import { rosterReaderFor } from '../shared/team/roster-store';
+import { readRoster } from '../shared/team/roster-store';
 
 /**
  * Keeps the hosts' HTTPS certificate (shared/certificate/certificate-check.ts). Run daily by
@@ -28,14 +28,15 @@ export function makeHandler(deps: CertificateDeps) {
 function defaultDeps(): CertificateDeps {
   const { config, logger } = coldStart('certificate');
   const ssm = new SSMClient({ region: config.region });
-  const loadRoster = rosterReaderFor(ssm, config);
   return {
     config,
     logger,
     ssm,
     route53: new Route53Client({ region: config.region }),
     slack: botPosterFor(ssm, config),
-    readSeats: async () => (await loadRoster()).map((member) => member.slot),
+    // Read afresh at every run, not kept like the other functions' copy: a run started by a roster
+    // add must see that add, and a daily run gains nothing from a kept copy.
+    readSeats: async () => (await readRoster({ ssm, stackNamePrefix: config.stackNamePrefix, initialRoster: config.roster })).roster.map((member) => member.slot),
     now: () => new Date(),
   };
 }

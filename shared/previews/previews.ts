@@ -36,7 +36,7 @@ export function decidePreviews(status: CertificateStatus | undefined, domainName
   }
   const beyond = pastPreviewSeats(uncovered, rosterSlots);
   if (beyond.length > 0) return { on: false, reason: pastPreviewSeatsReason(beyond) };
-  return { on: false, reason: `the certificate does not cover ${names} yet: the certificate function adds the roster's seats on its next run (after a deploy, or daily)` };
+  return { on: false, reason: `the certificate does not cover ${names} yet: the certificate function adds the roster's seats on its next run (after a roster add, a deploy, or daily)` };
 }
 
 /** Which of `slots` no certificate of the deployment names: those past the roster's lowest seats, as many as fit. */

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificateFacts, parseBundle } from '../../shared/certificate/certificate-bundle';
 import { pebbleInstalled } from '../../sandbox/pebble';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox';
+import { sandboxMembers } from '../../sandbox/settings';
 import { sendSlashCommand } from '../../sandbox/slack-cli';
 import { sandboxShell, waitFor } from '../helpers/local-servers';
 
@@ -60,4 +62,26 @@ describe.skipIf(!pebbleInstalled())('the sandbox with SANDBOX_ACME=pebble', () =
       expect(email.body.text).toContain(`A web app you run on port 3000 opens at https://3000.dev-${index + 1}.code.example.com\n`);
     }
   }, 40_000);
+
+  it('has the certificate re-issued naming a seat added to the roster, without waiting for the daily check', async () => {
+    // Prepare
+    const { urls, sender, backend, config } = sandbox!;
+    const storedNames = () => {
+      const parsed = parseBundle(backend.parameterStore.peek(config.team.certificateParameter)?.value ?? '');
+      return 'bundle' in parsed ? certificateFacts(parsed.bundle).names : [];
+    };
+    expect(storedNames()).not.toContain('*.dev-6.code.example.com');
+
+    // Act
+    const add = await sendSlashCommand({ commandsUrl: urls.commands, backendUrl: urls.backend, commandLine: '/ide roster add @frank', user: { id: sender.member.userId, name: sender.member.name }, channelId: sender.channelId, teamId: sender.teamId, members: sandboxMembers(config.roster) });
+    const answer = await waitFor('the roster add answer', async () => backend.slack.list().find((message) => message.responseUrlId === add.responseUrlId && /added dev-6/.test(message.rendered)), 15_000);
+    const started = await waitFor('the certificate function started', async () => backend.lambda?.attempts(config.certificateFunctionName)[0], 15_000);
+    const settled = await backend.lambda!.whenSettled(started.requestId);
+
+    // Assess
+    expect(answer.rendered).toContain('Previews for dev-6 (`https://<port>.dev-6.code.example.com`) come once the certificate is re-issued to name that seat, in a few minutes');
+    expect(settled).toMatchObject({ payload: '{}', outcome: 'succeeded' });
+    expect(storedNames()).toEqual(['*.code.example.com', 'code.example.com', ...[1, 2, 3, 4, 5, 6].map((slot) => `*.dev-${slot}.code.example.com`)]);
+    expect(backend.lambda?.attempts(config.certificateFunctionName)).toHaveLength(1);
+  }, 60_000);
 });

@@ -84,7 +84,7 @@ describe('checkPreviewCoverage (the doctor)', () => {
     expect(finding).toEqual({
       ok: false,
       check: 'Previews',
-      detail: 'the certificate does not cover `*.dev-N.code.example.com` for dev-5 yet: the certificate function adds the roster\'s seats on its next run (after a deploy, or daily).',
+      detail: 'the certificate does not cover `*.dev-N.code.example.com` for dev-5 yet: the certificate function adds the roster\'s seats on its next run (after a roster add, a deploy, or daily).',
       fix: 'run the certificate function, which adds every roster seat\'s name: `aws lambda invoke --function-name team-ide-prod-certificate /dev/stdout`.',
     });
   });
