@@ -39,9 +39,13 @@ export function newSeatPreviewLines(previews: NewSeatPreviews, certificateStarte
   if (awaiting.length > 0) {
     const seats = `${seatRanges(awaiting)} (\`${appUrl(addressOf(awaiting), '<port>', true)}\`)`;
     const those = awaiting.length === 1 ? 'that seat' : 'those seats';
-    lines.push(certificateStarted
-      ? `Previews for ${seats} come once the certificate is re-issued to name ${those}, in a few minutes; a run started before then goes without them, its apps at ${pathProxy(awaiting)}.`
-      : `Previews for ${seats} wait for the certificate's daily check, which re-issues it to name ${those}: the check could not be started now. Until then runs go without them, their apps at ${pathProxy(awaiting)}.`);
+    if (previews.lastRenewalFailed) {
+      lines.push(`Previews for ${seats} wait for the certificate to be re-issued to name ${those}, which its last attempt failed to do (\`/ide status\` says why); the daily check tries again. Until then runs go without them, their apps at ${pathProxy(awaiting)}.`);
+    } else {
+      lines.push(certificateStarted
+        ? `Previews for ${seats} come once the certificate is re-issued to name ${those}, in a few minutes; a run started before then goes without them, its apps at ${pathProxy(awaiting)}.`
+        : `Previews for ${seats} wait for the certificate's daily check, which re-issues it to name ${those}: the check could not be started now. Until then runs go without them, their apps at ${pathProxy(awaiting)}.`);
+    }
   }
   if (past.length > 0) lines.push(`No previews for ${seatRanges(past)}: ${pastPreviewSeatsReason(past)}. ${past.length === 1 ? 'Its' : 'Their'} apps open at ${pathProxy(past)}, behind the same login.`);
   return lines;

@@ -59,6 +59,12 @@ export interface NewSeatPreviews {
   awaitingCertificate: number[];
   /** Seats no certificate of the deployment names: past the roster's lowest, as many as fit. */
   pastCertificate: number[];
+  /**
+   * Set when seats await the certificate but its last renewal failed: it is not started again
+   * now, since a CA that refused a minute ago counts each new failed validation against its
+   * limits; the daily check tries again.
+   */
+  lastRenewalFailed?: true;
 }
 
 /**
@@ -73,7 +79,7 @@ export function previewsForNewSeats(mode: CertificateMode, status: CertificateSt
   const pastCertificate = pastPreviewSeats(added, rosterSlots);
   const named = added.filter((slot) => !pastCertificate.includes(slot));
   const awaitingCertificate = status ? named.filter((slot) => missingNames(status.names, [previewName(domainName, slot)]).length > 0) : [];
-  return { awaitingCertificate, pastCertificate };
+  return { awaitingCertificate, pastCertificate, ...(status?.problem && awaitingCertificate.length > 0 ? { lastRenewalFailed: true as const } : {}) };
 }
 
 /** How a developer reaches an app on `port` of their IDE at `ideUrl` (`https://dev-1.<domain>`, maybe with `:port`). */

@@ -76,7 +76,7 @@ async function previewsOfNewSeats(deps: RosterCommandDeps, added: number[], rost
   const status = certificate.mode === 'acme' ? await readCertificateStatusOrNone(deps.ssm, certificate.statusParameter, deps.logger) : undefined;
   const previews = previewsForNewSeats(certificate.mode, status, team.domainName, added, rosterSlots);
   let started = false;
-  if (previews.awaitingCertificate.length > 0) {
+  if (previews.awaitingCertificate.length > 0 && !previews.lastRenewalFailed) {
     try {
       await invokeAsync(deps.lambda, certificateFunctionName, {});
       started = true;

@@ -84,8 +84,8 @@ describe('launcher: the roster', () => {
 
   describe('the certificate, when a new seat needs it obtained again', () => {
     /** What the certificate function last reported: a certificate naming these seats' previews. */
-    const certificateNames = (slots: number[], mode = 'acme') =>
-      setup.backend.parameterStore.put(config.certificate.statusParameter, JSON.stringify({ mode, names: wantedNames(config.team.domainName, slots), notAfter: '2027-02-01T00:00:00.000Z', issuer: 'R11' }), 'String');
+    const certificateNames = (slots: number[], mode = 'acme', extra: object = {}) =>
+      setup.backend.parameterStore.put(config.certificate.statusParameter, JSON.stringify({ mode, names: wantedNames(config.team.domainName, slots), notAfter: '2027-02-01T00:00:00.000Z', issuer: 'R11', ...extra }), 'String');
     const addBob = (options: Parameters<typeof launcher>[1] = {}) => launcher(TOKENS.bot, options)({ action: 'roster-add', requester: lead, people: [{ userId: 'U0000BBB2', label: '@bob' }] });
     const told = () => slack.responses.map((response) => JSON.stringify(response.blocks)).join('\n');
 
@@ -119,6 +119,19 @@ describe('launcher: the roster', () => {
       expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
       expect(await roster()).toHaveLength(3);
       expect(told()).not.toContain('review');
+    });
+
+    it('does not start it while its last renewal failed, and says the previews wait for the daily check', async () => {
+      // Prepare
+      certificateNames([1, 3], 'acme', { problem: { at: '2026-12-01T09:00:00.000Z', message: 'too many certificates already issued' } });
+
+      // Act
+      await addBob();
+
+      // Assess
+      expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+      expect((await roster()).map((member) => member.slot)).toEqual([1, 2, 3]);
+      expect(told()).toContain('which its last attempt failed to do (`/ide status` says why); the daily check tries again');
     });
 
     it('does not start it when nobody new got a seat', async () => {

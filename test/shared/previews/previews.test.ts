@@ -81,6 +81,13 @@ describe('previewsForNewSeats', () => {
     expect(previewsForNewSeats('acme', status({ names: [], notAfter: undefined }), DOMAIN, [3], ROSTER)).toEqual({ awaitingCertificate: [3], pastCertificate: [] });
   });
 
+  it('holds back while the last renewal failed, so a refusing CA is not asked again at once', () => {
+    const failing = status({ problem: { at: '2026-12-01T09:00:00.000Z', message: 'too many certificates already issued' } });
+
+    expect(previewsForNewSeats('acme', failing, DOMAIN, [3], ROSTER)).toEqual({ awaitingCertificate: [3], pastCertificate: [], lastRenewalFailed: true });
+    expect(previewsForNewSeats('acme', failing, DOMAIN, [2], ROSTER)).toEqual({ awaitingCertificate: [], pastCertificate: [] });
+  });
+
   it('never with a certificate brought by hand, whatever it names', () => {
     expect(previewsForNewSeats('own', status({ mode: 'own', names: ['*.code.example.com'] }), DOMAIN, [3], ROSTER)).toEqual({ awaitingCertificate: [], pastCertificate: [] });
     expect(previewsForNewSeats('own', undefined, DOMAIN, seats(120).slice(100), seats(120))).toEqual({ awaitingCertificate: [], pastCertificate: [] });
@@ -129,6 +136,12 @@ describe('newSeatPreviewLines', () => {
   it('says they wait for the daily check when it could not be started', () => {
     expect(newSeatPreviewLines({ awaitingCertificate: [6, 7], pastCertificate: [] }, false, { domainName: DOMAIN, exposedPort: 8443 })).toEqual([
       'Previews for dev-6 to dev-7 (`https://<port>.dev-N.code.example.com:8443`) wait for the certificate\'s daily check, which re-issues it to name those seats: the check could not be started now. Until then runs go without them, their apps at `https://dev-N.code.example.com:8443/proxy/<port>/`.',
+    ]);
+  });
+
+  it('says they wait for the daily check when the last renewal failed, and where to read why', () => {
+    expect(newSeatPreviewLines({ awaitingCertificate: [6], pastCertificate: [], lastRenewalFailed: true }, false, site)).toEqual([
+      'Previews for dev-6 (`https://<port>.dev-6.code.example.com`) wait for the certificate to be re-issued to name that seat, which its last attempt failed to do (`/ide status` says why); the daily check tries again. Until then runs go without them, their apps at `https://dev-6.code.example.com/proxy/<port>/`.',
     ]);
   });
 
