@@ -34,6 +34,7 @@ const PAGE = 10;
 export class SandboxParameterStore {
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly deniedWrites = new Set<string>();
+  private readonly deniedReads = new Set<string>();
 
   constructor(
     private readonly region: string,
@@ -72,6 +73,11 @@ export class SandboxParameterStore {
     this.deniedWrites.add(name);
   }
 
+  /** Makes GetParameter(s) naming `name` fail as IAM would refuse them: to show what a reader without the right sees. */
+  denyReads(name: string): void {
+    this.deniedReads.add(name);
+  }
+
   /** The stored value and tier, for tests and the sandbox's own checks. */
   peek(name: string): { value: string; tier: Tier; version: number; modifiedAt: Date } | undefined {
     const parameter = this.parameters.get(name);
@@ -86,6 +92,7 @@ export class SandboxParameterStore {
   handle(operation: string, input: Record<string, unknown>): unknown {
     switch (operation) {
       case 'GetParameter': {
+        this.checkRead('ssm:GetParameter', [String(input.Name)]);
         const parameter = this.parameters.get(String(input.Name));
         if (!parameter) throw new AwsServiceError('ParameterNotFound', '');
         return { Parameter: this.describe(parameter, input.WithDecryption === true) };
@@ -93,6 +100,7 @@ export class SandboxParameterStore {
       case 'GetParameters': {
         const names = (input.Names as string[] | undefined) ?? [];
         if (names.length > PAGE) throw new AwsServiceError('ValidationException', `1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to ${PAGE}`);
+        this.checkRead('ssm:GetParameters', names);
         return {
           Parameters: names.flatMap((name) => (this.parameters.has(name) ? [this.describe(this.parameters.get(name) as StoredParameter, input.WithDecryption === true)] : [])),
           InvalidParameters: names.filter((name) => !this.parameters.has(name)),
@@ -100,9 +108,7 @@ export class SandboxParameterStore {
       }
       case 'PutParameter': {
         const name = String(input.Name);
-        if (this.deniedWrites.has(name)) {
-          throw new AwsServiceError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/team-ide-sandbox/sandbox is not authorized to perform: ssm:PutParameter on resource: ${this.arn(name)} because no identity-based policy allows the ssm:PutParameter action`);
-        }
+        if (this.deniedWrites.has(name)) throw this.accessDenied('ssm:PutParameter', name);
         if (this.parameters.has(name) && input.Overwrite !== true) {
           throw new AwsServiceError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
         }
@@ -128,6 +134,17 @@ export class SandboxParameterStore {
       default:
         throw new AwsServiceError('InvalidAction', `The sandbox's SSM emulates GetParameter(s), PutParameter, DeleteParameter(s), DescribeParameters and GetParametersByPath, not ${operation}`);
     }
+  }
+
+  /** IAM authorizes a read on every name it asks for: one denied fails the whole call. */
+  private checkRead(action: string, names: readonly string[]): void {
+    const denied = names.find((name) => this.deniedReads.has(name));
+    if (denied !== undefined) throw this.accessDenied(action, denied);
+  }
+
+  /** IAM's refusal, in its words. */
+  private accessDenied(action: string, name: string): AwsServiceError {
+    return new AwsServiceError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/team-ide-sandbox/sandbox is not authorized to perform: ${action} on resource: ${this.arn(name)} because no identity-based policy allows the ${action} action`);
   }
 
   /** The tier a PutParameter ends in, or SSM's refusal. */

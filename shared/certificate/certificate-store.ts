@@ -73,11 +73,20 @@ export async function readCertificateStatus(ssm: SSMClient, statusParameter: str
   }
 }
 
-/** The status for a reader that does without it: one it cannot read counts as none, and is logged. */
-export async function readCertificateStatusOrNone(ssm: SSMClient, statusParameter: string, logger: Logger): Promise<CertificateStatus | undefined> {
+/**
+ * A status SSM would not give (throttled, access denied): unlike none, which means the
+ * certificate function never ran, it vouches for nothing and says nothing about the last renewal.
+ */
+export const STATUS_UNREADABLE = 'unreadable';
+
+/** What a reader of the status got: the status, none yet, or STATUS_UNREADABLE. */
+export type CertificateStatusReading = CertificateStatus | undefined | typeof STATUS_UNREADABLE;
+
+/** The status for a reader that carries on without it: one it cannot read is logged with its cause and said so. */
+export async function readCertificateStatusOrUnreadable(ssm: SSMClient, statusParameter: string, logger: Logger): Promise<CertificateStatusReading> {
   return readCertificateStatus(ssm, statusParameter).catch((error: unknown) => {
-    logger.warn('Could not read the certificate status', { statusParameter, error: error as Error });
-    return undefined;
+    logger.error('Could not read the certificate status', { statusParameter, error: error as Error });
+    return STATUS_UNREADABLE;
   });
 }
 

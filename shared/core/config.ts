@@ -156,6 +156,9 @@ export const DOMAIN_NAME_MAX_LENGTH = 90;
 /** The status parameter sits beside the certificate's, so one name setting covers both. */
 export const certificateStatusParameter = (certificateParameter: string) => `${certificateParameter}-status`;
 
+/** So is the lease of a renewal under way (shared/certificate/renewal-lease.ts): one name per attempt, since a dead holder's is stepped over. */
+export const certificateLeaseParameter = (certificateParameter: string, attempt: number) => `${certificateParameter}-renewing-${attempt}`;
+
 const required = (what: string) =>
   z.string({ error: `is missing: set it to ${what}` }).trim();
 

@@ -1,5 +1,5 @@
 import { MAX_CERTIFICATE_NAMES, MAX_PREVIEW_SEATS, missingNames, previewName, previewSeats, seatRanges } from '../certificate/certificate-names';
-import type { CertificateStatus } from '../certificate/certificate-store';
+import { type CertificateStatusReading, STATUS_UNREADABLE } from '../certificate/certificate-store';
 import type { CertificateMode } from '../core/config';
 
 /**
@@ -24,7 +24,10 @@ export type PreviewDecision = { on: true } | { on: false; reason: string };
  * the certificate the hosts serve. Pure: the status, the domain, the seats, and the roster's
  * seats (the deployment's certificate names the lowest of them, as many as fit).
  */
-export function decidePreviews(status: CertificateStatus | undefined, domainName: string, slots: readonly number[], rosterSlots: readonly number[]): PreviewDecision {
+export function decidePreviews(status: CertificateStatusReading, domainName: string, slots: readonly number[], rosterSlots: readonly number[]): PreviewDecision {
+  if (status === STATUS_UNREADABLE) {
+    return { on: false, reason: 'the certificate function\'s report on the certificate could not be read just now (the error is logged), so nothing vouches for the names' };
+  }
   if (!status?.notAfter || status.names.length === 0) {
     return { on: false, reason: 'the certificate function has not reported a certificate yet (it runs after each deploy, then daily)' };
   }
@@ -65,6 +68,11 @@ export interface NewSeatPreviews {
    * limits; the daily check tries again.
    */
   lastRenewalFailed?: true;
+  /**
+   * Set when the status could not be read: the seats are not vouched for, and the certificate
+   * function is not started now, since whether its last renewal failed is unknown.
+   */
+  statusUnreadable?: true;
 }
 
 /**
@@ -72,12 +80,13 @@ export interface NewSeatPreviews {
  * certificate function last reported. Pure: the TLS_CERTIFICATE mode, the status, the domain,
  * the seats added and the roster's seats after the change. With `own` nothing is obtained; with
  * no status the certificate function never ran (the sandbox without its CA), and its first run
- * names every seat anyway.
+ * names every seat anyway. A status that could not be read vouches for none of them.
  */
-export function previewsForNewSeats(mode: CertificateMode, status: CertificateStatus | undefined, domainName: string, added: readonly number[], rosterSlots: readonly number[]): NewSeatPreviews {
+export function previewsForNewSeats(mode: CertificateMode, status: CertificateStatusReading, domainName: string, added: readonly number[], rosterSlots: readonly number[]): NewSeatPreviews {
   if (mode === 'own') return { awaitingCertificate: [], pastCertificate: [] };
   const pastCertificate = pastPreviewSeats(added, rosterSlots);
   const named = added.filter((slot) => !pastCertificate.includes(slot));
+  if (status === STATUS_UNREADABLE) return { awaitingCertificate: named, pastCertificate, ...(named.length > 0 ? { statusUnreadable: true as const } : {}) };
   const awaitingCertificate = status ? named.filter((slot) => missingNames(status.names, [previewName(domainName, slot)]).length > 0) : [];
   return { awaitingCertificate, pastCertificate, ...(status?.problem && awaitingCertificate.length > 0 ? { lastRenewalFailed: true as const } : {}) };
 }

@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { certificateStatusLine } from '../certificate/certificate-messages';
-import { type CertificateStatus, readCertificateStatusOrNone } from '../certificate/certificate-store';
+import { type CertificateStatusReading, readCertificateStatusOrUnreadable, STATUS_UNREADABLE } from '../certificate/certificate-store';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config } from '../core/config';
 import { StackStateError } from '../core/errors';
@@ -168,7 +168,7 @@ export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackReques
   const saved = deps.config.work.keep ? savedWorkStatusLine(savedWorkCost(await readSavedWork(deps), deps.config.region), existing !== undefined) : undefined;
   const status = await certificateStatus(deps);
   const lines = [previewStatusLine(previewsOf(deps, roster, existing, status), deps.config.team, existing?.run?.slots[0] ?? roster[0]?.slot ?? 1)];
-  if (status) lines.push(certificateStatusLine(status, deps.config.team.domainName, deps.now()));
+  if (status && status !== STATUS_UNREADABLE) lines.push(certificateStatusLine(status, deps.config.team.domainName, deps.now()));
   const withSaved = withLine(message, saved);
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...withSaved, blocks: [...(withSaved.blocks ?? []), ...lines.map(context)] });
 }
@@ -176,13 +176,13 @@ export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackReques
 /** The team's roster: from SSM through the launcher's cached reader, else the ROSTER setting. */
 const loadRoster = (deps: TeamRunDeps): Promise<Roster> => (deps.loadRoster ?? (async () => deps.config.roster))();
 
-/** What the certificate function last reported; a status that cannot be read counts as none (previews off, no certificate line). */
-async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatus | undefined> {
-  return readCertificateStatusOrNone(deps.ssm, deps.config.certificate.statusParameter, deps.logger);
+/** What the certificate function last reported; one that cannot be read turns previews off, saying why, with no certificate line. */
+async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatusReading> {
+  return readCertificateStatusOrUnreadable(deps.ssm, deps.config.certificate.statusParameter, deps.logger);
 }
 
 /** Previews of the run as the launcher decided them when it started it; with no run, what the roster's seats would get now. */
-function previewsOf(deps: TeamRunDeps, roster: Roster, stack: TeamStack | undefined, status: CertificateStatus | undefined): PreviewDecision {
+function previewsOf(deps: TeamRunDeps, roster: Roster, stack: TeamStack | undefined, status: CertificateStatusReading): PreviewDecision {
   const { domainName } = deps.config.team;
   const seats = roster.map((member) => member.slot);
   if (!stack?.run) return decidePreviews(status, domainName, seats, seats);

@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { readCertificateStatusOrNone } from '../certificate/certificate-store';
+import { readCertificateStatusOrUnreadable } from '../certificate/certificate-store';
 import type { Config } from '../core/config';
 import { RosterError } from '../core/errors';
 import { invokeAsync } from '../core/invoke-async';
@@ -67,16 +67,18 @@ export async function addToRoster(deps: RosterCommandDeps, requester: SlackReque
 
 /**
  * Seats the certificate does not name yet get it obtained again now, not at the daily check:
- * the certificate function is started without waiting (it decides again itself, so a second
- * start is harmless). The roster is already changed: a start that fails is logged and told,
- * and the daily check still adds the seats.
+ * the certificate function is started without waiting (it decides again itself, and a start
+ * while another run renews ends `busy` with that run catching up, so a second start is
+ * harmless). The roster is already changed: a start that fails is logged and told, and the
+ * daily check still adds the seats. A status that cannot be read starts nothing: the answer
+ * points to the daily check.
  */
 async function previewsOfNewSeats(deps: RosterCommandDeps, added: number[], rosterSlots: number[]): Promise<string[]> {
   const { certificate, team, certificateFunctionName } = deps.config;
-  const status = certificate.mode === 'acme' ? await readCertificateStatusOrNone(deps.ssm, certificate.statusParameter, deps.logger) : undefined;
+  const status = certificate.mode === 'acme' ? await readCertificateStatusOrUnreadable(deps.ssm, certificate.statusParameter, deps.logger) : undefined;
   const previews = previewsForNewSeats(certificate.mode, status, team.domainName, added, rosterSlots);
   let started = false;
-  if (previews.awaitingCertificate.length > 0 && !previews.lastRenewalFailed) {
+  if (previews.awaitingCertificate.length > 0 && !previews.lastRenewalFailed && !previews.statusUnreadable) {
     try {
       await invokeAsync(deps.lambda, certificateFunctionName, {});
       started = true;

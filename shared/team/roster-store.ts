@@ -1,6 +1,7 @@
-import { DeleteParameterCommand, GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { RosterError } from '../core/errors';
 import type { Roster } from '../core/roster';
+import { claimLease, type Lease, releaseLease } from '../core/ssm-lease';
 import { decodeRoster, encodeRoster, RosterDocumentError } from './roster-document';
 
 /**
@@ -130,59 +131,14 @@ export async function changeRoster<T>(deps: RosterStoreDeps, change: (roster: Ro
       await write(true);
       return result;
     } finally {
-      await releaseClaims(deps, claim);
+      // Safe: a late writer that claims the same name afterwards finds the roster at a newer version and stops.
+      await releaseLease(deps.ssm, claim);
     }
   }
   throw new RosterError('The roster is being changed by someone else right now. Try again in a minute.');
 }
 
-/** The claims taken for this change: its own, and stale ones of dead invocations it stepped over. */
-interface Claim {
-  names: string[];
-}
-
 /** Claims the right to write the version after `version`; undefined when a live claim holds it. */
-async function claimVersion(deps: RosterStoreDeps, version: number): Promise<Claim | undefined> {
-  const stale: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    const name = claimName(deps.stackNamePrefix, version, attempt);
-    try {
-      await deps.ssm.send(new PutParameterCommand({ Name: name, Value: deps.now().toISOString(), Type: 'String', Overwrite: false, Description: 'team-ide: a roster change in progress' }));
-      return { names: [name, ...stale] };
-    } catch (error) {
-      if (!(error instanceof ParameterAlreadyExists)) throw error;
-    }
-    const claimedAt = await readClaim(deps.ssm, name);
-    if (claimedAt === undefined) {
-      // Given back between our two calls: try the same name again.
-      attempt -= 1;
-      continue;
-    }
-    if (deps.now().getTime() - claimedAt < CLAIM_LEASE_MS) return undefined;
-    stale.push(name);
-  }
-}
-
-async function readClaim(ssm: SSMClient, name: string): Promise<number | undefined> {
-  try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
-    return Date.parse(Parameter?.Value ?? '') || 0;
-  } catch (error) {
-    if (error instanceof ParameterNotFound) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Gives the claims back once the roster is written (or the change gave up). Safe: a late
- * writer that claims the same name afterwards finds the roster at a newer version and stops.
- */
-async function releaseClaims(deps: RosterStoreDeps, claim: Claim): Promise<void> {
-  for (const name of claim.names) {
-    try {
-      await deps.ssm.send(new DeleteParameterCommand({ Name: name }));
-    } catch (error) {
-      if (!(error instanceof ParameterNotFound)) throw error;
-    }
-  }
+function claimVersion(deps: RosterStoreDeps, version: number): Promise<Lease | undefined> {
+  return claimLease({ ssm: deps.ssm, nameOf: (attempt) => claimName(deps.stackNamePrefix, version, attempt), leaseMs: CLAIM_LEASE_MS, now: deps.now, description: 'team-ide: a roster change in progress' });
 }

@@ -1,5 +1,5 @@
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListHostedZonesByNameCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
-import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/certificate';
@@ -102,7 +102,9 @@ describe('certificate function', () => {
     // Assess
     expect(outcome).toEqual({ action: 'failed', step: 'hosted-zone', message: 'Route 53 has no hosted zone Z0123456789ABCDEFGHIJ in this account', hint: expect.stringContaining('Set HOSTED_ZONE_ID') });
     expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
-    expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Name)).toEqual([STATUS]);
+    // The renewal lease, claimed before the zone was checked, then the status with the problem.
+    expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input.Name)).toEqual([`${CERTIFICATE}-renewing-0`, STATUS]);
+    expect(ssm).toHaveReceivedCommandWith(DeleteParameterCommand, { Name: `${CERTIFICATE}-renewing-0` });
     expect(slack.posts.map((post) => post.channel)).toEqual(['C0000TEAM']);
     expect(slack.text()).toContain('Could not renew the HTTPS certificate for *.code.example.com, code.example.com (checking the hosted zone)');
     expect(slack.text()).toContain('The current certificate stays in place, valid until');

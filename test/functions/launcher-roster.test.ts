@@ -134,7 +134,27 @@ describe('launcher: the roster', () => {
       expect(told()).toContain('which its last attempt failed to do (`/ide status` says why); the daily check tries again');
     });
 
-    it('does not start it when nobody new got a seat', async () => {
+    it('does not start it when the status cannot be read, says the previews wait for the daily check, and logs why', async () => {
+      // Prepare: a status that exists, naming every seat but one SSM will not give (access denied, as IAM refuses it).
+      certificateNames([1, 2, 3]);
+      setup.backend.parameterStore.denyReads(config.certificate.statusParameter);
+      const logger = recordingLogger();
+
+      // Act
+      await addBob({ logger });
+
+      // Assess
+      expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+      expect((await roster()).map((member) => member.slot)).toEqual([1, 2, 3]);
+      expect(told()).toContain('Previews for dev-2 (`https://<port>.dev-2.code.example.com`) wait for the certificate\'s daily check');
+      expect(logger.entries).toContainEqual({
+        level: 'error',
+        message: 'Could not read the certificate status',
+        fields: { statusParameter: config.certificate.statusParameter, error: expect.objectContaining({ name: 'AccessDeniedException', message: expect.stringContaining('ssm:GetParameter') }) },
+      });
+    });
+
+        it('does not start it when nobody new got a seat', async () => {
       // Prepare
       certificateNames([3]);
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateTagsCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/launcher';
@@ -418,6 +418,25 @@ describe('launcher', () => {
       // The roster's seats (1, 2, 3, 5) have no preview names in it.
       expect(shown).toContain('Previews are off: the certificate does not cover `*.dev-N.code.example.com` for dev-1 to dev-3, dev-5 yet');
       expect(shown).toContain('`https://dev-N.code.example.com/proxy/<port>/` instead');
+    });
+
+    it('says previews are off because the certificate status could not be read, not as if the certificate function never ran, and logs why', async () => {
+      // Prepare
+      cloudFormation.on(DescribeStacksCommand).rejects(notFound);
+      const { slack, logger, run } = setup({ markers: { [CERTIFICATE_STATUS]: certificateStatus(['*.code.example.com']) } });
+      const throttled = new Error('Rate exceeded');
+      throttled.name = 'ThrottlingException';
+      ssm.on(GetParameterCommand, { Name: CERTIFICATE_STATUS }).rejects(throttled);
+
+      // Act
+      await run({ action: 'status', requester });
+
+      // Assess
+      const shown = JSON.stringify(slack.responses[0]?.blocks);
+      expect(shown).toContain('Previews are off: the certificate function\'s report on the certificate could not be read just now (the error is logged)');
+      expect(shown).not.toContain('has not reported a certificate yet');
+      expect(shown).not.toContain('HTTPS certificate (');
+      expect(logger.entries).toContainEqual({ level: 'error', message: 'Could not read the certificate status', fields: { statusParameter: CERTIFICATE_STATUS, error: throttled } });
     });
 
     it('gives the preview address form of a run started with previews, and an example of its first seat', async () => {

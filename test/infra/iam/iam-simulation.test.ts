@@ -460,6 +460,23 @@ describe.each(SIMULATED_REGIONS)('IAM, simulated in %s', (region) => {
       ], d);
 
       expect(results.map((line) => line.split(': ').at(-1))).toEqual(['Allowed', 'Allowed', ...Array(5).fill('ImplicitlyDenied')]);
+    })
+    it('claims, reads and gives back its renewal lease, and deletes nothing else', async () => {
+      const lease = (suffix: string) => d.ssmParameterArn(`/team-ide/ci/tls-certificate${suffix}`);
+      const results = await outcomes(d.roleArn('CertificateRole'), policiesOf('CertificateRole'), [
+        { action: 'ssm:PutParameter', resource: lease('-renewing-0') },
+        { action: 'ssm:GetParameter', resource: lease('-renewing-0') },
+        { action: 'ssm:DeleteParameter', resource: lease('-renewing-0') },
+        { action: 'ssm:DeleteParameter', resource: lease('-renewing-1') },
+        { action: 'ssm:DeleteParameter', resource: lease('') },
+        { action: 'ssm:DeleteParameter', resource: lease('-status') },
+        { action: 'ssm:DeleteParameter', resource: d.ssmParameterArn('/team-ide/ci/acme-account-key') },
+        { action: 'ssm:DeleteParameter', resource: d.ssmParameterArn('/team-ide-ci/roster') },
+        { action: 'ssm:PutParameter', resource: d.ssmParameterArn('/team-ide/ci/tls-other-renewing-0') },
+        { action: 'ssm:GetParameter', resource: d.ssmParameterArn('/team-ide/ci/slack-signing-secret-renewing-0') },
+      ], d);
+
+      expect(results.map((line) => line.split(': ').at(-1))).toEqual([...Array(4).fill('Allowed'), ...Array(6).fill('ImplicitlyDenied')]);
     });
   });
 

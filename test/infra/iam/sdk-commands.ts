@@ -102,11 +102,19 @@ const SLACK_SECRET_READ_BY: Record<string, string> = {
   certificate: 'SLACK_BOT_TOKEN_PARAMETER',
 };
 
-/** The certificate function's own parameters: the certificate with its key, its status, the ACME account key. */
-function certificateParameters(d: DeploymentContext, fn: DeployedFunction): { certificate: string; status: string; accountKey: string } {
+/** The certificate function's own parameters: the certificate with its key, its status, the ACME account key, the renewal lease (a dead holder's stepped over). */
+function certificateParameters(d: DeploymentContext, fn: DeployedFunction): { certificate: string; status: string; accountKey: string; lease: string; nextLease: string } {
   const certificate = fn.environment.CERTIFICATE_PARAMETER as string;
-  return { certificate: d.ssmParameterArn(certificate), status: d.ssmParameterArn(`${certificate}-status`), accountKey: d.ssmParameterArn(fn.environment.ACME_ACCOUNT_KEY_PARAMETER as string) };
+  return {
+    certificate: d.ssmParameterArn(certificate),
+    status: d.ssmParameterArn(`${certificate}-status`),
+    accountKey: d.ssmParameterArn(fn.environment.ACME_ACCOUNT_KEY_PARAMETER as string),
+    lease: d.ssmParameterArn(`${certificate}-renewing-0`),
+    nextLease: d.ssmParameterArn(`${certificate}-renewing-1`),
+  };
 }
+
+const leaseParameters = (d: DeploymentContext, fn: DeployedFunction) => [certificateParameters(d, fn).lease, certificateParameters(d, fn).nextLease];
 
 const isCertificateFunction = (fn: DeployedFunction) => functionBase(fn) === 'certificate';
 
@@ -151,7 +159,7 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
   GetParameterCommand: {
     action: 'ssm:GetParameter',
     resources: (d, fn) => {
-      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey, ...parametersOf(d, fn, { roster: true })];
+      if (isCertificateFunction(fn)) return [certificateParameters(d, fn).accountKey, ...leaseParameters(d, fn), ...parametersOf(d, fn, { roster: true })];
       const parameters = [...parametersOf(d, fn, { markers: READS_LIFETIME, roster: true, claims: true }), ...(READS_SEAT_REPORT.has(functionBase(fn)) ? [d.stack.seatReportArn] : [])];
       // /ide status shows the certificate's status.
       if (functionBase(fn) === 'launcher') return [...parameters, d.ssmParameterArn(`${fn.environment.CERTIFICATE_PARAMETER as string}-status`)];
@@ -179,7 +187,10 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     }),
   },
   GetChangeCommand: { action: 'route53:GetChange', resources: (d) => [d.stack.changeArn] },
-  DeleteParameterCommand: { action: 'ssm:DeleteParameter', resources: (d, fn) => parametersOf(d, fn, { markers: READS_LIFETIME, claims: true }) },
+  DeleteParameterCommand: {
+    action: 'ssm:DeleteParameter',
+    resources: (d, fn) => (isCertificateFunction(fn) ? leaseParameters(d, fn) : parametersOf(d, fn, { markers: READS_LIFETIME, claims: true })),
+  },
   DeleteParametersCommand: { action: 'ssm:DeleteParameters', resources: (d, fn) => listedBy(fn, marker(d), workFact(d)) },
   // Authorized on the path itself (run-markers.ts and work-records.ts ask for everything under their path).
   GetParametersByPathCommand: { action: 'ssm:GetParametersByPath', resources: (d, fn) => listedBy(fn, d.ssmParameterArn(d.runsPath), d.ssmParameterArn(d.workPath)) },

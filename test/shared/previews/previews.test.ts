@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wantedNames } from '../../../shared/certificate/certificate-names';
-import type { CertificateStatus } from '../../../shared/certificate/certificate-store';
+import { type CertificateStatus, STATUS_UNREADABLE } from '../../../shared/certificate/certificate-store';
 import { newSeatPreviewLines, previewStatusLine, STARTED_WITHOUT_PREVIEWS } from '../../../shared/previews/preview-messages';
 import { appUrl, decidePreviews, ideUrl, previewsForNewSeats } from '../../../shared/previews/previews';
 import { context } from '../../../shared/slack/slack-format';
@@ -55,6 +55,10 @@ describe('decidePreviews', () => {
     expect(decidePreviews(status({ notAfter: undefined, names: [] }), DOMAIN, [1], ROSTER).on).toBe(false);
   });
 
+  it('keeps them off, saying the status could not be read, when it could not: not as if the certificate function never ran', () => {
+    expect(decidePreviews(STATUS_UNREADABLE, DOMAIN, [1], ROSTER)).toEqual({ on: false, reason: expect.stringContaining('could not be read just now') });
+  });
+
   it('does not take another domain’s preview names for this one', () => {
     expect(decidePreviews(status({ names: wantedNames('ide.example.com', [1]) }), DOMAIN, [1], ROSTER).on).toBe(false);
   });
@@ -86,6 +90,11 @@ describe('previewsForNewSeats', () => {
 
     expect(previewsForNewSeats('acme', failing, DOMAIN, [3], ROSTER)).toEqual({ awaitingCertificate: [3], pastCertificate: [], lastRenewalFailed: true });
     expect(previewsForNewSeats('acme', failing, DOMAIN, [2], ROSTER)).toEqual({ awaitingCertificate: [], pastCertificate: [] });
+  });
+
+  it('vouches for no new seat when the status could not be read, and starts nothing (whether the last renewal failed is unknown)', () => {
+    expect(previewsForNewSeats('acme', STATUS_UNREADABLE, DOMAIN, [2, 3], ROSTER)).toEqual({ awaitingCertificate: [2, 3], pastCertificate: [], statusUnreadable: true });
+    expect(previewsForNewSeats('acme', STATUS_UNREADABLE, DOMAIN, [120], seats(120))).toEqual({ awaitingCertificate: [], pastCertificate: [120] });
   });
 
   it('never with a certificate brought by hand, whatever it names', () => {
