@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_ENDPOINT_VARIABLES } from '../../shared/core/config';
+import { loadConfig, SANDBOX_ENDPOINT_VARIABLES } from '../../shared/core/config';
+import { encodeRoster } from '../../shared/team/roster-document';
 import { parseBundle } from '../../shared/certificate/certificate-bundle';
 import { wantedNames } from '../../shared/certificate/certificate-names';
 import type { CertificateOutcome } from '../../shared/certificate/certificate-check';
@@ -81,6 +82,15 @@ async function runCertificateFunction(settings: Record<string, string>, target =
   const line = stdout.split('\n').find((candidate) => candidate.startsWith(OUTCOME_MARKER));
   if (!line) throw new Error(`the certificate function printed no outcome:\n${stdout}`);
   return JSON.parse(line.slice(OUTCOME_MARKER.length)) as CertificateOutcome;
+}
+
+/** Polls until `done` holds; fails after `timeoutMs`. */
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** A certificate for the names, signed by a CA of its own, that expires in `days`: what a renewal replaces. */
@@ -193,6 +203,40 @@ describe('the certificate function against Pebble', () => {
         expect(challengeRecords()).toEqual([]);
       }, 120_000);
     });
+
+    it('renews in one run at a time: a run started during a renewal ends busy, and the renewing one names the seat added meanwhile', async () => {
+      // Prepare: a backend of its own whose first DNS-01 answers reach Pebble only once the second run ended, so
+      // that the first is still renewing when the second starts, however slow the machine.
+      let letThrough = () => {};
+      const secondEnded = new Promise<void>((resolve) => void (letThrough = resolve));
+      const gated = await startZonesBackend(async (sets) => {
+        await secondEnded;
+        await pebble.publishDns(sets);
+      });
+      const certificateParameter = newCertificateParameter();
+      const lease = `${certificateParameter}-renewing-0`;
+      const seats = wantedNames('code.example.com', [1, 2, 3, 5, 7]);
+      try {
+        // Act: the first run takes the lease and publishes its answers; a roster add of dev-7 then starts a second.
+        const first = runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter }, gated);
+        await waitFor(() => gated.parameterStore.peek(lease) !== undefined && challengeRecords(gated).length > 0, 60_000);
+        const roster = loadConfig(validEnv()).roster;
+        gated.parameterStore.put(`/${validEnv().STACK_NAME_PREFIX}/roster`, encodeRoster([...roster, { slot: 7, userId: 'U0000GGG7', name: 'grace', email: 'grace@example.com' }]), 'String');
+        const second = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter }, gated).finally(letThrough);
+
+        // Assess
+        expect(second).toEqual({ action: 'busy' });
+        expect(await first).toMatchObject({ action: 'renewed', names: seats, reason: 'the certificate does not cover *.dev-7.code.example.com' });
+        expect(new X509Certificate(storedBundle(certificateParameter, gated).chain[0] as string).subjectAltName).toBe(seats.map((name) => `DNS:${name}`).join(', '));
+        expect(JSON.parse(gated.parameterStore.peek(`${certificateParameter}-status`)?.value ?? '{}')).toMatchObject({ names: seats });
+        expect(gated.parameterStore.names().filter((name) => name.startsWith(`${certificateParameter}-renewing`))).toEqual([]);
+        expect(challengeRecords(gated)).toEqual([]);
+        expect(gated.slack.list(0)).toEqual([]);
+      } finally {
+        letThrough();
+        await gated.close();
+      }
+    }, 180_000);
 
     it('renews a certificate 10 days from its expiry', async () => {
       // Prepare
