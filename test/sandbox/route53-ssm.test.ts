@@ -13,7 +13,7 @@ import {
   NoSuchHostedZone,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedRecordSet } from '../../sandbox/backend/route53';
 import type { SandboxBackend } from '../../sandbox/backend/server';
@@ -211,5 +211,15 @@ describe('the sandbox SSM, for the certificate', () => {
     backend.parameterStore.denyWrites('/t/cert');
 
     await expect(put('x')).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('is not authorized to perform: ssm:PutParameter on resource: arn:aws:ssm:eu-west-1:000000000000:parameter/t/cert') });
+  });
+
+  it('refuses a read IAM would deny, and a GetParameters naming it with another name, as IAM authorizes every name asked', async () => {
+    backend.parameterStore.put('/t/readable', 'fine', 'String');
+    backend.parameterStore.put('/t/secret-status', '{}', 'String');
+    backend.parameterStore.denyReads('/t/secret-status');
+
+    await expect(ssm.send(new GetParameterCommand({ Name: '/t/secret-status' }))).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('ssm:GetParameter on resource: arn:aws:ssm:eu-west-1:000000000000:parameter/t/secret-status') });
+    await expect(ssm.send(new GetParametersCommand({ Names: ['/t/readable', '/t/secret-status'] }))).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('ssm:GetParameters') });
+    expect((await ssm.send(new GetParameterCommand({ Name: '/t/readable' }))).Parameter?.Value).toBe('fine');
   });
 });

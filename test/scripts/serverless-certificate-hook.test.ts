@@ -51,6 +51,15 @@ describe('the after-deploy certificate hook', () => {
     expect(lines.at(-1)).toEqual({ level: 'warning', text: 'TLS certificate could not be renewed (hosted-zone): Hosted zone Z1 is example.org, which does not hold code.example.com\nSet HOSTED_ZONE_ID to the hosted zone of code.example.com.' });
   });
 
+  it('says another run is renewing when it meets one (a roster add started it a moment before)', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ action: 'busy' }) });
+    const { lines, afterDeploy } = setup();
+
+    await afterDeploy();
+
+    expect(lines.at(-1)).toEqual({ level: 'notice', text: 'Another run of the certificate function is renewing the TLS certificate right now (a roster add started it); that run stores it' });
+  });
+
   it('says how to run it by hand when the invoke itself fails', async () => {
     lambda.on(InvokeCommand).rejects(new Error('User is not authorized to perform: lambda:InvokeFunction'));
     const { lines, afterDeploy } = setup();
