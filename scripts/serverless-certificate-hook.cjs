@@ -24,7 +24,7 @@ function describeOutcome(outcome) {
     case 'warned':
       return { level: 'warning', text: `TLS certificate kept by hand (TLS_CERTIFICATE=own) needs attention: ${outcome.problem}; the channel was told what to do` };
     case 'busy':
-      return { level: 'notice', text: 'Another run of the certificate function is renewing the TLS certificate right now (a roster add started it); that run stores it' };
+      return { level: 'notice', text: 'Another run of the certificate function is renewing the TLS certificate right now (a roster add or the daily schedule started it); that run stores it' };
     case 'failed':
       return { level: 'warning', text: `TLS certificate could not be renewed (${outcome.step}): ${outcome.message}${outcome.hint ? `\n${outcome.hint}` : ''}` };
     default:

@@ -57,7 +57,7 @@ describe('the after-deploy certificate hook', () => {
 
     await afterDeploy();
 
-    expect(lines.at(-1)).toEqual({ level: 'notice', text: 'Another run of the certificate function is renewing the TLS certificate right now (a roster add started it); that run stores it' });
+    expect(lines.at(-1)).toEqual({ level: 'notice', text: 'Another run of the certificate function is renewing the TLS certificate right now (a roster add or the daily schedule started it); that run stores it' });
   });
 
   it('says how to run it by hand when the invoke itself fails', async () => {
