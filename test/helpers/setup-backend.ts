@@ -9,10 +9,10 @@ import { startTestBackend } from './sandbox-backend';
 
 /** Fake tokens of the test workspace; nothing here opens anything real. */
 export const TOKENS = {
-  bot: 'xoxb-setup-test',
-  botWithoutCommands: 'xoxb-no-commands',
+  bot: 'xoxb-fake-setup',
+  botWithoutCommands: 'xoxb-fake-no-commands',
   botWithoutEmail: 'xoxb-no-email',
-  config: 'xoxe.xoxp-setup-test',
+  config: 'xoxe.xoxp-fake-setup',
   expiredConfig: 'xoxe.xoxp-expired',
 } as const;
 

@@ -36,7 +36,7 @@ const REFUSED_ZONE = { id: 'Z0PEBBLEEXAMPLENET', name: 'example.net' };
 const CHANNEL = 'C0CERTS01';
 /** The fixture roster's seats are 1, 2, 3 and 5: each gets its previews' wildcard. */
 const NAMES = wantedNames('code.example.com', [1, 2, 3, 5]);
-const BOT_TOKEN = 'xoxb-certificate-test';
+const BOT_TOKEN = 'xoxb-fake-certificate';
 
 let pebble: RunningPebble;
 let backend: SandboxBackend;
