@@ -48,7 +48,7 @@ export function makeHandler(deps: LauncherDeps) {
       const changesRoster = job.action === 'roster-add' || job.action === 'roster-remove';
       authorize(deps.config, requester, changesRoster ? 'change the roster' : undefined);
       if (job.action === 'start') {
-        const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+        const roster = await deps.loadRoster();
         await startTeamRun(deps, requester, planStart(job.request, { ...deps.config, roster }));
       } else if (job.action === 'stop') await stopTeamRun(deps, requester, { discard: job.discard === true });
       else if (job.action === 'roster-add') await addToRoster(deps, requester, job.people);

@@ -22,7 +22,7 @@ export interface SlackCommandDeps {
   loadSigningSecret: () => Promise<string>;
   dispatch: (job: LauncherJob) => Promise<void>;
   /** The team's roster (SSM, cached briefly); default: the ROSTER setting. */
-  loadRoster?: () => Promise<Roster>;
+  loadRoster: () => Promise<Roster>;
 }
 
 /**
@@ -60,7 +60,7 @@ async function answerCommand(deps: SlackCommandDeps, command: SlashCommand, retr
     authorizeWorkspace(config, command.team_id);
     const parsed = parseCommand(command.text);
     if (parsed.action === 'help') return helpMessage();
-    const loadRoster = deps.loadRoster ?? (async () => config.roster);
+    const { loadRoster } = deps;
     if (parsed.action === 'roster') {
       // Anyone in the team's channel may see the seats; only ALLOWED_USERS may change them.
       authorizeChannel(config, command.channel_id);

@@ -84,7 +84,7 @@ export interface IdleSettings {
 }
 
 /** A host that has not reported for this many minutes is not reporting (the five minutes). */
-export const HOST_SILENT_MINUTES = 5;
+const HOST_SILENT_MINUTES = 5;
 
 /**
  * The AWS services the functions call, as the SDK names their endpoint variables
@@ -143,7 +143,7 @@ export interface CertificateSettings {
 
 export type CertificateKeyType = 'ecdsa' | 'rsa';
 
-export const LETS_ENCRYPT_DIRECTORY_URL = 'https://acme-v02.api.letsencrypt.org/directory';
+const LETS_ENCRYPT_DIRECTORY_URL = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /**
  * The deployment's roles name each seat's records under the domain (infra/deploy-resources.yml),

@@ -28,7 +28,7 @@ export interface NotifierDeps {
   slack: SlackPoster;
   now: () => Date;
   /** The team's roster (SSM, cached briefly): where each seat's link goes; default: the ROSTER setting. */
-  loadRoster?: () => Promise<Roster>;
+  loadRoster: () => Promise<Roster>;
 }
 
 /**
@@ -95,7 +95,7 @@ export async function notifyDevelopers(deps: NotifierDeps, job: NotifierJob): Pr
 }
 
 async function emailSeats(deps: NotifierDeps, stack: TeamStack, run: RunTags): Promise<SeatReport[]> {
-  const roster = await (deps.loadRoster ?? (async () => deps.config.roster))();
+  const roster = await deps.loadRoster();
   const checked = await Promise.all(run.slots.map((slot) => checkSeat(deps, roster, stack, slot)));
   // The launcher decided it when it started the run; the host serves the previews exactly when it is on.
   const previews = stack.parameters[PREVIEWS_PARAMETER] === 'on';

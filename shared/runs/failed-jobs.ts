@@ -60,7 +60,7 @@ export type FailedJob = FailureFacts &
   );
 
 /** A record read this many times and still not answered is dropped (its log line stays). */
-export const ATTEMPTS_BEFORE_GIVING_UP = 5;
+const ATTEMPTS_BEFORE_GIVING_UP = 5;
 /** Ten records a read, at most this many reads a tick: a flood cannot hold up the cost guard. */
 const READS_PER_TICK = 5;
 /** Long enough for the tick to answer the record before another tick may read it again. */

@@ -41,16 +41,16 @@ export interface RetryState {
 }
 
 /** When the next attempt may be made: 1 minute after the first, then twice as long each time, at most an hour. */
-export function nextAttemptAt(state: RetryState): Date {
+function nextAttemptAt(state: RetryState): Date {
   const wait = Math.min(2 ** (state.attempts - 1) * MINUTE_MS, LONGEST_WAIT_MS);
   return new Date(state.lastAt.getTime() + wait);
 }
 
-export function encodeRetryState(state: RetryState): string {
+function encodeRetryState(state: RetryState): string {
   return `${state.attempts} ${state.lastAt.toISOString()}`;
 }
 
-export function decodeRetryState(value: string | undefined): RetryState | undefined {
+function decodeRetryState(value: string | undefined): RetryState | undefined {
   const match = /^(\d+) (\S+)$/.exec(value ?? '');
   const lastAt = new Date(match?.[2] ?? '');
   return match && !Number.isNaN(lastAt.getTime()) ? { attempts: Number(match[1]), lastAt } : undefined;

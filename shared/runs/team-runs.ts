@@ -51,7 +51,7 @@ export interface TeamRunDeps {
   workWaitMs: number;
   newRunId: () => string;
   /** The team's roster (SSM, cached briefly), for who holds which seat; default: the ROSTER setting. */
-  loadRoster?: () => Promise<Roster>;
+  loadRoster: () => Promise<Roster>;
 }
 
 /**
@@ -83,7 +83,7 @@ export async function startTeamRun(deps: TeamRunDeps, requester: SlackRequester,
   const endsAt = new Date(deps.now().getTime() + plan.hours * 3_600_000);
   const slots = plan.seats.map((member) => member.slot);
   const work = volume?.origin ?? { kind: 'off' as const };
-  const rosterSeats = (await loadRoster(deps)).map((member) => member.slot);
+  const rosterSeats = (await deps.loadRoster()).map((member) => member.slot);
   const previews = decidePreviews(await certificateStatus(deps), deps.config.team.domainName, slots, rosterSeats);
   const stackId = await createTeamStack(deps.cloudFormation, {
     stackName,
@@ -163,7 +163,7 @@ function discardAnswer(deps: TeamRunDeps, stack: TeamStack): SlackMessage {
 
 export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackRequester): Promise<void> {
   const existing = await describeTeamStack(deps.cloudFormation, teamStackName(deps.config.stackNamePrefix));
-  const roster = await loadRoster(deps);
+  const roster = await deps.loadRoster();
   const message = existing ? statusMessage(existing, roster, await lifetimeFacts(deps, existing)) : nothingRunningMessage();
   const saved = deps.config.work.keep ? savedWorkStatusLine(savedWorkCost(await readSavedWork(deps), deps.config.region), existing !== undefined) : undefined;
   const status = await certificateStatus(deps);
@@ -173,8 +173,6 @@ export async function reportTeamStatus(deps: TeamRunDeps, requester: SlackReques
   await deps.slack.respond(requester.responseUrl, { visibility: 'ephemeral', ...withSaved, blocks: [...(withSaved.blocks ?? []), ...lines.map(context)] });
 }
 
-/** The team's roster: from SSM through the launcher's cached reader, else the ROSTER setting. */
-const loadRoster = (deps: TeamRunDeps): Promise<Roster> => (deps.loadRoster ?? (async () => deps.config.roster))();
 
 /** What the certificate function last reported; one that cannot be read turns previews off, saying why, with no certificate line. */
 async function certificateStatus(deps: TeamRunDeps): Promise<CertificateStatusReading> {

@@ -34,14 +34,14 @@ export function createBoltApp(options: BoltAppOptions): { app: App; receiver: Aw
 }
 
 /** How far a request's timestamp may be from our clock, either way, as Slack advises. */
-export const REQUEST_TIME_TOLERANCE_SECONDS = 5 * 60;
+const REQUEST_TIME_TOLERANCE_SECONDS = 5 * 60;
 
 /**
  * Whether the request's `X-Slack-Request-Timestamp` lies more than 5 minutes ahead. Bolt 5.1
  * refuses only old timestamps (AwsLambdaReceiver.isValidRequestSignature), so a signed
  * request dated ahead would stay replayable until that date plus 5 minutes.
  */
-export function isDatedInTheFuture(event: AwsEvent, nowMs: number): boolean {
+function isDatedInTheFuture(event: AwsEvent, nowMs: number): boolean {
   const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'x-slack-request-timestamp')?.[1];
   const timestamp = Number(header);
   return Number.isFinite(timestamp) && timestamp > Math.floor(nowMs / 1000) + REQUEST_TIME_TOLERANCE_SECONDS;

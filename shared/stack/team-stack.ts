@@ -45,12 +45,12 @@ export type WorkOrigin =
   | { kind: 'fresh' }
   | { kind: 'restored'; snapshotId: string; savedAt: string };
 
-export function encodeWorkOrigin(origin: WorkOrigin): string {
+function encodeWorkOrigin(origin: WorkOrigin): string {
   return origin.kind === 'restored' ? `restored ${origin.snapshotId} ${origin.savedAt}` : origin.kind;
 }
 
 /** Undefined for a value this version did not write (a stack from before KEEP_WORK). */
-export function decodeWorkOrigin(value: string | undefined): WorkOrigin | undefined {
+function decodeWorkOrigin(value: string | undefined): WorkOrigin | undefined {
   const [kind, snapshotId, savedAt] = (value ?? '').split(' ');
   if (kind === 'off' || kind === 'blank' || kind === 'fresh') return { kind };
   if (kind === 'restored' && /^snap-[0-9a-f]+$/.test(snapshotId ?? '') && !Number.isNaN(new Date(savedAt ?? '').getTime())) {

@@ -27,9 +27,11 @@ async function status(report: { value: string; at: string }, options: { env?: Re
   fakeParameterStore(ssm, { [`${markers}/notified`]: '2026-11-28T09:03:00.000Z', ...options.markers });
   ssm.on(GetParameterCommand, { Name: REPORT }).resolves({ Parameter: { Name: REPORT, Value: report.value, LastModifiedDate: at(report.at) } });
   const slack = recordingResponder();
+  // Without saved work: the status reads no snapshot.
+  const deployment = loadConfig(validEnv({ KEEP_WORK: 'false', ...options.env }));
   const handler = makeHandler({
-    // Without saved work: the status reads no snapshot.
-    config: loadConfig(validEnv({ KEEP_WORK: 'false', ...options.env })),
+    config: deployment,
+    loadRoster: async () => deployment.roster,
     logger: recordingLogger(),
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),

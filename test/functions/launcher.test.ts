@@ -34,8 +34,10 @@ function setup(options: { markers?: Record<string, string>; now?: string; env?: 
   const logger = recordingLogger();
   // Waiting moves the clock: a start gives up after `workWaitMs` of it.
   const clock = { now: new Date(options.now ?? '2026-11-28T09:00:00Z') };
+  const deployment = options.env ? loadConfig(validEnv(options.env)) : config;
   const handler = makeHandler({
-    config: options.env ? loadConfig(validEnv(options.env)) : config,
+    config: deployment,
+    loadRoster: async () => deployment.roster,
     logger,
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),

@@ -24,8 +24,10 @@ function setup(options: { roster?: string; slackFailure?: Error; privateChannels
   const slack = recordingPoster({ ...(options.slackFailure ? { failWith: options.slackFailure } : {}), ...(options.privateChannels ? { privateChannels: options.privateChannels } : {}) });
   const logger = recordingLogger();
   const store = fakeParameterStore(ssm);
+  const deployment = options.roster ? loadConfig(validEnv({ ROSTER: options.roster })) : config;
   const handler = makeHandler({
-    config: options.roster ? loadConfig(validEnv({ ROSTER: options.roster })) : config,
+    config: deployment,
+    loadRoster: async () => deployment.roster,
     logger,
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),

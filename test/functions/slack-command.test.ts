@@ -28,8 +28,10 @@ function commandBody(text: string, overrides: { userId?: string; channelId?: str
 
 function setup(envOverrides: Record<string, string> = {}) {
   const dispatched: LauncherJob[] = [];
+  const config = loadConfig(validEnv(envOverrides));
   const deps: SlackCommandDeps = {
-    config: loadConfig(validEnv(envOverrides)),
+    config,
+    loadRoster: async () => config.roster,
     logger: createLogger('slack-command-test'),
     loadSigningSecret: vi.fn(async () => SIGNING_SECRET),
     dispatch: vi.fn(async (job: LauncherJob) => {

@@ -196,6 +196,7 @@ describe('sweeper', () => {
       const responder = recordingResponder();
       const launcher = makeLauncher({
         config,
+        loadRoster: async () => config.roster,
         logger: createLogger('launcher-test'),
         cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
         ssm: new SSMClient({ region: 'eu-west-1' }),

@@ -47,8 +47,10 @@ describe('notifier with a local SES server', () => {
     for (const [slot, password] of passwords) secretsManager.on(GetSecretValueCommand, { SecretId: passwordSecretArn(slot) }).resolves({ SecretString: password });
     fakeParameterStore(ssm);
     const slack = recordingPoster();
+    const config = loadConfig(validEnv());
     const handler = makeHandler({
-      config: loadConfig(validEnv()),
+      config,
+      loadRoster: async () => config.roster,
       logger: recordingLogger(),
       cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
       secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),

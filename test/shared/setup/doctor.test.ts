@@ -78,7 +78,7 @@ describe('the doctor', () => {
     const loadSigningSecret = async () => wrong.deployedSigningSecret ?? SIGNING_SECRET;
     const aws = { region: 'eu-west-1', endpoint: setup.backend.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } };
     endpoints = await serveHandlers({
-      '/slack/commands': makeCommandHandler({ config, logger, loadSigningSecret, dispatch: vi.fn() }),
+      '/slack/commands': makeCommandHandler({ config, logger, loadSigningSecret, loadRoster: async () => config.roster, dispatch: vi.fn() }),
       '/slack/interactions': makeInteractionsHandler({ config, logger, loadSigningSecret, cloudFormation: new CloudFormationClient(aws), ssm: new SSMClient(aws), now: () => new Date() }),
     });
     setup.backend.cloudFormation.recordDeployment(`team-ide-${STAGE}`, { SlackCommandUrl: `${endpoints.url}/slack/commands`, SlackInteractionsUrl: `${endpoints.url}/slack/interactions` });
