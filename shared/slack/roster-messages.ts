@@ -1,10 +1,7 @@
 import type { Roster, RosterMember } from '../core/roster';
 import type { Added } from '../team/roster-changes';
 import type { SlackMessage } from './slack-api';
-import { mention, plural, section } from './slack-format';
-
-/** Slack refuses a section over 3,000 characters: a long roster goes in several. */
-const SECTION_LIMIT = 2900;
+import { listSections, mention, plural, section } from './slack-format';
 
 const seat = (member: RosterMember) => `dev-${member.slot} ${mention(member.userId)}`;
 
@@ -12,14 +9,9 @@ const seat = (member: RosterMember) => `dev-${member.slot} ${mention(member.user
 export function rosterMessage(roster: Roster): SlackMessage {
   if (roster.length === 0) return { text: 'The roster is empty.', blocks: [section('The roster is empty. `/ide roster add @someone` gives them a seat.')] };
   const heading = `*The roster: ${plural(roster.length, 'person', 'people')}.* Each keeps their seat run after run.`;
-  const sections: string[] = [];
-  for (const member of roster) {
-    const line = `• ${seat(member)}${member.email ? '' : ' _(no email: cannot be seated)_'}`;
-    const last = sections.at(-1);
-    if (last !== undefined && last.length + line.length + 1 <= SECTION_LIMIT) sections[sections.length - 1] = `${last}\n${line}`;
-    else sections.push(line);
-  }
-  return { text: `The roster: ${plural(roster.length, 'person', 'people')}.`, blocks: [section(heading), ...sections.map(section)] };
+  const lines = roster.map((member) => `• ${seat(member)}${member.email ? '' : ' _(no email: cannot be seated)_'}`);
+  // 254 seats of about 60 characters each fit; the cap only guards Slack's 40,000 per message.
+  return { text: `The roster: ${plural(roster.length, 'person', 'people')}.`, blocks: listSections(heading, lines, { maxChars: 20_000, more: 'the roster is stored in SSM, where `aws ssm get-parameter` reads it whole.' }) };
 }
 
 /** The answer within 3 seconds; the launcher looks the people up and answers in the channel. */

@@ -40,8 +40,7 @@ describe('slack-command: /ide roster', () => {
     expect(status).toBe(200);
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.blocks.map((block) => block.text.text)).toEqual([
-      '*The roster: 4 people.* Each keeps their seat run after run.',
-      '• dev-1 <@U0000AAA1>\n• dev-2 <@U0000BBB2>\n• dev-3 <@U0000CCC3> _(no email: cannot be seated)_\n• dev-5 <@U0000EEE5>',
+      '*The roster: 4 people.* Each keeps their seat run after run.\n• dev-1 <@U0000AAA1>\n• dev-2 <@U0000BBB2>\n• dev-3 <@U0000CCC3> _(no email: cannot be seated)_\n• dev-5 <@U0000EEE5>',
     ]);
     expect(JSON.stringify(answer)).not.toContain('@example.com');
     expect(dispatched).toEqual([]);
