@@ -20,8 +20,10 @@ export interface RosterMember {
 
 export type Roster = readonly RosterMember[];
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+/** A Slack member id (U… or, on Enterprise Grid, W…). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+/** A roster name: what `@name` in a command matches. */
+export const ROSTER_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
 export const ROSTER_FORMAT = 'slot:SlackUserId:name:email entries separated by commas, e.g. "1:U0123ABCD:alice:alice@example.com,2:U0456EFGH:bob:bob@example.com"';
@@ -58,12 +60,12 @@ export function parseRoster(text: string): { roster: Roster; problems: string[] 
     } else if (members.some((member) => member.slot === slot)) {
       problems.push(`entry "${entry}": slot ${slot} is given twice`);
     }
-    if (!USER_ID.test(userId)) {
+    if (!SLACK_USER_ID.test(userId)) {
       problems.push(`entry "${entry}": "${userId}" is not a Slack user id (like U0123ABCD; see the member's profile → ⋮ → Copy member ID)`);
     } else if (members.some((member) => member.userId === userId)) {
       problems.push(`entry "${entry}": user ${userId} is listed twice`);
     }
-    if (!NAME.test(name)) {
+    if (!ROSTER_NAME.test(name)) {
       problems.push(`entry "${entry}": name "${name}" must be a Slack handle (letters, digits, . _ -)`);
     } else if (members.some((member) => member.name.toLowerCase() === name.toLowerCase())) {
       problems.push(`entry "${entry}": name "${name}" is listed twice`);

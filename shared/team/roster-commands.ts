@@ -6,6 +6,7 @@ import type { Config } from '../core/config';
 import { RosterError } from '../core/errors';
 import { invokeAsync } from '../core/invoke-async';
 import type { Logger } from '../core/logger';
+import { ROSTER_NAME } from '../core/roster';
 import { newSeatPreviewLines } from '../previews/preview-messages';
 import { previewsForNewSeats } from '../previews/previews';
 import type { SlackRequester } from '../runs/launcher-job';
@@ -33,8 +34,6 @@ export interface RosterCommandDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
-
 /** Who to add, from Slack: their handle and email, refusing anyone who cannot receive a link. */
 async function newMember(deps: RosterCommandDeps, person: { userId: string; label: string }): Promise<NewMember> {
   const profile = await deps.lookUpUser(person.userId);
@@ -46,7 +45,7 @@ async function newMember(deps: RosterCommandDeps, person: { userId: string; labe
       ? `Slack has no email address for ${person.label}, so their link could not reach them.`
       : `Slack did not give ${person.label}'s email: the app lacks the users:read.email scope. Whoever deployed team-ide: update the app from infra/slack-app-manifest.yaml (\`npm run setup\`) and reinstall it.`);
   }
-  return { userId: profile.userId, name: NAME.test(profile.name) ? profile.name : profile.userId.toLowerCase(), email: profile.email };
+  return { userId: profile.userId, name: ROSTER_NAME.test(profile.name) ? profile.name : profile.userId.toLowerCase(), email: profile.email };
 }
 
 /** `/ide roster add @bob`: each gets the lowest free seat for good; the channel hears who got which. The caller has authorized the requester. */

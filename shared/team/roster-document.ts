@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { RosterError } from '../core/errors';
 import { MAX_SLOT } from '../core/host-network';
-import type { Roster, RosterMember } from '../core/roster';
+import { type Roster, ROSTER_NAME, type RosterMember, SLACK_USER_ID } from '../core/roster';
 
 /**
  * The roster as it is stored in SSM: one JSON document,
@@ -14,8 +14,8 @@ import type { Roster, RosterMember } from '../core/roster';
  */
 const memberSchema = z.object({
   seat: z.number().int().min(1).max(MAX_SLOT),
-  userId: z.string().regex(/^[UW][A-Z0-9]{2,}$/),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
+  userId: z.string().regex(SLACK_USER_ID),
+  name: z.string().regex(ROSTER_NAME),
   email: z.union([z.literal(''), z.email()]),
 });
 
