@@ -2,6 +2,7 @@ import type { PersonRef } from '../slack/command-parser';
 import { RosterError } from '../core/errors';
 import { MAX_SLOT } from '../core/host-network';
 import type { Roster, RosterMember } from '../core/roster';
+import { echo } from '../slack/slack-format';
 
 /** Someone to add, as Slack describes them (users.info). */
 export interface NewMember {
@@ -50,18 +51,20 @@ export function addMembers(roster: Roster, people: readonly NewMember[]): { rost
   return { roster: changed ? members.sort((a, b) => a.slot - b.slot) : roster, result };
 }
 
+/** The member a command names: by Slack id when picked from the @ list, else by roster name. */
+export function findMember(roster: Roster, person: PersonRef): RosterMember | undefined {
+  return 'userId' in person ? roster.find((member) => member.userId === person.userId) : roster.find((member) => member.name.toLowerCase() === person.name);
+}
+
 /**
  * Frees the seats of the people named; not while one of them sits in the running run
  * (`seatedSlots`), whose host still serves their IDE. Someone not on the roster is an error,
  * so a typo does not pass for a removal.
  */
 export function removeMembers(roster: Roster, people: readonly PersonRef[], seatedSlots: readonly number[]): { roster: Roster; result: RosterMember[] } {
-  const found = people.map((person) => ({
-    person,
-    member: 'userId' in person ? roster.find((member) => member.userId === person.userId) : roster.find((member) => member.name.toLowerCase() === person.name),
-  }));
+  const found = people.map((person) => ({ person, member: findMember(roster, person) }));
   const unknown = found.filter(({ member }) => !member).map(({ person }) => person.label);
-  if (unknown.length > 0) throw new RosterError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not on the roster. \`/ide roster\` lists who is.`);
+  if (unknown.length > 0) throw new RosterError(`${echo(unknown.join(', '), 200)} ${unknown.length === 1 ? 'is' : 'are'} not on the roster. \`/ide roster\` lists who is.`);
   const members = [...new Set(found.map(({ member }) => member as RosterMember))];
   const seated = members.filter((member) => seatedSlots.includes(member.slot));
   if (seated.length > 0) {

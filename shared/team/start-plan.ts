@@ -5,6 +5,7 @@ import { formatMemory, type IdeShare, shareHost, smallestSizeFor } from './host-
 import { INSTANCE_SPECS, INSTANCE_TYPES, type InstanceType, isInstanceType, isSize, LARGEST_SIZE, MIN_IDE_MEMORY_MIB, mostSeatsOn, type Size, SIZES } from '../core/instance-types';
 import type { RosterMember } from '../core/roster';
 import { echo } from '../slack/slack-format';
+import { findMember } from './roster-changes';
 
 /** What `/ide start` asked for, as read from the command text: checked by `planStart`. */
 export interface StartRequest {
@@ -119,9 +120,7 @@ function chooseSeats(request: SeatRequest, config: Pick<Config, 'roster' | 'maxS
       const chosen: RosterMember[] = [];
       const unknown: string[] = [];
       for (const person of request.people) {
-        const member = 'userId' in person
-          ? roster.find((candidate) => candidate.userId === person.userId)
-          : roster.find((candidate) => candidate.name.toLowerCase() === person.name);
+        const member = findMember(roster, person);
         if (!member) unknown.push(person.label);
         else if (!chosen.includes(member)) chosen.push(member);
       }
