@@ -129,7 +129,7 @@ function parseRoster(words: string[]): IdeCommand {
   const [change, ...names] = words;
   if (change === undefined) return { action: 'roster' };
   const verb = change.toLowerCase();
-  if (verb !== 'add' && verb !== 'remove') throw usageError(`\`/ide roster ${change}\`: use \`/ide roster\`, \`/ide roster add @someone\` or \`/ide roster remove @someone\`.`);
+  if (verb !== 'add' && verb !== 'remove') throw usageError(`\`/ide roster ${echo(change)}\`: use \`/ide roster\`, \`/ide roster add @someone\` or \`/ide roster remove @someone\`.`);
   if (names.length === 0) throw usageError(`\`/ide roster ${verb}\` needs the @people to ${verb}.`);
   const people = names.map((word) => readPerson(word) ?? throwUsage(`I could not read \`${word}\` as a person: mention them with @.`));
   if (verb === 'remove') return { action: 'roster-remove', people };

@@ -69,7 +69,7 @@ describe('command answers', () => {
   it('echoes a 10,000-character word back cut to a readable length, so Slack still shows the answer', () => {
     const word = 'x'.repeat(10_000);
 
-    const answers = [answerTo(`start ${word}`), answerTo(word), answerTo(`stop ${word}`), answerTo(`start --${word} 2`), answerTo(`start --hours ${word}`)];
+    const answers = [answerTo(`start ${word}`), answerTo(word), answerTo(`stop ${word}`), answerTo(`start --${word} 2`), answerTo(`start --hours ${word}`), answerTo(`roster ${word}`)];
 
     for (const answer of answers) {
       expectWithinSlackLimits(answer);
