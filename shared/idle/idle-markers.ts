@@ -8,6 +8,8 @@ import type { OpenWarning } from './idle-decision';
  *
  * - `idle-warning`: the warning out now. Claimed before it is posted (one warning per idle
  *   spell), then rewritten with where it went; given back once the warning is settled.
+ * - `idle-takeover-<claim time>-<attempt>`: a lease (shared/core/ssm-lease.ts) on removing a
+ *   claim whose tick died before posting, so only one tick removes it.
  * - `idle-settled-<idle time>`: what became of the warning of that idle time, decided once by
  *   whoever claims it first: `kept` ("Keep running"), `active` (someone is back), `stopped`.
  * - `idle-kept`: the time of the last "Keep running", where the idle clock starts again.

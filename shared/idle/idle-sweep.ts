@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
-import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey } from '../runs/run-markers';
+import { claimLease } from '../core/ssm-lease';
+import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey, runMarkerName } from '../runs/run-markers';
 import { postRunNews, type RunNewsDeps } from '../runs/run-news';
 import { type RunStopDeps, stopRunOnce } from '../runs/run-stop';
 import type { TeamStack } from '../stack/stack-gateway';
@@ -60,8 +61,7 @@ export async function sweepIdleRun(deps: IdleSweepDeps, idle: IdleRun): Promise<
   let warning = found;
   if (warning && !warning.posted && idle.now.getTime() - warning.warnedAt.getTime() >= STALE_WARNING_CLAIM_MS) {
     // A tick claimed the warning and died before posting it: nobody was warned, so nothing may stop on it.
-    deps.logger.warn('Stale idle warning claim given up', { runId: idle.run.runId, warnedAt: warning.warnedAt.toISOString() });
-    await clearWarning(deps.ssm, idle.runKey);
+    await giveUpStaleWarning(deps, idle, warning);
     warning = undefined;
   }
   const action = decideIdle({ state, warning, now: idle.now, afterMs: deps.config.idle.afterMs, warningMs: deps.config.idle.warningMs });
@@ -77,6 +77,27 @@ export async function sweepIdleRun(deps: IdleSweepDeps, idle: IdleRun): Promise<
     case 'stop':
       return stop(deps, idle, action.warning);
   }
+}
+
+/**
+ * Removes a warning claim whose tick died, once: two ticks that both found it stale would
+ * otherwise both delete it, the second deleting the claim the first made since, and both warn.
+ * Only the holder of the takeover lease deletes; a holder that died too is stepped over once its
+ * lease is STALE_WARNING_CLAIM_MS old (longer than a sweeper runs, so it cannot still be at work).
+ * The lease is never given back, or a slow tick that read the stale claim could take it and
+ * delete the next warning; it goes with the run's other markers.
+ */
+async function giveUpStaleWarning(deps: IdleSweepDeps, idle: IdleRun, stale: OpenWarning): Promise<void> {
+  const lease = await claimLease({
+    ssm: deps.ssm,
+    nameOf: (attempt) => runMarkerName(idle.runKey, `idle-takeover-${stale.warnedAt.getTime()}-${attempt}`),
+    leaseMs: STALE_WARNING_CLAIM_MS,
+    now: () => idle.now,
+    description: 'team-ide: a tick is giving up an idle warning that never went out (removed when the run is stopped)',
+  });
+  if (!lease) return;
+  deps.logger.warn('Stale idle warning claim given up', { runId: idle.run.runId, warnedAt: stale.warnedAt.toISOString() });
+  await clearWarning(deps.ssm, idle.runKey);
 }
 
 async function reportSilence(deps: IdleSweepDeps, idle: IdleRun, lastReportAt: Date): Promise<IdleOutcome> {

@@ -38,8 +38,10 @@ export type RunMarker =
   // Not a claim but the run's current end, moved by "Extend"; cleaned up with the markers.
   | 'ends-at'
   // The idle stop (shared/idle/idle-markers.ts): the warning out now (a claim, given back once
-  // settled), what became of each warning, the last "Keep running", the silent host said once.
+  // settled), who gives up a claim whose tick died, what became of each warning, the last
+  // "Keep running", the silent host said once.
   | 'idle-warning'
+  | `idle-takeover-${string}`
   | `idle-settled-${string}`
   | 'idle-kept'
   | 'host-silent-reported';

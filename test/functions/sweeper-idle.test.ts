@@ -1,6 +1,6 @@
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ActionsBlock, Button } from '@slack/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ function setup(options: SweeperHarnessOptions = {}) {
   const press = (userId: string, button: Button) => ({ teamId: 'T0000TEAM', userId, value: button.value });
   /** What slack-interactions hands the buttons: the same clients and clock, its whole config. */
   const buttonDeps = { ...harness.deps, config: loadConfig(validEnv(options.env)) };
-  return { ...harness, host, minute, minutesUntil, seat, press, buttonDeps };
+  return { ...harness, host, report, minute, minutesUntil, seat, press, buttonDeps };
 }
 
 const buttonsOf = (message: SlackMessage | undefined): Button[] => ((message?.blocks?.find((block) => block.type === 'actions') as ActionsBlock | undefined)?.elements ?? []) as Button[];
@@ -288,5 +288,74 @@ describe('sweeper: the idle stop', () => {
     expect(logger.entries.filter((entry) => entry.message === 'Idle check failed')).toHaveLength(2);
     expect(idleWarnings(slack.posts)).toHaveLength(1);
     expect(outcomes.at(-1)?.at).toBe('09:50:00');
+  });
+
+  describe('a warning claimed by a tick that died before posting it', () => {
+    const WARNING = `${MARKERS}/idle-warning`;
+    /** The claim of a tick at 09:33 that never posted: idle since 09:03, warned at 09:33, nowhere. */
+    const deadClaim = { [WARNING]: JSON.stringify({ idleSince: '2026-11-28T09:03:00.000Z', warnedAt: '2026-11-28T09:33:00.000Z' }) };
+
+    it('is given up two minutes after the claim, and the warning goes out then', async () => {
+      const { minutesUntil, slack, store } = setup({ markers: deadClaim });
+
+      const outcomes = await minutesUntil('09:48:00');
+
+      // Assess: nothing while the claim may be live; at 09:35 given up and warned; the stop 15 minutes later.
+      expect(outcomes.find((entry) => 'idle' in entry.outcome && entry.outcome.idle === 'warned')?.at).toBe('09:35:00');
+      expect(idleWarnings(slack.posts)).toHaveLength(1);
+      expect(JSON.parse(store.get(WARNING) ?? '{}')).toMatchObject({ warnedAt: '2026-11-28T09:35:00.000Z', channel: 'C0000TEAM' });
+      expect(store.has(`${MARKERS}/idle-takeover-${at('09:33:00').getTime()}-0`)).toBe(true);
+      expect(outcomes.some((entry) => entry.outcome.action === 'stopped-idle')).toBe(false);
+    });
+
+    it('is given up by one of two overlapping ticks, and the channel is warned once', async () => {
+      // Prepare: tick B reads the dead claim, then stalls; tick A reads it too and runs to its end.
+      const { clock, report, slack, tick, store } = setup({ markers: deadClaim });
+      clock.now = at('09:36:00');
+      report();
+      let reads = 0;
+      let resumeB = () => undefined as void;
+      const bStalled = new Promise<void>((resolve) => {
+        resumeB = resolve;
+      });
+      ssm.on(GetParameterCommand, { Name: WARNING }).callsFake(async () => {
+        const value = store.get(WARNING);
+        reads += 1;
+        if (reads === 1) await bStalled;
+        return { Parameter: { Name: WARNING, Type: 'String', Value: value } };
+      });
+
+      // Act
+      const b = tick({});
+      while (reads === 0) await new Promise((resolve) => setImmediate(resolve));
+      const a = await tick({});
+      resumeB();
+      const bOutcome = await b;
+
+      // Assess: A gave the claim up and warned; B, holding the same dead claim, left A's warning alone.
+      expect(a).toMatchObject({ idle: 'warned' });
+      expect(bOutcome).not.toMatchObject({ idle: 'warned' });
+      expect(idleWarnings(slack.posts)).toHaveLength(1);
+      expect(ssm).toHaveReceivedCommandTimes(DeleteParameterCommand, 1);
+      expect(JSON.parse(store.get(WARNING) ?? '{}')).toMatchObject({ warnedAt: '2026-11-28T09:36:00.000Z', channel: 'C0000TEAM' });
+    });
+
+    it('is given up once the tick that began to give it up is dead too', async () => {
+      const takeover = `${MARKERS}/idle-takeover-${at('09:33:00').getTime()}-0`;
+      const { clock, report, slack, tick, store } = setup({ markers: { ...deadClaim, [takeover]: '2026-11-28T09:35:00.000Z' } });
+      clock.now = at('09:36:00');
+      report();
+
+      // Act: at 09:36 the takeover begun at 09:35 may still be at work; at 09:37 its tick is dead.
+      const meanwhile = await tick({});
+      clock.now = at('09:37:00');
+      report();
+      const after = await tick({});
+
+      expect(meanwhile).not.toMatchObject({ idle: 'warned' });
+      expect(after).toMatchObject({ idle: 'warned' });
+      expect(idleWarnings(slack.posts)).toHaveLength(1);
+      expect(store.has(`${MARKERS}/idle-takeover-${at('09:33:00').getTime()}-1`)).toBe(true);
+    });
   });
 });
