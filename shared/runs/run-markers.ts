@@ -3,11 +3,11 @@ import {
   DeleteParametersCommand,
   GetParameterCommand,
   paginateGetParametersByPath,
-  ParameterAlreadyExists,
   ParameterNotFound,
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { putIfAbsent } from '../core/ssm-parameters';
 
 /**
  * EventBridge and Lambda's asynchronous invocations deliver at least once. Before a
@@ -63,22 +63,8 @@ export function runMarkerName(run: RunKey, marker: RunMarker): string {
  * True when this caller created the marker; false when an earlier delivery already did.
  * The value is the time of the claim unless one is given (ids and times only, never a secret).
  */
-export async function claimRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker, now: Date, value?: string): Promise<boolean> {
-  try {
-    await ssm.send(
-      new PutParameterCommand({
-        Name: runMarkerName(run, marker),
-        Value: value ?? now.toISOString(),
-        Type: 'String',
-        Overwrite: false,
-        Description: 'team-ide: this step of the run is done (removed when the run is stopped)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ParameterAlreadyExists) return false;
-    throw error;
-  }
+export function claimRunMarker(ssm: SSMClient, run: RunKey, marker: RunMarker, now: Date, value?: string): Promise<boolean> {
+  return putIfAbsent(ssm, runMarkerName(run, marker), value ?? now.toISOString(), 'team-ide: this step of the run is done (removed when the run is stopped)');
 }
 
 /** The marker's value; undefined when nobody has claimed or written it. */

@@ -1,4 +1,5 @@
-import { DeleteParametersCommand, paginateGetParametersByPath, ParameterAlreadyExists, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParametersCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
+import { putIfAbsent } from '../core/ssm-parameters';
 import { parseStackId } from '../stack/stack-status-event';
 
 /**
@@ -36,34 +37,23 @@ type Fact = 'run' | 'volume' | 'discard';
 const workPath = (prefix: string) => `/${prefix}/work`;
 const factName = (prefix: string, stackUuid: string, fact: Fact) => `${workPath(prefix)}/${stackUuid}/${fact}`;
 
-/** Writes a fact unless it is there already; true when this call wrote it. */
-async function writeOnce(ssm: SSMClient, name: string, value: string, description: string): Promise<boolean> {
-  try {
-    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: false, Description: description }));
-    return true;
-  } catch (error) {
-    if (error instanceof ParameterAlreadyExists) return false;
-    throw error;
-  }
-}
-
 /** Records a run of this deployment that has (or may have) a data volume. Idempotent. */
 export async function recordRun(ssm: SSMClient, prefix: string, run: { stackId: string; runId: string; startedAt: Date }): Promise<void> {
   const ids = parseStackId(run.stackId);
   if (!ids) throw new Error(`Not a CloudFormation stack id: ${run.stackId}`);
   const value = JSON.stringify({ stackId: run.stackId, runId: run.runId, startedAt: run.startedAt.toISOString() });
-  await writeOnce(ssm, factName(prefix, ids.stackUuid, 'run'), value, 'team-ide: a run whose homes may be in a snapshot (removed with its snapshots)');
+  await putIfAbsent(ssm, factName(prefix, ids.stackUuid, 'run'), value, 'team-ide: a run whose homes may be in a snapshot (removed with its snapshots)');
 }
 
 /** Records the run's volume once it is deleted (its snapshot is then made), or that it never had one. */
 export async function recordVolume(ssm: SSMClient, prefix: string, stackUuid: string, volume: DeletedVolume | 'none'): Promise<void> {
   const value = volume === 'none' ? 'none' : JSON.stringify({ volumeId: volume.volumeId, deletedAt: volume.deletedAt.toISOString() });
-  await writeOnce(ssm, factName(prefix, stackUuid, 'volume'), value, 'team-ide: the data volume of a run, to find its snapshot');
+  await putIfAbsent(ssm, factName(prefix, stackUuid, 'volume'), value, 'team-ide: the data volume of a run, to find its snapshot');
 }
 
 /** The run's work is not kept: its snapshot is deleted once it completes, and never restored. */
 export async function markDiscarded(ssm: SSMClient, prefix: string, stackUuid: string, now: Date): Promise<void> {
-  await writeOnce(ssm, factName(prefix, stackUuid, 'discard'), now.toISOString(), 'team-ide: the work of this run is not kept');
+  await putIfAbsent(ssm, factName(prefix, stackUuid, 'discard'), now.toISOString(), 'team-ide: the work of this run is not kept');
 }
 
 /** `/ide stop --discard` confirmed: the run is recorded first, so the mark has a run to belong to. */
