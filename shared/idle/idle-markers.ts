@@ -1,4 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { parseTime } from '../core/time';
 import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey, writeRunMarker } from '../runs/run-markers';
 import type { OpenWarning } from './idle-decision';
 
@@ -22,12 +23,6 @@ export const STALE_WARNING_CLAIM_MS = 2 * 60_000;
 
 // In milliseconds: the idle time is a heartbeat's, to the millisecond.
 const settledMarker = (idleSince: Date) => `idle-settled-${idleSince.getTime()}` as const;
-
-function parseTime(text: unknown): Date | undefined {
-  if (typeof text !== 'string') return undefined;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
 
 export function encodeWarning(warning: OpenWarning): string {
   return JSON.stringify({ idleSince: warning.idleSince.toISOString(), warnedAt: warning.warnedAt.toISOString(), ...(warning.posted ?? {}) });

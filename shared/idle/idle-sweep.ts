@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
 import { claimLease } from '../core/ssm-lease';
+import { parseTime } from '../core/time';
 import { claimRunMarker, readRunMarker, releaseRunMarker, type RunKey, runMarkerName } from '../runs/run-markers';
 import { postRunNews, type RunNewsDeps } from '../runs/run-news';
 import { type RunStopDeps, stopRunOnce } from '../runs/run-stop';
@@ -42,8 +43,7 @@ export async function readRunIdleness(deps: Pick<IdleSweepDeps, 'ssm' | 'config'
     readIdleMarkers(deps.ssm, found.runKey),
   ]);
   // The developers could start once they were emailed; without that record, from the stack's creation.
-  const notifiedAt = notified ? new Date(notified) : undefined;
-  const readyAt = notifiedAt && !Number.isNaN(notifiedAt.getTime()) ? notifiedAt : found.stack.createdAt;
+  const readyAt = parseTime(notified) ?? found.stack.createdAt;
   const state = assessIdle({ now: found.now, slots: found.run.slots, readyAt, report, silentMs: deps.config.idle.silentMs, ...(markers.keptAt ? { keptAt: markers.keptAt } : {}) });
   return { state, ...(markers.warning ? { warning: markers.warning } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { ActionsBlock, Button } from '@slack/types';
+import { parseTime } from '../core/time';
 import { formatDuration } from './run-lifetime';
 import type { SlackMessage } from '../slack/slack-api';
 import { context, mention, section, slackTime } from '../slack/slack-format';
@@ -34,7 +35,7 @@ export function decodeRunTime<K extends string>(value: string | undefined, key: 
   try {
     const parsed = JSON.parse(value ?? '') as Record<string, unknown>;
     const time = parsed[key];
-    if (typeof parsed.runId !== 'string' || typeof time !== 'string' || Number.isNaN(new Date(time).getTime())) return undefined;
+    if (typeof parsed.runId !== 'string' || typeof time !== 'string' || !parseTime(time)) return undefined;
     return { runId: parsed.runId, [key]: time } as { runId: string } & Record<K, string>;
   } catch {
     return undefined;

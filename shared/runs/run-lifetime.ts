@@ -1,4 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { parseTime } from '../core/time';
 import { readRunMarker, type RunKey } from './run-markers';
 import type { TeamStack } from '../stack/stack-gateway';
 import { parseStackId } from '../stack/stack-status-event';
@@ -25,12 +26,6 @@ export function runKeyOf(prefix: string, stackId: string): RunKey | undefined {
 /** `2026-11-28T17:00:00.000Z` → `20261128T170000Z`: a time that fits in a marker name. */
 export function compactTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
-
-function parseTime(text: string | undefined): Date | undefined {
-  if (!text) return undefined;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**

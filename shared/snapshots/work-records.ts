@@ -1,5 +1,6 @@
 import { DeleteParametersCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { putIfAbsent } from '../core/ssm-parameters';
+import { parseTime } from '../core/time';
 import { parseStackId } from '../stack/stack-status-event';
 
 /**
@@ -94,11 +95,6 @@ export async function forgetRuns(ssm: SSMClient, prefix: string, stackUuids: rea
   }
 }
 
-function parseTime(text: string | undefined): Date | undefined {
-  const date = new Date(text ?? '');
-  return text && !Number.isNaN(date.getTime()) ? date : undefined;
-}
-
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text ?? '');
@@ -110,7 +106,7 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
 
 function parseRun(text: string | undefined): Pick<WorkRecord, 'stackId' | 'runId' | 'startedAt'> | undefined {
   const value = parseJson(text);
-  const startedAt = parseTime(typeof value?.startedAt === 'string' ? value.startedAt : undefined);
+  const startedAt = parseTime(value?.startedAt);
   if (typeof value?.stackId !== 'string' || !parseStackId(value.stackId) || typeof value.runId !== 'string' || !startedAt) return undefined;
   return { stackId: value.stackId, runId: value.runId, startedAt };
 }
@@ -118,7 +114,7 @@ function parseRun(text: string | undefined): Pick<WorkRecord, 'stackId' | 'runId
 function parseVolume(text: string | undefined): DeletedVolume | 'none' | undefined {
   if (text === 'none') return 'none';
   const value = parseJson(text);
-  const deletedAt = parseTime(typeof value?.deletedAt === 'string' ? value.deletedAt : undefined);
+  const deletedAt = parseTime(value?.deletedAt);
   if (typeof value?.volumeId !== 'string' || !/^vol-[0-9a-f]+$/.test(value.volumeId) || !deletedAt) return undefined;
   return { volumeId: value.volumeId, deletedAt };
 }
