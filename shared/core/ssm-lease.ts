@@ -1,4 +1,5 @@
-import { DeleteParameterCommand, GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import { putIfAbsent } from './ssm-parameters';
 
 /**
  * A lease on work only one invocation may do at a time, in SSM, which has no compare-and-swap:
@@ -31,12 +32,7 @@ export async function claimLease(spec: LeaseSpec): Promise<Lease | undefined> {
   for (let attempt = 0; ; attempt++) {
     const name = spec.nameOf(attempt);
     const value = [spec.now().toISOString(), spec.holder].filter(Boolean).join(' ');
-    try {
-      await spec.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: false, Description: spec.description }));
-      return { name, stale };
-    } catch (error) {
-      if (!(error instanceof ParameterAlreadyExists)) throw error;
-    }
+    if (await putIfAbsent(spec.ssm, name, value, spec.description)) return { name, stale };
     const claimedAt = await readClaimTime(spec.ssm, name);
     if (claimedAt === undefined) {
       // Given back between our two calls: try the same name again.
