@@ -13,6 +13,7 @@ interface QueuedMessage {
   body: string;
   sentAt: Date;
   receiveCount: number;
+  firstReceivedAt?: Date;
   visibleAt: number;
   receiptHandle?: string;
 }
@@ -23,6 +24,29 @@ export interface QueueEntry {
   body: string;
   sentAt: string;
   receiveCount: number;
+}
+
+/** SQS's bound on a visibility timeout, in seconds (12 hours). */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** The system attributes a message of this standard queue has; the FIFO-only ones are never returned for it. */
+const systemAttributes = (message: QueuedMessage): Record<string, string | undefined> => ({
+  ApproximateReceiveCount: String(message.receiveCount),
+  ApproximateFirstReceiveTimestamp: message.firstReceivedAt && String(message.firstReceivedAt.getTime()),
+  SentTimestamp: String(message.sentAt.getTime()),
+});
+
+/**
+ * The attributes a receive names, in MessageSystemAttributeNames or the older AttributeNames
+ * (`All` for every one): SQS returns those only, and no Attributes at all when none is named.
+ */
+function namedAttributes(input: Record<string, unknown>): (message: QueuedMessage) => Record<string, string> | undefined {
+  const names = [input.MessageSystemAttributeNames, input.AttributeNames].flatMap((list) => (Array.isArray(list) ? list.map(String) : []));
+  if (names.length === 0) return () => undefined;
+  return (message) =>
+    Object.fromEntries(
+      Object.entries(systemAttributes(message)).filter((entry): entry is [string, string] => entry[1] !== undefined && (names.includes('All') || names.includes(entry[0]))),
+    );
 }
 
 const notFound = (queueUrl: unknown) =>
@@ -70,11 +94,17 @@ export class SandboxQueue {
     if (!Number.isInteger(max) || max < 1 || max > 10) {
       throw new AwsServiceError('InvalidParameterValue', `Value ${String(input.MaxNumberOfMessages)} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`);
     }
-    const visibility = input.VisibilityTimeout === undefined ? 30 : Number(input.VisibilityTimeout);
+    const visibility = input.VisibilityTimeout === undefined ? 30 : input.VisibilityTimeout;
+    // Checked as SQS checks it: a timeout that is not a number would hide the message for good.
+    if (typeof visibility !== 'number' || !Number.isInteger(visibility) || visibility < 0 || visibility > MAX_VISIBILITY_SECONDS) {
+      throw new AwsServiceError('InvalidParameterValue', `Value ${String(input.VisibilityTimeout)} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and ${MAX_VISIBILITY_SECONDS}, if provided.`);
+    }
+    const attributes = namedAttributes(input);
     const now = Date.now();
     const received = this.messages.filter((message) => message.visibleAt <= now).slice(0, max);
     for (const message of received) {
       message.receiveCount++;
+      message.firstReceivedAt ??= new Date(now);
       message.visibleAt = now + visibility * 1000;
       message.receiptHandle = randomUUID();
     }
@@ -85,7 +115,7 @@ export class SandboxQueue {
         // The SDK checks the body against its MD5, as with AWS.
         MD5OfBody: createHash('md5').update(message.body).digest('hex'),
         Body: message.body,
-        Attributes: { ApproximateReceiveCount: String(message.receiveCount), SentTimestamp: String(message.sentAt.getTime()) },
+        Attributes: attributes(message),
       })),
     };
   }

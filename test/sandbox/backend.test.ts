@@ -387,6 +387,33 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: `${backend.url}/000000000000/other` }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
       await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 11 }))).rejects.toThrow(/Must be between 1 and 10/);
     });
+
+    it('returns only the attributes a receive names, and none when it names none, as SQS does', async () => {
+      const sqs = new SQSClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
+      backend.failedJobs.send('{"job":1}');
+
+      const unnamed = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), VisibilityTimeout: 0 }));
+      const named = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), VisibilityTimeout: 0, MessageSystemAttributeNames: ['SentTimestamp'] }));
+      const all = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'] }));
+
+      expect(unnamed.Messages?.[0]?.Attributes).toBeUndefined();
+      expect(Object.keys(named.Messages?.[0]?.Attributes ?? {})).toEqual(['SentTimestamp']);
+      expect(all.Messages?.[0]?.Attributes).toMatchObject({ ApproximateReceiveCount: '3', ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d+$/), SentTimestamp: expect.stringMatching(/^\d+$/) });
+    });
+
+    it('refuses a visibility timeout outside 0 to 43200 seconds, or not a number, and keeps the message visible', async () => {
+      const sqs = new SQSClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
+      backend.failedJobs.send('{"job":1}');
+
+      for (const timeout of [-1, 43_201, Number.NaN]) {
+        await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), VisibilityTimeout: timeout }))).rejects.toMatchObject({
+          name: 'InvalidParameterValue',
+          message: expect.stringMatching(/parameter VisibilityTimeout is invalid\. Reason: Must be between 0 and 43200/),
+        });
+      }
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), VisibilityTimeout: 43_200 }));
+      expect(received.Messages?.map((message) => message.Body)).toEqual(['{"job":1}']);
+    });
   });
 
   describe('Lambda Invoke, in front of serverless-offline', () => {
