@@ -117,13 +117,13 @@ export class SandboxSlack {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
     switch (method) {
       case 'chat.postMessage':
-        return this.postMessage(token, body);
+        return this.withBot(token, () => this.postMessage(body), 'chat:write');
       case 'chat.update':
-        return this.update(token, body);
+        return this.withBot(token, () => this.update(body), 'chat:write');
       case 'auth.test':
         return this.withBot(token, (bot) => ok({ url: `https://${this.workspace.teamName}.slack.com/`, team: this.workspace.teamName, user: 'team-ide', team_id: this.workspace.teamId, user_id: bot.botUserId, bot_id: bot.botId, is_enterprise_install: false }));
       case 'users.info':
-        return this.withBot(token, (bot) => this.usersInfo(bot, String(body.user ?? '')));
+        return this.withBot(token, (bot) => this.usersInfo(bot, String(body.user ?? '')), 'users:read');
       case 'apps.manifest.validate':
       case 'apps.manifest.create':
       case 'apps.manifest.update':
@@ -133,9 +133,7 @@ export class SandboxSlack {
     }
   }
 
-  private postMessage(token: string | undefined, body: Record<string, unknown>): SlackAnswer {
-    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    if (token !== this.options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+  private postMessage(body: Record<string, unknown>): SlackAnswer {
     if (typeof body.channel !== 'string' || body.channel === '') return { status: 200, body: { ok: false, error: 'channel_not_found' } };
     if (this.options.privateChannels.includes(body.channel)) return this.refuse(body.channel, 'channel_not_found');
     if (typeof body.text !== 'string' && !Array.isArray(body.blocks)) return { status: 200, body: { ok: false, error: 'no_text' } };
@@ -149,9 +147,7 @@ export class SandboxSlack {
   }
 
   /** chat.update: the bot edits one of its own posts, found by the conversation's id and the post's ts. */
-  private update(token: string | undefined, body: Record<string, unknown>): SlackAnswer {
-    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    if (token !== this.options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+  private update(body: Record<string, unknown>): SlackAnswer {
     const { channel, ts } = body;
     // A direct message is edited by its D… id: a user id names no conversation here.
     if (typeof channel !== 'string' || channel === '' || /^[UW]/.test(channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
@@ -173,16 +169,19 @@ export class SandboxSlack {
     return { status: 200, body: { ok: true, channel, ts, text, message: { type: 'message', text, ts } } };
   }
 
-  /** Runs `answer` for a known bot token; every answer carries the token's scopes, as Slack's do. */
-  private withBot(token: string | undefined, answer: (bot: SandboxBotToken) => SlackAnswer): SlackAnswer {
+  /**
+   * Runs `answer` for a known bot token that holds the method's scope (`missing_scope`
+   * otherwise); every answer carries the token's scopes, as Slack's do.
+   */
+  private withBot(token: string | undefined, answer: (bot: SandboxBotToken) => SlackAnswer, scope?: string): SlackAnswer {
     if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
     const bot = this.workspace.botTokens[token];
     if (!bot) return { status: 200, body: { ok: false, error: token.startsWith('xoxe.') ? 'not_allowed_token_type' : 'invalid_auth' } };
-    return { ...answer(bot), headers: { 'x-oauth-scopes': bot.scopes.join(',') } };
+    const answered = scope === undefined || bot.scopes.includes(scope) ? answer(bot) : { status: 200, body: { ok: false, error: 'missing_scope', needed: scope, provided: bot.scopes.join(',') } };
+    return { ...answered, headers: { 'x-oauth-scopes': bot.scopes.join(',') } };
   }
 
   private usersInfo(bot: SandboxBotToken, userId: string): SlackAnswer {
-    if (!bot.scopes.includes('users:read')) return { status: 200, body: { ok: false, error: 'missing_scope', needed: 'users:read', provided: bot.scopes.join(',') } };
     const user = this.workspace.users.find((candidate) => candidate.id === userId);
     if (!user) return { status: 200, body: { ok: false, error: 'user_not_found' } };
     // Without users:read.email Slack leaves the email out, without an error.

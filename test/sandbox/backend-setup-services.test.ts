@@ -101,6 +101,17 @@ describe('the sandbox backend\'s EC2, Route 53, SES, SSM and Slack for setup', (
       expect(withoutEmail.user?.profile).not.toHaveProperty('email');
     });
 
+    it('refuses chat.postMessage and chat.update to a token without chat:write, as Slack does (missing_scope)', async () => {
+      const { slack } = setup.backend;
+      const posted = await setup.clients.slack(TOKENS.bot).chat.postMessage({ channel: 'C0000IDES', text: 'hello' });
+      slack.workspace.botTokens['xoxb-fake-no-chat-write'] = { botId: 'B0000BOT1', botUserId: 'U0000BOT1', scopes: ['commands', 'users:read'] };
+      const withoutChatWrite = setup.clients.slack('xoxb-fake-no-chat-write');
+
+      expect(await refusal(withoutChatWrite.chat.postMessage({ channel: 'C0000IDES', text: 'hello' }))).toMatch(/missing_scope/);
+      expect(await refusal(withoutChatWrite.chat.update({ channel: 'C0000IDES', ts: posted.ts ?? '', text: 'edited' }))).toMatch(/missing_scope/);
+      expect(slack.list(0).map((message) => message.text)).toEqual(['hello']);
+    });
+
     it('refuses manifest calls with a bot token or an expired configuration token', async () => {
       const manifest = { display_information: { name: 'team-ide' } };
 
