@@ -46,9 +46,12 @@ export function queryStructList(form: URLSearchParams, name: string): Record<str
   return [...members.entries()].sort(([a], [b]) => a - b).map(([, member]) => member);
 }
 
-/** `Capabilities.member.1=CAPABILITY_IAM…` as a list, in member order. */
-export function queryStringList(form: URLSearchParams, name: string): string[] {
-  const pattern = new RegExp(`^${name}\\.member\\.(\\d+)$`);
+/**
+ * `Capabilities.member.1=CAPABILITY_IAM…` as a list, in member order; EC2 numbers its lists
+ * without the `member` segment (`VpcId.1=…`): its callers pass `.` as the separator.
+ */
+export function queryStringList(form: URLSearchParams, name: string, separator = '.member.'): string[] {
+  const pattern = new RegExp(`^${name}${separator.replace(/\./g, '\\.')}(\\d+)$`);
   return [...form]
     .map(([key, value]) => [pattern.exec(key)?.[1], value] as const)
     .filter((entry): entry is readonly [string, string] => entry[0] !== undefined)
@@ -125,16 +128,6 @@ export function ec2Filters(form: URLSearchParams): { name: string; values: strin
     filters.set(index, filter);
   }
   return [...filters.entries()].sort(([a], [b]) => a - b).map(([, filter]) => filter);
-}
-
-/** `VpcId.1=…&VpcId.2=…` as a list, in order. */
-export function ec2List(form: URLSearchParams, name: string): string[] {
-  const pattern = new RegExp(`^${name}\\.(\\d+)$`);
-  return [...form]
-    .map(([key, value]) => [pattern.exec(key)?.[1], value] as const)
-    .filter((entry): entry is readonly [string, string] => entry[0] !== undefined)
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([, value]) => value);
 }
 
 // ---------------------------------------------------------------- restJson1

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SandboxAccount } from './account';
-import { AwsServiceError, ec2Filters, ec2List } from './aws-protocols';
+import { AwsServiceError, ec2Filters, queryStringList } from './aws-protocols';
 
 /** The tag the deployment's policies require on a snapshot before it is restored or deleted (shared/snapshots/ebs-snapshots.ts). */
 const DEPLOYMENT_TAG = 'team-ide:deployment';
@@ -180,8 +180,8 @@ export class SandboxEbs {
 
   /** DescribeSnapshots, as the functions' roles may call it. */
   describeSnapshots(form: URLSearchParams): Record<string, unknown> {
-    const ids = ec2List(form, 'SnapshotId');
-    const owners = ec2List(form, 'Owner');
+    const ids = queryStringList(form, 'SnapshotId', '.');
+    const owners = queryStringList(form, 'Owner', '.');
     const maxResults = form.get('MaxResults');
     if (maxResults !== null) {
       if (ids.length > 0) throw new AwsServiceError('InvalidParameterCombination', 'The parameter snapshotIdSet cannot be used with the parameter maxResults');
@@ -243,7 +243,7 @@ export class SandboxEbs {
 
   /** CreateTags on snapshots: the functions claim a snapshot with this deployment's tag. */
   createTags(form: URLSearchParams): Record<string, unknown> {
-    const resources = ec2List(form, 'ResourceId');
+    const resources = queryStringList(form, 'ResourceId', '.');
     const tags = new Map<number, { key?: string; value?: string }>();
     for (const [name, value] of form) {
       const match = /^Tag\.(\d+)\.(Key|Value)$/.exec(name);

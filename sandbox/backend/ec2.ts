@@ -8,7 +8,7 @@
  * actions the caller may not use.
  */
 import type { SandboxAccount, SandboxRouteTable, SandboxSubnet, SandboxVpc } from './account';
-import { AwsServiceError, ec2Filters, ec2List } from './aws-protocols';
+import { AwsServiceError, ec2Filters, queryStringList } from './aws-protocols';
 import type { SandboxEbs } from './ebs';
 
 interface Listing<T> {
@@ -64,7 +64,7 @@ export class SandboxEc2 {
   }
 
   private list<T>(form: URLSearchParams, listing: Listing<T>): Record<string, unknown> {
-    const ids = ec2List(form, listing.idParameter);
+    const ids = queryStringList(form, listing.idParameter, '.');
     const maxResults = form.get('MaxResults');
     if (maxResults !== null) {
       const [min, max] = listing.maxResults;

@@ -524,4 +524,11 @@ describe('the awsQuery form', () => {
     expect(queryStructList(form, 'Parameters')).toEqual([{ ParameterKey: 'A', ParameterValue: '1' }, { ParameterKey: 'B', ParameterValue: '2' }]);
     expect(queryStringList(form, 'Capabilities')).toEqual(['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']);
   });
+
+  it('reads EC2\'s lists, numbered without the member segment', () => {
+    const form = new URLSearchParams('VpcId.2=vpc-b&VpcId.1=vpc-a&Other.member.1=x');
+
+    expect(queryStringList(form, 'VpcId', '.')).toEqual(['vpc-a', 'vpc-b']);
+    expect(queryStringList(form, 'Other', '.')).toEqual([]);
+  });
 });
