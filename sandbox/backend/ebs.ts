@@ -9,11 +9,9 @@
  * deployment's tagged snapshots, it answers UnauthorizedOperation as IAM would.
  */
 import { randomBytes } from 'node:crypto';
+import { DEPLOYMENT_TAG } from '../../shared/snapshots/ebs-snapshots';
 import type { SandboxAccount } from './account';
 import { AwsServiceError, ec2Filters, queryStringList } from './aws-protocols';
-
-/** The tag the deployment's policies require on a snapshot before it is restored or deleted (shared/snapshots/ebs-snapshots.ts). */
-const DEPLOYMENT_TAG = 'team-ide:deployment';
 
 export interface SandboxEbsOptions {
   region: string;
