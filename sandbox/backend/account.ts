@@ -112,3 +112,16 @@ export function defaultSandboxAccount(accountId: string): SandboxAccount {
     deniedActions: [],
   };
 }
+
+/**
+ * IAM's words refusing `action` (`ec2:DescribeVpcs`) to the account's caller, on `resource`
+ * when the policy names resources; each service wraps them in its own error code.
+ */
+export function notAuthorized(account: Pick<SandboxAccount, 'callerArn'>, action: string, resource?: string): string {
+  return `User: ${account.callerArn} is not authorized to perform: ${action}${resource === undefined ? '' : ` on resource: ${resource}`} because no identity-based policy allows the ${action} action`;
+}
+
+/** Throws `refuse(IAM's words)` when the account's caller may not use `action` (account.deniedActions). */
+export function authorize(account: Pick<SandboxAccount, 'callerArn' | 'deniedActions'>, action: string, refuse: (message: string) => Error): void {
+  if (account.deniedActions.includes(action)) throw refuse(notAuthorized(account, action));
+}

@@ -7,7 +7,7 @@
  * refusing what EC2 refuses: unknown ids and filters, MaxResults out of range or beside ids,
  * actions the caller may not use.
  */
-import type { SandboxAccount, SandboxRouteTable, SandboxSubnet, SandboxVpc } from './account';
+import { authorize, type SandboxAccount, type SandboxRouteTable, type SandboxSubnet, type SandboxVpc } from './account';
 import { AwsServiceError, ec2Filters, queryStringList } from './aws-protocols';
 import type { SandboxEbs } from './ebs';
 
@@ -35,13 +35,7 @@ export class SandboxEc2 {
   ) {}
 
   handle(action: string, form: URLSearchParams): Record<string, unknown> {
-    if (this.account.deniedActions.includes(`ec2:${action}`)) {
-      throw new AwsServiceError(
-        'UnauthorizedOperation',
-        `You are not authorized to perform this operation. User: ${this.account.callerArn} is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action`,
-        403,
-      );
-    }
+    authorize(this.account, `ec2:${action}`, (message) => new AwsServiceError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403));
     switch (action) {
       case 'DescribeVpcs':
         return this.list(form, this.vpcs());

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
+import { authorize, type SandboxAccount } from './account';
 import { escapeXml, type WireResponse } from './aws-protocols';
 
 const NAMESPACE = 'https://route53.amazonaws.com/doc/2013-04-01/';
@@ -37,8 +38,8 @@ export interface Route53Options {
   insyncAfterMs: number;
   publish?: (sets: PublishedRecordSet[]) => Promise<void>;
   log: (line: string) => void;
-  /** Whether the caller may not use an action (`GetHostedZone`…): Route 53 then answers AccessDenied. */
-  denies?: (action: string) => boolean;
+  /** The caller, and the actions (`route53:GetHostedZone`…) it may not use: Route 53 then answers AccessDenied. */
+  account?: Pick<SandboxAccount, 'callerArn' | 'deniedActions'>;
 }
 
 interface HostedZone {
@@ -135,7 +136,7 @@ export class SandboxRoute53 {
 
   private route(method: string, path: string, body: string, query: URLSearchParams): string {
     const authorized = (action: string) => {
-      if (this.options.denies?.(action)) throw new Route53Error('AccessDenied', `User is not authorized to perform: route53:${action}`, 403);
+      if (this.options.account) authorize(this.options.account, `route53:${action}`, (message) => new Route53Error('AccessDenied', message, 403));
     };
     if (path === '/2013-04-01/hostedzonesbyname' && method === 'GET') {
       authorized('ListHostedZonesByName');

@@ -127,14 +127,14 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export async function startBackend(options: BackendOptions): Promise<SandboxBackend> {
   const secretsManager = new SandboxSecretsManager();
-  const parameterStore = new SandboxParameterStore(options.region, options.accountId);
-  for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
   const account = options.account ?? defaultSandboxAccount(options.accountId);
+  const parameterStore = new SandboxParameterStore(options.region, account);
+  for (const [name, value] of Object.entries(options.parameters)) parameterStore.put(name, value);
   const route53 = new SandboxRoute53({
     insyncAfterMs: options.route53InsyncAfterMs ?? 500,
     ...(options.publishDns ? { publish: options.publishDns } : {}),
     log: (line) => options.log('route53', line),
-    denies: (action) => account.deniedActions.includes(`route53:${action}`),
+    account,
   });
   for (const zone of account.hostedZones) route53.addZone(zone.id, zone.name, zone.privateZone);
   for (const zone of options.hostedZones ?? []) {

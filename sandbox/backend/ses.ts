@@ -4,7 +4,7 @@
  * account's sending status (SES v2 GetAccount, restJson1). As in SES,
  * GetIdentityVerificationAttributes leaves identities it does not know out of its answer.
  */
-import type { SandboxAccount } from './account';
+import { authorize, type SandboxAccount } from './account';
 import { AwsServiceError, queryStringList, XmlList } from './aws-protocols';
 
 export const SES_NAMESPACE = 'http://ses.amazonaws.com/doc/2010-12-01/';
@@ -58,9 +58,7 @@ export class SandboxSes {
   }
 
   private authorize(action: string, code: string): void {
-    if (this.account.deniedActions.includes(`ses:${action}`)) {
-      throw new AwsServiceError(code, `User: ${this.account.callerArn} is not authorized to perform: ses:${action}`, 403);
-    }
+    authorize(this.account, `ses:${action}`, (message) => new AwsServiceError(code, message, 403));
   }
 }
 

@@ -6,6 +6,7 @@
  * encrypted unless read WithDecryption, DescribeParameters filtering each page after it is
  * read (so pages come back short or empty with a NextToken).
  */
+import { authorize, notAuthorized, type SandboxAccount } from './account';
 import { AwsServiceError, epochSeconds } from './aws-protocols';
 
 interface StoredParameter {
@@ -38,7 +39,8 @@ export class SandboxParameterStore {
 
   constructor(
     private readonly region: string,
-    private readonly accountId: string,
+    /** Whose parameters these are, and who calls: IAM's refusals name the caller. */
+    private readonly account: Pick<SandboxAccount, 'accountId' | 'callerArn' | 'deniedActions'>,
   ) {}
 
   /** Seeds a parameter, as `aws ssm put-parameter` would before a deploy. */
@@ -90,6 +92,7 @@ export class SandboxParameterStore {
   }
 
   handle(operation: string, input: Record<string, unknown>): unknown {
+    authorize(this.account, `ssm:${operation}`, (message) => new AwsServiceError('AccessDeniedException', message));
     switch (operation) {
       case 'GetParameter': {
         this.checkRead('ssm:GetParameter', [String(input.Name)]);
@@ -144,7 +147,7 @@ export class SandboxParameterStore {
 
   /** IAM's refusal, in its words. */
   private accessDenied(action: string, name: string): AwsServiceError {
-    return new AwsServiceError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/team-ide-sandbox/sandbox is not authorized to perform: ${action} on resource: ${this.arn(name)} because no identity-based policy allows the ${action} action`);
+    return new AwsServiceError('AccessDeniedException', notAuthorized(this.account, action, this.arn(name)));
   }
 
   /** The tier a PutParameter ends in, or SSM's refusal. */
@@ -189,7 +192,7 @@ export class SandboxParameterStore {
   }
 
   private arn(name: string): string {
-    return `arn:aws:ssm:${this.region}:${this.accountId}:parameter/${name.replace(/^\//, '')}`;
+    return `arn:aws:ssm:${this.region}:${this.account.accountId}:parameter/${name.replace(/^\//, '')}`;
   }
 
   private byPath(path: string, recursive: boolean, maxResults: number, nextToken: string | undefined, withDecryption: boolean): unknown {

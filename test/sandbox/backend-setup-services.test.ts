@@ -36,6 +36,15 @@ describe('the sandbox backend\'s EC2, Route 53, SES, SSM and Slack for setup', (
     });
   });
 
+  it('refuses an action the caller may not use in every service alike, in IAM\'s words naming the caller', async () => {
+    setup.account.deniedActions.push('route53:ListHostedZonesByName', 'ses:GetIdentityVerificationAttributes', 'ssm:DescribeParameters');
+    const iam = (action: string) => `is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+
+    expect(await refusal(setup.clients.route53.send(new ListHostedZonesByNameCommand({})))).toBe(`AccessDenied: User: ${setup.account.callerArn} ${iam('route53:ListHostedZonesByName')}`);
+    expect(await refusal(setup.clients.ses.send(new GetIdentityVerificationAttributesCommand({ Identities: ['example.com'] })))).toBe(`AccessDenied: User: ${setup.account.callerArn} ${iam('ses:GetIdentityVerificationAttributes')}`);
+    expect(await refusal(setup.clients.ssm.send(new DescribeParametersCommand({})))).toBe(`AccessDeniedException: User: ${setup.account.callerArn} ${iam('ssm:DescribeParameters')}`);
+  });
+
   describe('Route 53', () => {
     it('lists from the name on rather than filtering, private zones of the same name included', async () => {
       setup.backend.route53.addZone('Z0PRIVATE', 'example.com', true);
