@@ -155,6 +155,16 @@ describe('the sandbox\'s EBS', () => {
       await expect(ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))).resolves.toBeDefined();
     });
 
+    it('refuses CreateTags with a reserved aws: key or past 50 tags a snapshot, as EC2 does', async () => {
+      const { volumeId } = await stoppedRun();
+      const [snapshot] = await describeVolumeSnapshots(ec2, [volumeId]);
+      const claim = { Key: 'team-ide:deployment', Value: STACK_NAME };
+      const tag = (Tags: { Key: string; Value: string }[]) => ec2.send(new CreateTagsCommand({ Resources: [snapshot?.snapshotId ?? ''], Tags })).then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
+
+      expect(await tag([claim, { Key: 'aws:owner', Value: 'x' }])).toMatch(/^InvalidParameterValue: Tag keys starting with 'aws:' are reserved/);
+      expect(await tag([claim, ...Array.from({ length: 50 }, (_unused, index) => ({ Key: `k${index}`, Value: 'v' }))])).toMatch(/^TagLimitExceeded/);
+    });
+
     it('fails the instance when the volume is not in its subnet\'s zone', async () => {
       const elsewhere = await createRun('run-1', volume({ availabilityZone: 'eu-west-1b' }));
       await settled(elsewhere, /^ROLLBACK_COMPLETE$/);

@@ -121,6 +121,21 @@ describe('the sandbox backend\'s EC2, Route 53, SES, SSM and Slack for setup', (
       expect(slack.list(0).map((message) => message.text)).toEqual(['hello']);
     });
 
+    it('refuses users.info to a token without users:read (missing_scope), naming the scope', async () => {
+      setup.backend.slack.workspace.botTokens['xoxb-fake-no-users-read'] = { botId: 'B0000BOT1', botUserId: 'U0000BOT1', scopes: ['chat:write'] };
+
+      expect(await refusal(setup.clients.slack('xoxb-fake-no-users-read').users.info({ user: 'U0000AAA1' }))).toMatch(/missing_scope/);
+      expect(await setup.clients.slack('xoxb-fake-no-users-read').users.info({ user: 'U0000AAA1' }).catch((error: { data?: unknown }) => error.data)).toMatchObject({ needed: 'users:read' });
+    });
+
+    it('refuses a manifest that is not JSON, or has a URL that is not https (invalid_manifest)', async () => {
+      const slack = setup.clients.slack();
+      const manifest = { display_information: { name: 'team-ide' }, features: { slash_commands: [{ command: '/ide', url: 'http://ide.example.com/slack' }] } };
+
+      expect(await refusal(slack.apiCall('apps.manifest.validate', { token: TOKENS.config, manifest: '{not json' }))).toMatch(/invalid_manifest/);
+      expect(await refusal(slack.apiCall('apps.manifest.validate', { token: TOKENS.config, manifest }))).toMatch(/invalid_manifest/);
+    });
+
     it('refuses manifest calls with a bot token or an expired configuration token', async () => {
       const manifest = { display_information: { name: 'team-ide' } };
 

@@ -148,6 +148,23 @@ describe('the sandbox backend, through the real AWS SDK clients', () => {
       expect(await describeTeamStack(cloudFormation, STACK_NAME)).toBeUndefined();
     });
 
+    it('fails an AWS::SSM::Parameter that is not String or StringList, as CloudFormation makes no SecureString', async () => {
+      const secureSeatReport = teamTemplateBody.replace(/(SeatReport:\s+Type: 'AWS::SSM::Parameter'\s+Properties:[^]*?\n\s+Type: )String/, '$1SecureString');
+      expect(secureSeatReport).not.toBe(teamTemplateBody);
+
+      const stackId = await createTeamStack(cloudFormation, {
+        stackName: STACK_NAME,
+        templateBody: secureSeatReport,
+        parameters: teamStackParameters(config.team, { runId: 'run-1', seats: seatsFor([1]), instanceType: 't3.large', share: shareHost('t3.large', 1)!, dataVolume: NO_DATA_VOLUME, previews: false }),
+        tags: [],
+        clientRequestToken: 'run-1',
+        serviceRoleArn: '',
+      });
+      await waitFor('ROLLBACK_COMPLETE', async () => ((await statusOf(stackId)) === 'ROLLBACK_COMPLETE' ? true : undefined), 5_000, 10);
+
+      expect(await findFirstFailedResource(cloudFormation, stackId)).toMatchObject({ logicalId: 'SeatReport', reason: expect.stringContaining('#/Type: SecureString is not a valid enum value') });
+    });
+
     it('shows the launcher\'s user what CloudFormation refused (the error goes through shared/stack-gateway)', async () => {
       const act = createTeamStack(cloudFormation, {
         stackName: STACK_NAME,
