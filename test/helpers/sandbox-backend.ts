@@ -1,5 +1,8 @@
 import { type BackendOptions, type SandboxBackend, startBackend } from '../../sandbox/backend/server';
 
+/** What the tests' SDK clients sign with: the sandbox takes any, so these open nothing real. */
+export const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
+
 /** The sandbox backend on a free loopback port, quiet, with no stack events going anywhere; tests set what they need. */
 export function startTestBackend(options: Partial<BackendOptions> = {}): Promise<SandboxBackend> {
   return startBackend({

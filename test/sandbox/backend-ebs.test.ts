@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateTagsCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, type DescribeSnapshotsCommandInput, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { teamTemplateBody } from '../../infra/team-template';
-import { type SandboxBackend, startBackend } from '../../sandbox/backend/server';
+import type { SandboxBackend } from '../../sandbox/backend/server';
 import { loadConfig } from '../../shared/core/config';
 import { claimSnapshot, describeVolumeSnapshots } from '../../shared/snapshots/ebs-snapshots';
 import { createTeamStack, deleteTeamStack, describeRunStack, describeStackResource, findFirstFailedResource } from '../../shared/stack/stack-gateway';
@@ -10,9 +10,9 @@ import { type DataVolumePlan, teamStackParameters } from '../../shared/stack/tea
 import { shareHost } from '../../shared/team/host-shares';
 import { seatsFor, validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
+import { credentials, startTestBackend } from '../helpers/sandbox-backend';
 
 const STACK_NAME = 'team-ide-test-ides';
-const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
 const config = loadConfig(validEnv());
 const SNAPSHOT_MS = 150;
 /** The snapshots' clock: moved by the tests, so "still pending" and "completed" do not depend on how busy the machine is. */
@@ -29,21 +29,7 @@ describe('the sandbox\'s EBS', () => {
   let ec2: EC2Client;
 
   beforeEach(async () => {
-    backend = await startBackend({
-      host: '127.0.0.1',
-      port: 0,
-      region: 'eu-west-1',
-      accountId: '000000000000',
-      stackDelayMs: 20,
-      snapshotMs: SNAPSHOT_MS,
-      snapshotClock: () => clock,
-      deployment: STACK_NAME,
-      botToken: 'xoxb-ebs',
-      parameters: {},
-      nameOf: () => undefined,
-      publish: async () => {},
-      log: () => {},
-    });
+    backend = await startTestBackend({ stackDelayMs: 20, snapshotMs: SNAPSHOT_MS, snapshotClock: () => clock, deployment: STACK_NAME });
     cloudFormation = new CloudFormationClient({ region: 'eu-west-1', endpoint: backend.url, credentials });
     ec2 = new EC2Client({ region: 'eu-west-1', endpoint: backend.url, credentials });
   });

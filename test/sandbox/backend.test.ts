@@ -28,10 +28,10 @@ import { shareHost } from '../../shared/team/host-shares';
 import { seatsFor, validEnv } from '../fixtures';
 import { waitFor } from '../helpers/local-servers';
 import { cloudFormationEvent } from '../helpers/run-fixtures';
+import { credentials } from '../helpers/sandbox-backend';
 
 const STACK_NAME = 'team-ide-test-ides';
 const BOT_TOKEN = 'xoxb-backend';
-const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
 const config = loadConfig(validEnv());
 
 describe('the sandbox backend, through the real AWS SDK clients', () => {

@@ -19,10 +19,9 @@ import type { PublishedRecordSet } from '../../sandbox/backend/route53';
 import type { SandboxBackend } from '../../sandbox/backend/server';
 import { wantedNames } from '../../shared/certificate/certificate-names';
 import { readCertificateStatus, writeCertificateStatus } from '../../shared/certificate/certificate-store';
-import { startTestBackend } from '../helpers/sandbox-backend';
+import { credentials, startTestBackend } from '../helpers/sandbox-backend';
 import { waitFor } from '../helpers/local-servers';
 
-const credentials = { accessKeyId: 'AKIDSANDBOXTEST', secretAccessKey: 'sandbox-test' };
 const ZONE = 'Z0SANDBOXTEST';
 const NAME = '_acme-challenge.code.example.com';
 
