@@ -1,11 +1,4 @@
-import {
-  DescribeParametersCommand,
-  GetParameterCommand,
-  GetParametersCommand,
-  type ParameterTier,
-  PutParameterCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { generateKeyPairSync } from 'node:crypto';
 import type { CertificateMode } from '../core/config';
 import type { Logger } from '../core/logger';
@@ -29,8 +22,7 @@ export interface CertificateStatus {
   problem?: { at: string; message: string; hint?: string };
 }
 
-/** Standard parameters hold 4 KB; advanced ones 8 KB and cost $0.05 a month. */
-const STANDARD_LIMIT = 4096;
+/** What an advanced parameter holds, the most any does. */
 const ADVANCED_LIMIT = 8192;
 
 /**
@@ -100,17 +92,16 @@ export async function writeCertificateStatus(ssm: SSMClient, statusParameter: st
 
 /**
  * Replaces the certificate and its key in one PutParameter, so that a reader gets either
- * the old pair or the new one. The standard tier unless the value needs the advanced one
- * (an RSA chain and key pass 4 KB), or the parameter is advanced already: SSM cannot move
- * a parameter back to standard.
+ * the old pair or the new one. Intelligent-Tiering: SSM keeps it a free standard parameter
+ * while the value fits in 4 KB, makes it advanced when it does not (an RSA chain and key can
+ * pass 4 KB), and keeps an advanced one advanced, which is all SSM allows.
  */
 export async function writeCertificateBundle(ssm: SSMClient, certificateParameter: string, bundle: CertificateBundle): Promise<void> {
   const value = formatBundle(bundle);
   const size = Buffer.byteLength(value);
   try {
     if (size > ADVANCED_LIMIT) throw new Error(`the chain and key take ${size} bytes, more than an SSM parameter holds (${ADVANCED_LIMIT})`);
-    const tier: ParameterTier = size > STANDARD_LIMIT || (await currentTier(ssm, certificateParameter)) === 'Advanced' ? 'Advanced' : 'Standard';
-    await ssm.send(new PutParameterCommand({ Name: certificateParameter, Value: value, Type: 'SecureString', Overwrite: true, Tier: tier }));
+    await ssm.send(new PutParameterCommand({ Name: certificateParameter, Value: value, Type: 'SecureString', Overwrite: true, Tier: 'Intelligent-Tiering' }));
   } catch (error) {
     const denied = /AccessDenied|not authorized/i.test(`${(error as Error).name} ${(error as Error).message}`);
     throw new CertificateRenewalError(
@@ -122,18 +113,6 @@ export async function writeCertificateBundle(ssm: SSMClient, certificateParamete
       { cause: error },
     );
   }
-}
-
-/** The tier of an existing parameter, from DescribeParameters, which may answer short or empty pages before the match. */
-async function currentTier(ssm: SSMClient, name: string): Promise<ParameterTier | undefined> {
-  let NextToken: string | undefined;
-  do {
-    const page = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }], NextToken }));
-    const found = page.Parameters?.find((parameter) => parameter.Name === name);
-    if (found) return found.Tier;
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return undefined;
 }
 
 /**

@@ -171,8 +171,6 @@ export const SDK_COMMANDS: Record<string, CommandNeed> = {
     resources: (d, fn) =>
       isCertificateFunction(fn) ? Object.values(certificateParameters(d, fn)) : parametersOf(d, fn, { markers: WRITES_MARKERS, roster: CHANGES_ROSTER.has(functionBase(fn)), claims: true, work: true }),
   },
-  // Metadata of parameters, for the certificate's tier; IAM has no resource to scope it to.
-  DescribeParametersCommand: { action: 'ssm:DescribeParameters', resources: () => ['*'] },
   GetHostedZoneCommand: { action: 'route53:GetHostedZone', resources: (d) => [d.stack.hostedZoneArn] },
   // shared/dns/hosted-zone.ts: a more specific public zone that would hide the records; IAM has no resource to scope it to.
   ListHostedZonesByNameCommand: { action: 'route53:ListHostedZonesByName', resources: () => ['*'] },
