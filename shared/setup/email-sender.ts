@@ -1,5 +1,6 @@
 import { GetIdentityVerificationAttributesCommand, type SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { GetAccountCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { enclosingNames } from '../dns/hosted-zone';
 import { describeAwsError, fail, type Finding, isAccessDenied, pass } from './findings';
 
 /** What SES says about the account: the SES sandbox, and how much it may send. */
@@ -22,9 +23,7 @@ export function senderAddress(from: string): string {
 
 /** An address and the domains it sends as: `ide@mail.example.com` → itself, `mail.example.com`, `example.com`. */
 function identitiesCovering(address: string): string[] {
-  const domain = address.slice(address.indexOf('@') + 1);
-  const labels = domain.split('.');
-  return [address, ...labels.slice(0, -1).map((_label, index) => labels.slice(index).join('.'))];
+  return [address, ...enclosingNames(address.slice(address.indexOf('@') + 1))];
 }
 
 /**
