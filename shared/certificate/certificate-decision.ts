@@ -1,6 +1,6 @@
 import type { CertificateSettings } from '../core/config';
 import { type CertificateFacts, daysLeft } from './certificate-bundle';
-import { missingNames, wantedNames } from './certificate-names';
+import { describeNames, missingNames, wantedNames } from './certificate-names';
 
 /** With `TLS_CERTIFICATE=own`, the channel is warned from this many days before the certificate expires. */
 export const OWN_CERTIFICATE_WARNING_DAYS = 14;
@@ -42,10 +42,7 @@ export function decideCertificate(
   if (stored.state === 'unusable') return { action: 'renew', reason: `the stored value is unusable: ${stored.problem}` };
   const { facts } = stored;
   const missing = missingNames(facts.names, wantedNames(domainName, seats));
-  if (missing.length > 0) {
-    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
-    return { action: 'renew', reason: `the certificate does not cover ${missing.slice(0, 3).join(', ')}${more}` };
-  }
+  if (missing.length > 0) return { action: 'renew', reason: `the certificate does not cover ${describeNames(missing, domainName)}` };
   if (facts.keyType !== settings.keyType) {
     return { action: 'renew', reason: `its key is ${facts.keyType}, and CERTIFICATE_KEY_TYPE asks for ${settings.keyType}` };
   }

@@ -159,10 +159,10 @@ describe('the certificate function\'s renewal lease', () => {
 
     // Assess
     expect(await second).toEqual({ action: 'busy' });
-    expect(first).toMatchObject({ action: 'renewed', names: wantedNames(DOMAIN, [...SEATS, 7]), reason: 'the certificate does not cover *.dev-7.code.example.com' });
+    expect(first).toMatchObject({ action: 'renewed', names: wantedNames(DOMAIN, [...SEATS, 7]), reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7' });
     expect(order.calls).toEqual([wantedNames(DOMAIN, SEATS), wantedNames(DOMAIN, [...SEATS, 7])]);
     expect(storedNames()).toEqual(wantedNames(DOMAIN, [...SEATS, 7]));
-    expect(firstRun.logger.entries).toContainEqual({ level: 'info', message: 'The roster grew during the renewal: renewing once more', fields: { reason: 'the certificate does not cover *.dev-7.code.example.com' } });
+    expect(firstRun.logger.entries).toContainEqual({ level: 'info', message: 'The roster grew during the renewal: renewing once more', fields: { reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7' } });
     expect([...firstRun.slack.posts, ...secondRun.slack.posts]).toEqual([]);
     expect(leases()).toEqual([]);
   });
@@ -194,7 +194,7 @@ describe('the certificate function\'s renewal lease', () => {
     expect(logger.entries).toContainEqual({
       level: 'info',
       message: 'The roster grew during the renewal, too little time is left to renew again: the daily check will',
-      fields: { reason: 'the certificate does not cover *.dev-7.code.example.com', remainingMs: 100_000 },
+      fields: { reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7', remainingMs: 100_000 },
     });
     expect(leases()).toEqual([]);
   });

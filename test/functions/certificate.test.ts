@@ -88,7 +88,7 @@ describe('certificate function', () => {
 
     // Assess: it went for a new certificate (and stopped at the zone, which this test has none of).
     expect(outcome).toMatchObject({ action: 'failed', step: 'hosted-zone' });
-    expect(logger.entries).toContainEqual({ level: 'info', message: 'Renewing the certificate', fields: expect.objectContaining({ reason: 'the certificate does not cover *.dev-7.code.example.com' }) });
+    expect(logger.entries).toContainEqual({ level: 'info', message: 'Renewing the certificate', fields: expect.objectContaining({ reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7' }) });
   });
 
   it('reports a hosted zone that does not exist to the channel, and writes no certificate', async () => {

@@ -198,7 +198,7 @@ describe('the certificate function against Pebble', () => {
         const third = await runCertificateFunction({ CERTIFICATE_PARAMETER: certificateParameter, ROSTER: `${validEnv().ROSTER},7:U0000GGG7:grace:grace@example.com` });
 
         // Assess
-        expect(third).toMatchObject({ action: 'renewed', reason: 'the certificate does not cover *.dev-7.code.example.com' });
+        expect(third).toMatchObject({ action: 'renewed', reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7' });
         expect(new X509Certificate(storedBundle(certificateParameter).chain[0] as string).subjectAltName).toContain('DNS:*.dev-7.code.example.com');
         expect(challengeRecords()).toEqual([]);
       }, 120_000);
@@ -226,7 +226,7 @@ describe('the certificate function against Pebble', () => {
 
         // Assess
         expect(second).toEqual({ action: 'busy' });
-        expect(await first).toMatchObject({ action: 'renewed', names: seats, reason: 'the certificate does not cover *.dev-7.code.example.com' });
+        expect(await first).toMatchObject({ action: 'renewed', names: seats, reason: 'the certificate does not cover *.dev-N.code.example.com for dev-7' });
         expect(new X509Certificate(storedBundle(certificateParameter, gated).chain[0] as string).subjectAltName).toBe(seats.map((name) => `DNS:${name}`).join(', '));
         expect(JSON.parse(gated.parameterStore.peek(`${certificateParameter}-status`)?.value ?? '{}')).toMatchObject({ names: seats });
         expect(gated.parameterStore.names().filter((name) => name.startsWith(`${certificateParameter}-renewing`))).toEqual([]);
