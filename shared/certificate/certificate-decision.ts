@@ -1,5 +1,5 @@
 import type { CertificateSettings } from '../core/config';
-import { type CertificateFacts, daysLeft } from './certificate-bundle';
+import { type CertificateFacts, certificateFacts, daysLeft, parseBundle } from './certificate-bundle';
 import { describeNames, missingNames, wantedNames } from './certificate-names';
 
 /** With `TLS_CERTIFICATE=own`, the channel is warned from this many days before the certificate expires. */
@@ -10,6 +10,14 @@ export type StoredCertificate =
   | { state: 'missing' }
   | { state: 'unusable'; problem: string }
   | { state: 'found'; facts: CertificateFacts };
+
+/** What a certificate parameter's value, or its absence, holds. */
+export function storedCertificate(value: string | undefined): StoredCertificate {
+  if (value === undefined) return { state: 'missing' };
+  const parsed = parseBundle(value);
+  if ('problem' in parsed) return { state: 'unusable', problem: parsed.problem };
+  return { state: 'found', facts: certificateFacts(parsed.bundle) };
+}
 
 export type CertificateDecision =
   /** Nothing to do: the certificate is good for longer than the renewal margin (or, for `own`, the warning margin). */

@@ -2,8 +2,8 @@ import { GetParameterCommand, GetParametersCommand, PutParameterCommand, type SS
 import { generateKeyPairSync } from 'node:crypto';
 import type { CertificateMode } from '../core/config';
 import type { Logger } from '../core/logger';
-import { type CertificateBundle, certificateFacts, formatBundle, parseBundle } from './certificate-bundle';
-import type { StoredCertificate } from './certificate-decision';
+import { type CertificateBundle, formatBundle } from './certificate-bundle';
+import { type StoredCertificate, storedCertificate } from './certificate-decision';
 import { CertificateRenewalError } from './certificate-errors';
 
 /**
@@ -35,13 +35,6 @@ export async function readCertificateState(ssm: SSMClient, certificateParameter:
   const certificate = valueOf(certificateParameter);
   const status = parseStatus(valueOf(statusParameter));
   return { stored: storedCertificate(certificate), ...(status ? { status } : {}) };
-}
-
-function storedCertificate(value: string | undefined): StoredCertificate {
-  if (value === undefined) return { state: 'missing' };
-  const parsed = parseBundle(value);
-  if ('problem' in parsed) return { state: 'unusable', problem: parsed.problem };
-  return { state: 'found', facts: certificateFacts(parsed.bundle) };
 }
 
 function parseStatus(value: string | undefined): CertificateStatus | undefined {

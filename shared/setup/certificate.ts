@@ -1,6 +1,6 @@
-import { type CertificateBundle, certificateFacts, daysLeft, parseBundle } from '../certificate/certificate-bundle';
+import { type CertificateBundle, type CertificateFacts, certificateFacts, daysLeft, parseBundle } from '../certificate/certificate-bundle';
+import { decideCertificate, OWN_CERTIFICATE_WARNING_DAYS, type OwnCertificateProblem, storedCertificate } from '../certificate/certificate-decision';
 import { baseNames, missingNames, previewSeats, seatRanges } from '../certificate/certificate-names';
-import { OWN_CERTIFICATE_WARNING_DAYS } from '../certificate/certificate-decision';
 import type { CertificateStatus } from '../certificate/certificate-store';
 import type { CertificateMode, CertificateSettings } from '../core/config';
 import { decidePreviews } from '../previews/previews';
@@ -17,10 +17,8 @@ export function readOwnCertificate(chainPem: string, keyPem: string, domain: str
   const parsed = parseBundle(`${chainPem.trim()}\n${keyPem.trim()}\n`);
   if ('problem' in parsed) return fail(CHECK, `the files are no usable certificate: ${parsed.problem}.`, 'give the full chain (leaf first) as --certificate-file and its key as --private-key-file.');
   const facts = certificateFacts(parsed.bundle);
-  const wanted = baseNames(domain);
-  if (missingNames(facts.names, wanted).length > 0) {
-    return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, `give a certificate for ${wanted.join(' and ')}, or leave both flags out: the deploy then gets one from Let's Encrypt.`);
-  }
+  const wrong = wrongNames(facts, domain);
+  if (wrong) return fail(CHECK, `${wrong}.`, `give a certificate for ${baseNames(domain).join(' and ')}, or leave both flags out: the deploy then gets one from Let's Encrypt.`);
   const left = daysLeft(facts, now);
   if (left < OWN_CERTIFICATE_WARNING_DAYS) {
     return fail(CHECK, left < 0 ? `it expired ${-left} days ago.` : `it expires in ${left} days.`, 'renew it first, or leave both flags out: the deploy then gets one from Let\'s Encrypt and renews it.');
@@ -28,32 +26,48 @@ export function readOwnCertificate(chainPem: string, keyPem: string, domain: str
   return parsed;
 }
 
+/** Why a certificate does not serve the host's own names (`*.<domain>` and `<domain>`); none when it does. */
+function wrongNames(facts: CertificateFacts, domain: string): string | undefined {
+  const wanted = baseNames(domain);
+  return missingNames(facts.names, wanted).length > 0 ? `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}` : undefined;
+}
+
+const until = (facts: CertificateFacts) => `(until ${facts.notAfter.toISOString().slice(0, 10)}, from ${facts.issuer})`;
+
 /**
- * The certificate the host will read: present, a usable bundle for the domain, and time
- * left. With `acme` the certificate function renews it `renewDays` before its end, so fewer
- * days than that, or a problem in its status, means its renewals are failing.
+ * The certificate the host will read, judged by the certificate function's own decision:
+ * what it would renew (`acme`) or warn about (`own`) fails, with what it last said. A kept
+ * `acme` certificate whose last renewal failed fails too: the next one may not be renewed.
+ * The seats' previews are the Previews check's; here only the host's own names count.
  */
-export function checkStoredCertificate(value: string | undefined, status: CertificateStatus | undefined, settings: Pick<CertificateSettings, 'mode' | 'renewDays'>, domain: string, now: Date): Finding {
-  const fix = settings.mode === 'acme'
+export function checkStoredCertificate(value: string | undefined, status: CertificateStatus | undefined, settings: Pick<CertificateSettings, 'mode' | 'renewDays' | 'keyType'>, domain: string, now: Date): Finding {
+  const acme = settings.mode === 'acme';
+  const fix = acme
     ? `${status?.problem?.hint ?? 'read the certificate function\'s logs (CloudWatch → /aws/lambda/team-ide-<stage>-certificate); it runs after each deploy and daily'}.`
     : 'store a renewed one with `npm run setup -- --certificate-file fullchain.pem --private-key-file privkey.pem`.';
-  if (value === undefined) {
-    return fail(CHECK, `there is none yet${status?.problem ? `: the certificate function says ${status.problem.message}` : ''}.`, fix);
+  const stored = storedCertificate(value);
+  const wrong = stored.state === 'found' ? wrongNames(stored.facts, domain) : undefined;
+  if (wrong) return fail(CHECK, `${wrong}.`, fix);
+  const decision = decideCertificate(settings, domain, [], stored, now);
+  if (decision.action === 'keep') {
+    const left = daysLeft(decision.facts, now);
+    if (acme && status?.problem) return fail(CHECK, `*.${domain} has ${left} days left, but the last renewal failed: ${status.problem.message}.`, fix);
+    return pass(CHECK, `*.${domain}, ${left} days left ${until(decision.facts)}${acme ? ', renewed by the certificate function' : ''}.`);
   }
-  const parsed = parseBundle(value);
-  if ('problem' in parsed) return fail(CHECK, `the stored value is unusable: ${parsed.problem}.`, fix);
-  const facts = certificateFacts(parsed.bundle);
-  const wanted = baseNames(domain);
-  if (missingNames(facts.names, wanted).length > 0) return fail(CHECK, `it is for ${facts.names.join(', ') || 'no DNS name'}, not ${wanted.join(' and ')}.`, fix);
-  const left = daysLeft(facts, now);
-  const until = `(until ${facts.notAfter.toISOString().slice(0, 10)}, from ${facts.issuer})`;
-  if (left < 0) return fail(CHECK, `*.${domain} expired ${-left} days ago ${until}.`, fix);
-  const margin = settings.mode === 'acme' ? settings.renewDays : OWN_CERTIFICATE_WARNING_DAYS;
-  if (left < margin) {
-    return fail(CHECK, `*.${domain} has ${left} days left ${until}${settings.mode === 'acme' ? `, fewer than CERTIFICATE_RENEW_DAYS (${settings.renewDays}): renewals are failing${status?.problem ? ` (${status.problem.message})` : ''}` : ''}.`, fix);
+  const dated = stored.state === 'found' ? ` ${until(stored.facts)}` : '';
+  const said = acme && status?.problem ? `: the certificate function says ${status.problem.message}` : '';
+  return fail(CHECK, `${decision.action === 'renew' ? decision.reason : ownProblem(decision.problem, domain)}${dated}${said}.`, fix);
+}
+
+function ownProblem(problem: OwnCertificateProblem, domain: string): string {
+  switch (problem.kind) {
+    case 'missing':
+      return 'there is none yet';
+    case 'unusable':
+      return `the stored value is unusable: ${problem.problem}`;
+    case 'expiring':
+      return problem.daysLeft < 0 ? `*.${domain} expired ${-problem.daysLeft} days ago` : `*.${domain} has ${problem.daysLeft} days left`;
   }
-  if (settings.mode === 'acme' && status?.problem) return fail(CHECK, `*.${domain} has ${left} days left, but the last renewal failed: ${status.problem.message}.`, fix);
-  return pass(CHECK, `*.${domain}, ${left} days left ${until}${settings.mode === 'acme' ? ', renewed by the certificate function' : ''}.`);
 }
 
 /**

@@ -8,8 +8,8 @@ import { selfSignedCertificate } from '../../helpers/test-certificates';
 const now = new Date();
 const wildcard = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90 });
 const bundleOf = (pair: { certificate: string; privateKey: string }) => formatBundle({ chain: [pair.certificate], privateKey: pair.privateKey });
-const acme = { mode: 'acme' as const, renewDays: 30 };
-const own = { mode: 'own' as const, renewDays: 30 };
+const acme = { mode: 'acme' as const, renewDays: 30, keyType: 'ecdsa' as const };
+const own = { mode: 'own' as const, renewDays: 30, keyType: 'ecdsa' as const };
 
 describe('readOwnCertificate (setup\'s --certificate-file and --private-key-file)', () => {
   it('makes the one bundle the host reads from a chain and its key', () => {
@@ -43,13 +43,13 @@ describe('checkStoredCertificate (the doctor)', () => {
   it('fails a missing certificate, passing on what the certificate function last said', () => {
     const status = { mode: 'acme' as const, names: [], problem: { at: now.toISOString(), message: 'Route 53 refused the challenge record', hint: 'check HOSTED_ZONE_ID' } };
 
-    expect(checkStoredCertificate(undefined, status, acme, 'code.example.com', now)).toEqual({ ok: false, check: 'Certificate', detail: 'there is none yet: the certificate function says Route 53 refused the challenge record.', fix: 'check HOSTED_ZONE_ID.' });
+    expect(checkStoredCertificate(undefined, status, acme, 'code.example.com', now)).toEqual({ ok: false, check: 'Certificate', detail: 'there is no certificate yet: the certificate function says Route 53 refused the challenge record.', fix: 'check HOSTED_ZONE_ID.' });
   });
 
   it('fails an ACME certificate inside the renewal margin: its renewals are failing', () => {
     const old = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 20 });
 
-    expect(checkStoredCertificate(bundleOf(old), undefined, acme, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('fewer than CERTIFICATE_RENEW_DAYS (30): renewals are failing') });
+    expect(checkStoredCertificate(bundleOf(old), undefined, acme, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringMatching(/^it expires in (19|20) days, fewer than CERTIFICATE_RENEW_DAYS \(30\) \(until /) });
     expect(checkStoredCertificate(bundleOf(old), undefined, own, 'code.example.com', now).ok).toBe(true);
   });
 
@@ -58,6 +58,20 @@ describe('checkStoredCertificate (the doctor)', () => {
 
     expect(checkStoredCertificate(bundleOf(soon), undefined, own, 'code.example.com', now)).toMatchObject({ ok: false, fix: expect.stringContaining('--certificate-file') });
     expect(checkStoredCertificate(bundleOf(wildcard), undefined, own, 'code.example.com', new Date(now.getTime() + 100 * 86_400_000))).toMatchObject({ ok: false, detail: expect.stringMatching(/expired 1[01] days ago/) });
+  });
+
+  it('fails an ACME certificate whose key is not the CERTIFICATE_KEY_TYPE asked for: the certificate function would renew it', () => {
+    const rsa = selfSignedCertificate({ names: ['*.code.example.com', 'code.example.com'], days: 90, keyType: 'rsa' });
+
+    expect(checkStoredCertificate(bundleOf(rsa), undefined, acme, 'code.example.com', now)).toMatchObject({ ok: false, detail: expect.stringContaining('its key is rsa, and CERTIFICATE_KEY_TYPE asks for ecdsa') });
+    expect(checkStoredCertificate(bundleOf(rsa), undefined, own, 'code.example.com', now).ok).toBe(true);
+  });
+
+  it('fails a certificate for another domain, in either mode', () => {
+    const other = selfSignedCertificate({ names: ['*.example.org', 'example.org'], days: 90 });
+
+    expect(checkStoredCertificate(bundleOf(other), undefined, own, 'code.example.com', now)).toMatchObject({ ok: false, detail: 'it is for *.example.org, example.org, not *.code.example.com and code.example.com.' });
+    expect(checkStoredCertificate(bundleOf(other), undefined, acme, 'code.example.com', now).ok).toBe(false);
   });
 
   it('fails a bundle without its key', () => {
