@@ -3,7 +3,7 @@ import { cidrsOverlap, isCidr } from './cidr';
 import { ConfigError } from './errors';
 import { CONTAINER_ADDRESSES } from './host-network';
 import { isSize, LARGEST_SIZE, mostSeatsOn, type Size, SIZES } from './instance-types';
-import { parseRoster, ROSTER_FORMAT, type Roster } from './roster';
+import { parseRoster, ROSTER_FORMAT, type Roster, SLACK_USER_ID } from './roster';
 
 /**
  * Every setting of team-ide, read from the environment once at cold start. The README's
@@ -174,16 +174,21 @@ const wholeNumber = (fallback: number, min: number, max: number) =>
     })
     .transform(Number);
 
-const idList = (what: string) =>
-  required(`a comma-separated list of ${what}, or * for any`).transform((text, context) => {
+/** A Slack channel id: C… for a public channel, G… for a private one. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+
+const idList = (what: 'member ids' | 'channel ids') => {
+  const [pattern, example] = what === 'member ids' ? [SLACK_USER_ID, 'U0123ABCD'] : [SLACK_CHANNEL_ID, 'C0123ABCD'];
+  return required(`a comma-separated list of Slack ${what}, or * for any`).transform((text, context) => {
     if (text === '*') return '*' as const;
     const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
-    const bad = ids.filter((id) => !/^[A-Z0-9]{3,}$/.test(id));
+    const bad = ids.filter((id) => !pattern.test(id));
     if (bad.length > 0) {
-      context.addIssue({ code: 'custom', message: `has ${bad.join(', ')}, which ${bad.length === 1 ? 'is not a Slack id' : 'are not Slack ids'} (upper-case, like ${what === 'channel ids' ? 'C0123ABCD' : 'U0123ABCD'})` });
+      context.addIssue({ code: 'custom', message: `has ${bad.join(', ')}, which ${bad.length === 1 ? 'is not a Slack' : 'are not Slack'} ${what.replace(/s$/, bad.length === 1 ? '' : 's')} (upper-case, like ${example})` });
     }
     return ids;
   });
+};
 
 /** No host holds more: every IDE needs its minimum of memory. */
 const MOST_SEATS = mostSeatsOn(SIZES[LARGEST_SIZE]);
@@ -198,7 +203,7 @@ const schema = z.object({
     for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
     return roster;
   }),
-  ALLOWED_USERS: idList('user ids'),
+  ALLOWED_USERS: idList('member ids'),
   ALLOWED_CHANNELS: optional('*').pipe(idList('channel ids')),
   MAX_SEATS: wholeNumber(10, 1, MOST_SEATS),
   DEFAULT_SIZE: optional('medium').refine(isSize, { error: `must be one of ${Object.keys(SIZES).join(', ')}` }),
@@ -272,7 +277,7 @@ const schema = z.object({
   CERTIFICATE_KEY_TYPE: optional('ecdsa').refine((text) => text === 'ecdsa' || text === 'rsa', {
     error: 'must be ecdsa (P-256, the default) or rsa (2048 bits, for old clients)',
   }),
-  CERTIFICATE_CHANNEL: optional('').refine((text) => text === '' || /^[CG][A-Z0-9]{2,}$/.test(text), {
+  CERTIFICATE_CHANNEL: optional('').refine((text) => text === '' || SLACK_CHANNEL_ID.test(text), {
     error: 'must be a Slack channel id like C0123ABCD',
   }),
   DASHBOARD_USERS_PARAMETER: required('the name of the SSM SecureString holding the Traefik dashboard htpasswd line'),
@@ -294,6 +299,15 @@ const schema = z.object({
 
 /** Every setting the functions read, by its variable's name (serverless.yml gives each one; Lambda sets AWS_REGION). */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
+/**
+ * What loadConfig would say of one setting's value, by the schema's own rule for it, so that
+ * setup refuses at its prompt what a function would refuse at cold start; none when it passes.
+ */
+export function settingProblem(name: keyof typeof schema.shape, value: string): string | undefined {
+  const parsed = schema.shape[name].safeParse(value.trim() === '' ? undefined : value);
+  return parsed.success ? undefined : `${name} ${[...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ')}`;
+}
 
 /**
  * Validates the environment and returns the typed settings. Throws one `ConfigError`

@@ -8,7 +8,7 @@ import { readOwnCertificate } from './certificate';
 import { generateDashboardPassword, htpasswdLine, DASHBOARD_USER } from './dashboard-credential';
 import { checkRecipients, checkSender, checkSendingAccount, readSendingAccount, requestVerification, senderAddress, verifiedAddresses } from './email-sender';
 import { isCidr } from '../core/cidr';
-import { type CertificateMode, DOMAIN_NAME_MAX_LENGTH } from '../core/config';
+import { type CertificateMode, settingProblem } from '../core/config';
 import { describeAwsError, type Finding, pass, renderFinding, SetupError } from './findings';
 import { checkFunctionEnvironment, LAMBDA_ENVIRONMENT_LIMIT, leadsOnly, measureEnvironment, type StageSettings } from './function-environment';
 import { findPublicZones } from '../dns/hosted-zone';
@@ -69,12 +69,11 @@ export interface SetupStage {
   settings: Record<string, string | undefined>;
 }
 
-const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
-const isDomain = (text: string) => DOMAIN.test(text) && text.length <= DOMAIN_NAME_MAX_LENGTH;
-const ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
-const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
-const MEMBER_IDS = /^(\*|[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*)$/;
-const CHANNEL_IDS = /^(\*|[CG][A-Z0-9]{2,}(\s*,\s*[CG][A-Z0-9]{2,})*)$/;
+/** A flag's value the config module would refuse stops setup, in the config module's words. */
+const checkFlag = (flag: string, name: Parameters<typeof settingProblem>[0], value: string) => {
+  const problem = settingProblem(name, value);
+  if (problem) throw new SetupError(`--${flag} ${value}: ${problem}.`);
+};
 
 const checkOrStop = (finding: Finding) => {
   if (!finding.ok) throw SetupError.from(finding);
@@ -105,9 +104,9 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   const domain = (answers.domain ?? remembered('DOMAIN_NAME') ?? (await prompter.ask({
     flag: 'domain',
     text: 'Domain the IDEs live under (each developer gets dev-N.<domain>), e.g. code.example.com',
-    validate: (answer) => (isDomain(answer.toLowerCase()) ? undefined : `a domain name like code.example.com, without https://, of at most ${DOMAIN_NAME_MAX_LENGTH} characters`),
+    validate: (answer) => settingProblem('DOMAIN_NAME', answer.toLowerCase()),
   }))).toLowerCase();
-  if (!isDomain(domain)) throw new SetupError(`--domain ${domain}: give a domain name like code.example.com, without https:// or a trailing dot, of at most ${DOMAIN_NAME_MAX_LENGTH} characters.`);
+  checkFlag('domain', 'DOMAIN_NAME', domain);
   settings.DOMAIN_NAME = domain;
 
   let hostedZoneId = answers.hostedZoneId ?? remembered('HOSTED_ZONE_ID');
@@ -118,7 +117,7 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
       ? (zones[0]?.id as string)
       : await prompter.choose('hosted-zone-id', `Several public zones are named ${zones[0]?.name}: which one does the registrar point at?`, zones.map((zone) => ({ label: zone.id, value: zone.id })));
   }
-  if (!ZONE_ID.test(hostedZoneId)) throw new SetupError(`--hosted-zone-id ${hostedZoneId}: a Route 53 zone id looks like Z0123456789ABCDEFGHIJ.`);
+  checkFlag('hosted-zone-id', 'HOSTED_ZONE_ID', hostedZoneId);
   show(checkOrStop(await checkHostedZone(clients.route53, hostedZoneId, domain, certificateModeOf(answers, remembered('TLS_CERTIFICATE')))));
   settings.HOSTED_ZONE_ID = hostedZoneId;
 
@@ -184,12 +183,12 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
   const allowedUsers = answers.allowedUsers ?? remembered('ALLOWED_USERS') ?? (await prompter.ask({
     flag: 'allowed-users',
     text: 'Slack member ids of who may start and stop runs and change the roster, comma-separated (profile → ⋮ → Copy member ID), or * for anyone',
-    validate: (answer) => (MEMBER_IDS.test(answer.trim()) ? undefined : 'member ids like U0123ABCD, comma-separated, or *'),
+    validate: (answer) => settingProblem('ALLOWED_USERS', answer),
   }));
-  if (!MEMBER_IDS.test(allowedUsers.trim())) throw new SetupError(`--allowed-users ${allowedUsers}: give Slack member ids like U0123ABCD, comma-separated, or *.`);
+  checkFlag('allowed-users', 'ALLOWED_USERS', allowedUsers);
   settings.ALLOWED_USERS = allowedUsers.replace(/\s/g, '');
   const allowedChannels = answers.allowedChannels ?? remembered('ALLOWED_CHANNELS') ?? '*';
-  if (!CHANNEL_IDS.test(allowedChannels.trim())) throw new SetupError(`--allowed-channels ${allowedChannels}: give channel ids like C0123ABCD, comma-separated, or *.`);
+  checkFlag('allowed-channels', 'ALLOWED_CHANNELS', allowedChannels);
   settings.ALLOWED_CHANNELS = allowedChannels.replace(/\s/g, '');
   const roster = answers.roster ?? remembered('ROSTER') ?? (await initialRoster(bot, settings.ALLOWED_USERS, prompter));
   const parsedRoster = parseRoster(roster);
@@ -202,9 +201,9 @@ export async function runSetup(stage: SetupStage, answers: SetupAnswers, deps: S
     flag: 'ses-from',
     text: 'Address the developers\' emails come from (verified in SES, or its domain)',
     defaultValue: `team-ide@${domain.split('.').slice(1).join('.')}`,
-    validate: (answer) => (EMAIL.test(senderAddress(answer)) ? undefined : 'an email address, or "Team IDE <ide@example.com>"'),
+    validate: (answer) => settingProblem('SES_FROM_ADDRESS', answer),
   }));
-  if (!EMAIL.test(senderAddress(sesFrom))) throw new SetupError(`--ses-from ${sesFrom}: give an email address, e.g. ide@example.com.`);
+  checkFlag('ses-from', 'SES_FROM_ADDRESS', sesFrom);
   settings.SES_FROM_ADDRESS = sesFrom;
   const sender = await checkSender(clients.ses, sesFrom, stage.region);
   show(sender);
@@ -303,7 +302,7 @@ async function fitRosterIntoEnvironment(input: StageSettings, roster: Roster, de
 /** The roster setup starts with: the leads on ALLOWED_USERS, each with the name and email Slack has for them. */
 async function initialRoster(bot: WebClient, allowedUsers: string, prompter: Prompter): Promise<string> {
   const ids = allowedUsers === '*'
-    ? (await prompter.ask({ flag: 'roster', text: `Slack member ids of the first people on the roster, comma-separated (or a roster: ${ROSTER_FORMAT})`, validate: (answer) => (MEMBER_IDS.test(answer.trim()) && answer.trim() !== '*' ? undefined : 'member ids like U0123ABCD, comma-separated') })).split(',')
+    ? (await prompter.ask({ flag: 'roster', text: `Slack member ids of the first people on the roster, comma-separated (or a roster: ${ROSTER_FORMAT})`, validate: (answer) => (answer.trim() === '*' ? 'the roster names people: give their member ids like U0123ABCD, comma-separated' : settingProblem('ALLOWED_USERS', answer)) })).split(',')
     : allowedUsers.split(',');
   const entries: string[] = [];
   for (const [index, id] of ids.map((text) => text.trim()).entries()) {

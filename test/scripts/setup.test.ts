@@ -148,6 +148,8 @@ describe('npm run setup', () => {
     ['a zone that does not hold the domain', ['--hosted-zone-id', 'Z0NOTTHERE'], /^Hosted zone: HOSTED_ZONE_ID Z0NOTTHERE does not exist in this account\./],
     ['a subnet that does not exist', ['--vpc-id', 'vpc-0123456789abcdef0', '--subnet-id', 'subnet-0123456789abcdeff'], /^Network: SUBNET_ID subnet-0123456789abcdeff does not exist/],
     ['an expired configuration token', ['--slack-config-token', TOKENS.expiredConfig], /These tokens last 12 hours/],
+    ['a domain the config module would refuse', ['--domain', 'https://code.example.com'], /^--domain https:\/\/code\.example\.com: DOMAIN_NAME must be a domain name like code\.example\.com, without https:\/\/ or a trailing dot\.$/],
+    ['a channel id among the leads', ['--allowed-users', 'U0000LEAD,C0000TEAM'], /^--allowed-users U0000LEAD,C0000TEAM: ALLOWED_USERS has C0000TEAM, which is not a Slack member id \(upper-case, like U0123ABCD\)\.$/],
     ['a certificate for another domain', ['--domain', 'dev.example.com'], /^Certificate: it is for \*\.code\.example\.com, code\.example\.com, not \*\.dev\.example\.com and dev\.example\.com\./],
   ])('stops at %s, saying what to do, before deploying', async (_what, flags, message) => {
     const merged = firstRun();

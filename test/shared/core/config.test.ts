@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../shared/core/config';
+import { loadConfig, settingProblem } from '../../../shared/core/config';
 import { configProblems, validEnv } from '../../fixtures';
 
 describe('loadConfig', () => {
@@ -57,7 +57,8 @@ describe('loadConfig', () => {
     ['SUBNET_ID', 'subnet-xyz', 'SUBNET_ID must be a subnet id'],
     ['SOURCE_CIDR', '300.0.0.0/8', 'SOURCE_CIDR must be an IPv4 CIDR'],
     ['EXPOSED_PORT', '70000', 'EXPOSED_PORT must be a whole number from 1 to 65535'],
-    ['ALLOWED_CHANNELS', 'general', 'ALLOWED_CHANNELS has general, which is not a Slack id'],
+    ['ALLOWED_CHANNELS', 'general', 'ALLOWED_CHANNELS has general, which is not a Slack channel id'],
+    ['ALLOWED_USERS', 'U0123ABCD,C0123ABCD', 'ALLOWED_USERS has C0123ABCD, which is not a Slack member id'],
     ['SES_FROM_ADDRESS', 'ide', 'SES_FROM_ADDRESS must be an email address'],
     ['SLACK_API_URL', 'https://slack.com/api/', 'SLACK_API_URL must be an http(s) URL without a trailing slash'],
     ['ROSTER', '1:U0000AAA1:alice', 'ROSTER entry "1:U0000AAA1:alice" has 3 fields'],
@@ -125,5 +126,32 @@ describe('loadConfig', () => {
 
   it('refuses a dashboard port equal to the IDE port', () => {
     expect(configProblems(validEnv({ DASHBOARD_PORT: '443' })).join('\n')).toContain('EXPOSED_PORT and DASHBOARD_PORT must differ');
+  });
+});
+
+describe('settingProblem (setup\'s prompts and flags)', () => {
+  it.each([
+    ['DOMAIN_NAME', 'code.example.com'],
+    ['HOSTED_ZONE_ID', 'Z0123456789ABCDEFGHIJ'],
+    ['ALLOWED_USERS', 'U0123ABCD, W0123ABCD'],
+    ['ALLOWED_CHANNELS', '*'],
+    ['SES_FROM_ADDRESS', 'Team IDE <ide@example.com>'],
+  ] as const)('passes %s=%s, as loadConfig does', (name, value) => {
+    expect(settingProblem(name, value)).toBeUndefined();
+    expect(() => loadConfig({ ...validEnv(), [name]: value })).not.toThrow();
+  });
+
+  it.each([
+    ['DOMAIN_NAME', 'Code.Example.com'],
+    ['HOSTED_ZONE_ID', 'zone'],
+    ['ALLOWED_USERS', 'C0123ABCD'],
+    ['ALLOWED_CHANNELS', 'U0123ABCD'],
+    ['SES_FROM_ADDRESS', 'ide'],
+    ['DOMAIN_NAME', ''],
+  ] as const)('refuses %s=%s in loadConfig\'s own words', (name, value) => {
+    const problem = settingProblem(name, value);
+
+    expect(problem).toMatch(new RegExp(`^${name} `));
+    expect(configProblems({ ...validEnv(), [name]: value })).toContain(problem);
   });
 });
